@@ -1,0 +1,5 @@
+"""``python -m workflow`` runs the CLI."""
+
+from workflow.cli import main
+
+main()

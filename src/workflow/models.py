@@ -1,0 +1,111 @@
+"""The tables. The event table is the append-only audit log; everything else is the
+current state that the log explains."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ROLES = ("coordinator", "reviewer", "auditor", "admin")
+SYSTEM_CHAIN = "system"
+
+
+class District(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    definition_path: str | None = Field(default=None, max_length=1000)
+
+
+class Township(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=200)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    stage: str = Field(index=True, max_length=64)
+    stage_since: dt.date | None = None
+    version: int = 0
+    updated_at: str = Field(default="", max_length=40)
+    updated_by: str = Field(default="", max_length=200)
+
+
+class Event(SQLModel, table=True):
+    """One audit event. ``chain`` is the township's id (or ``system``); ``seq`` counts
+    events in that chain from 1 and equals the township's version after the change."""
+
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_event_township", "township_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(max_length=32)
+    seq: int
+    township_id: int | None = Field(default=None, foreign_key="township.id")
+    kind: str = Field(max_length=32)
+    from_stage: str | None = Field(default=None, max_length=64)
+    to_stage: str | None = Field(default=None, max_length=64)
+    actor: str = Field(max_length=200)
+    recorded_at: str = Field(max_length=40)
+    effective_date: dt.date
+    note: str = ""
+    payload: str = "{}"
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class Fact(SQLModel, table=True):
+    """The latest recorded value of one fact of one township."""
+
+    township_id: int = Field(foreign_key="township.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=64)
+    data: str
+    event_id: int
+
+
+class RosterRow(SQLModel, table=True):
+    __table_args__ = (Index("ix_roster_township_kind", "township_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int = Field(foreign_key="township.id")
+    kind: str = Field(max_length=32)
+    line: int
+    data: str
+
+
+class Waiver(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("township_id", "check_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int = Field(foreign_key="township.id")
+    check_id: str = Field(max_length=64)
+    reason: str
+    actor: str = Field(max_length=200)
+    event_id: int
+
+
+class Violation(SQLModel, table=True):
+    __table_args__ = (Index("ix_violation_township_status", "township_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int = Field(foreign_key="township.id")
+    status: str = Field(default="open", max_length=16)
+    opened_note: str
+    opened_by: str = Field(max_length=200)
+    opened_on: dt.date
+    resolved_note: str = ""
+    resolved_by: str = Field(default="", max_length=200)
+    resolved_on: dt.date | None = None
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    role: str = Field(max_length=16)
+
+
+class UserTownship(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    township_id: int = Field(foreign_key="township.id", primary_key=True)

@@ -1,0 +1,66 @@
+"""Shared fixtures: a database per test on SQLite, and on PostgreSQL when
+WORKFLOW_TEST_PG_URL is set (each test gets its own schema, dropped afterwards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow.service import Service
+from workflow.store import open_engine
+
+PG_URL = os.environ.get("WORKFLOW_TEST_PG_URL", "")
+TODAY = dt.date(2021, 6, 30)
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pg_schema_url(schema: str) -> str:
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/workflow.db"
+        return
+    if not PG_URL:
+        pytest.skip("WORKFLOW_TEST_PG_URL is not set")
+    schema = "wf_test_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/workflow.db"
+
+
+def make_service(url: str, actor: str = "admin", today: dt.date = TODAY) -> Service:
+    return Service(open_engine(url), actor, today=lambda: today)
+
+
+@pytest.fixture
+def svc(db_url: str) -> Iterator[Service]:
+    """An initialised database with district 某区 and township 东湖镇, acting as admin."""
+    s = make_service(db_url)
+    s.init()
+    s.add_district("某区")
+    s.add_township("东湖镇", "某区")
+    yield s
+    s.engine.dispose()

@@ -1,0 +1,1 @@
+"""The Textual terminal UI (``workflow.tui``); see its own issue."""
