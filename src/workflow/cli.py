@@ -570,3 +570,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _ = Blocked
+
+
+@app.command()
+def demo() -> None:
+    """Fill the database with the demo districts (generated records; idempotent)."""
+    from workflow.demo import build_demo
+
+    summary = build_demo(OPTS.service())
+    for name in summary.created:
+        say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
+    for name in summary.skipped:
+        say(tr("已存在，跳过：{d}", "already present, skipped: {d}", d=name))
+
+
+@app.command()
+def report(
+    district: Annotated[str | None, typer.Option("--district")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The district report, computed from the records."""
+    from workflow.report import render_text
+
+    data = OPTS.service().report(district)
+    if as_json:
+        emit_json(data)
+    else:
+        say(render_text(data, OPTS.lang))

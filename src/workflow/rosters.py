@@ -242,9 +242,13 @@ def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
         raise BadInput(tr("文件不存在：{p}", "file not found: {p}", p=path)) from None
     except OSError as e:
         raise BadInput(tr("无法读取文件 {p}：{e}", "cannot read file {p}: {e}", p=path, e=e)) from e
+    return parse_bytes(data, path.name, kind, today)
+
+
+def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> ParsedRoster:
+    """Validate a whole CSV or XLSX file given as bytes (the type from ``name``)."""
     digest = hashlib.sha256(data).hexdigest()
-    name = path.name
-    suffix = path.suffix.lower()
+    suffix = Path(name).suffix.lower()
     if not data.strip():
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     if suffix == ".xlsx":
@@ -257,7 +261,7 @@ def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
                 "{f}：不支持的文件类型「{s}」，应为 .csv 或 .xlsx",
                 "{f}: unsupported file type '{s}', expected .csv or .xlsx",
                 f=name,
-                s=suffix,
+                s=suffix or "-",
             )
         )
     rows = parse_table(table, kind, name, today)

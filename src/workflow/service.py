@@ -785,18 +785,30 @@ class Service:
             )
 
     def import_roster(
-        self, ref: str, kind: str, path: Path, replace: bool = False, expected_version: int | None = None
+        self,
+        ref: str,
+        kind: str,
+        path: Path,
+        replace: bool = False,
+        expected_version: int | None = None,
+        on: dt.date | str | None = None,
     ) -> StepResult:
         """Import a roster file, all or nothing, with one audit event."""
         rk = roster_kind(kind)
         self._check_initialised()
         parsed = read_roster(path, rk, self.today())
-        return self.import_parsed(ref, parsed, replace, expected_version)
+        return self.import_parsed(ref, parsed, replace, expected_version, on)
 
     def import_parsed(
-        self, ref: str, parsed: ParsedRoster, replace: bool = False, expected_version: int | None = None
+        self,
+        ref: str,
+        parsed: ParsedRoster,
+        replace: bool = False,
+        expected_version: int | None = None,
+        on: dt.date | str | None = None,
     ) -> StepResult:
         kind = parsed.kind.name
+        effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
             self._check_stage_open(town, d, roster_stage(d, kind), parsed.kind.label())
@@ -820,7 +832,7 @@ class Service:
                 town,
                 "import",
                 town.stage,
-                self.today(),
+                effective,
                 "",
                 {
                     "kind": kind,
@@ -855,11 +867,17 @@ class Service:
             return StepResult(town.name, "import", town.stage, town.stage, ev)
 
     def waive_check(
-        self, ref: str, check: str, reason: str, expected_version: int | None = None
+        self,
+        ref: str,
+        check: str,
+        reason: str,
+        expected_version: int | None = None,
+        on: dt.date | str | None = None,
     ) -> StepResult:
         """A reviewer lets one check of one township pass, with a reason."""
         self._check_initialised()
         reason = _require_reason(reason)
+        effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "review", expected_version)
             all_checks = {c.id for s in d.stages for c in s.checks}
@@ -888,7 +906,7 @@ class Service:
                 town,
                 "waive",
                 town.stage,
-                self.today(),
+                effective,
                 reason,
                 {"check": check, "reason": reason},
                 expected,
@@ -902,20 +920,22 @@ class Service:
             return StepResult(town.name, "waive", town.stage, town.stage, ev)
 
     def open_violation(
-        self, ref: str, note: str, expected_version: int | None = None
+        self, ref: str, note: str, expected_version: int | None = None, on: dt.date | str | None = None
     ) -> tuple[Violation, StepResult]:
+        """Record a violation report; it blocks every forward step until resolved."""
         self._check_initialised()
         note = _require_reason(note)
+        effective = self._effective(on)
         with self._write() as session:
             town, _d, expected = self._load_for_change(session, ref, "change", expected_version)
             assert town.id is not None
             v = Violation(
-                township_id=town.id, opened_note=note, opened_by=self.actor_name, opened_on=self.today()
+                township_id=town.id, opened_note=note, opened_by=self.actor_name, opened_on=effective
             )
             session.add(v)
             session.flush()
             ev = self._append(
-                session, town, "violation_open", town.stage, self.today(), note, {"violation": v.id}, expected
+                session, town, "violation_open", town.stage, effective, note, {"violation": v.id}, expected
             )
             return v, StepResult(town.name, "violation_open", town.stage, town.stage, ev)
 
@@ -947,6 +967,16 @@ class Service:
                 expected,
             )
             return v, StepResult(town.name, "violation_resolve", town.stage, town.stage, ev)
+
+    def report(self, district: str | None = None) -> dict[str, Any]:
+        """The district report (or the whole database's), computed from the records."""
+        from workflow.report import district_report
+
+        self._check_initialised()
+        with read_session(self.engine) as session:
+            self.actor(session)
+            d = self.find_district(session, district) if district else None
+            return district_report(session, self.definition, d, self.today())
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self._check_initialised()
