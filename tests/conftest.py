@@ -64,3 +64,44 @@ def svc(db_url: str) -> Iterator[Service]:
     s.add_township("东湖镇", "某区")
     yield s
     s.engine.dispose()
+
+
+FROZEN_TODAY = dt.date(2026, 11, 26)
+
+
+class FakeClock:
+    """A deterministic UTC clock: one second later at each call."""
+
+    def __init__(self, start: dt.datetime = dt.datetime(2026, 11, 26, 1, 0, 0)) -> None:
+        self.now = start
+
+    def __call__(self) -> str:
+        self.now += dt.timedelta(seconds=1)
+        return self.now.isoformat(timespec="microseconds") + "Z"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file holding the demo data, built once per test session with a frozen
+    today (2026-11-26) and clock; admin user 'admin'."""
+    from workflow.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    svc = Service(open_engine(f"sqlite:///{path}"), "admin", today=lambda: FROZEN_TODAY, clock=FakeClock())
+    build_demo(svc)
+    svc.engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def demo_url(demo_template: str, tmp_path: object) -> str:
+    """A private copy of the demo database for one test."""
+    import shutil
+
+    target = f"{tmp_path}/demo.db"
+    shutil.copy(demo_template, target)
+    return f"sqlite:///{target}"
+
+
+def demo_service(url: str, actor: str = "admin") -> Service:
+    return Service(open_engine(url), actor, today=lambda: FROZEN_TODAY, clock=FakeClock())

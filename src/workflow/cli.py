@@ -7,14 +7,13 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from workflow.errors import BadInput, BadRows, Blocked, WorkflowError
+from workflow.errors import BadInput, BadRows, WorkflowError
 from workflow.i18n import Lang, Text, detect_lang, parse_lang, tr
 
 app = typer.Typer(
@@ -520,16 +519,19 @@ def audit_verify(township: Annotated[str | None, typer.Option("--township")] = N
 # ---------------------------------------------------------------- entry point
 
 
+def _register_commands() -> None:
+    from workflow import export_commands, tui_commands
+
+    tui_commands.register(app)
+    export_commands.register(app)
+
+
 def _print_error(e: WorkflowError) -> None:
     stream = sys.stderr
     print(e.text(OPTS.lang), file=stream)
     if isinstance(e, BadRows):
         for p in e.problems:
             print(f"  {p(OPTS.lang)}", file=stream)
-
-
-def run(fn: Callable[[], T]) -> T:
-    return fn()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -569,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-_ = Blocked
+_register_commands()
 
 
 @app.command()

@@ -294,9 +294,12 @@ def _delegates(
 class DemoWriter:
     """Takes townships through the stages via the service, as named users."""
 
-    def __init__(self, engine: Any, today: Callable[[], dt.date], rng: random.Random) -> None:
+    def __init__(
+        self, engine: Any, today: Callable[[], dt.date], rng: random.Random, clock: Callable[[], str]
+    ) -> None:
         self.engine = engine
         self.today = today
+        self.clock = clock
         self.rng = rng
         self.names = NameBook(rng)
         self.now = today()
@@ -304,7 +307,7 @@ class DemoWriter:
 
     def as_(self, user: str) -> Service:
         if user not in self._services:
-            self._services[user] = Service(self.engine, user, today=lambda: self.now)
+            self._services[user] = Service(self.engine, user, today=lambda: self.now, clock=self.clock)
         return self._services[user]
 
     def at(self, user: str, day: dt.date) -> Service:
@@ -500,7 +503,7 @@ def build_demo(admin: Service, seed: int = 2021) -> DemoSummary:
     admin.init()
     engine = admin.engine
     rng = random.Random(seed)
-    writer = DemoWriter(engine, admin.today, rng)
+    writer = DemoWriter(engine, admin.today, rng, admin.clock)
     from sqlmodel import Session
 
     with Session(engine) as session:

@@ -36,15 +36,15 @@ def district_report(
     stmt = select(Township)
     if district is not None:
         stmt = stmt.where(Township.district_id == district.id)
-    towns = {t.id: t for t in session.exec(stmt)}
-    ids = list(towns)
+    towns: dict[int, Township] = {t.id: t for t in session.exec(stmt) if t.id is not None}
+    ids: list[int] = list(towns)
     facts: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for f in session.exec(select(Fact).where(col(Fact.township_id).in_(ids))):
         spec = d.facts.get(f.name)
         raw = json.loads(f.data)
         facts[f.township_id][f.name] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
     rosters: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for r in session.exec(
+    for row in session.exec(
         select(RosterRow)
         .where(
             col(RosterRow.township_id).in_(ids),
@@ -52,9 +52,9 @@ def district_report(
         )
         .order_by(col(RosterRow.id))
     ):
-        rosters[r.township_id][r.kind].append(ROSTER_KINDS[r.kind].load_row(json.loads(r.data)))
+        rosters[row.township_id][row.kind].append(ROSTER_KINDS[row.kind].load_row(json.loads(row.data)))
 
-    completed = [t for t in towns.values() if t.stage == d.final]
+    completed = [town for town in towns.values() if town.stage == d.final]
     dates = session.exec(
         select(func.min(Event.effective_date), func.max(Event.effective_date)).where(
             col(Event.township_id).in_(ids)
@@ -121,14 +121,14 @@ def district_report(
             ("committee", congress["committee_seats"]),
             ("discipline", congress["discipline_seats"]),
         ):
-            for r in winners(rosters[t]["ballots"], body, int(seats)):
-                rates.append(int(r["yes_votes"]) / int(congress["present"]))
+            for winner in winners(rosters[t]["ballots"], body, int(seats)):
+                rates.append(int(winner["yes_votes"]) / int(congress["present"]))
 
     violations = list(session.exec(select(Violation).where(col(Violation.township_id).in_(ids))))
     waivers = list(session.exec(select(Waiver).where(col(Waiver.township_id).in_(ids))))
     stage_counts = {s.id: 0 for s in d.stages}
-    for t in towns.values():
-        stage_counts[t.stage] = stage_counts.get(t.stage, 0) + 1
+    for town in towns.values():
+        stage_counts[town.stage] = stage_counts.get(town.stage, 0) + 1
 
     return {
         "district": district.name if district else None,
@@ -209,7 +209,8 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
             f"班子：成员{tm['members']}人，交流{tm['rotated']}人，交流面{tm['rotation_rate']}%",
             f"  平均年龄{tm['average_age']}岁，变化{tm['average_age_change']}岁；"
             f"35岁以下{tm['under_35']}人，变化{tm['under_35_change']:+d}人",
-            f"  有女干部的乡镇{r['townships_with_woman']}个，有35岁以下干部的乡镇{r['townships_with_under_35']}个",
+            f"  有女干部的乡镇{r['townships_with_woman']}个，"
+            f"有35岁以下干部的乡镇{r['townships_with_under_35']}个",
             "承诺：" + "，".join(f"第{c}类{n}人" for c, n in r["pledges_by_category"].items()),
             f"违纪举报：{r['violations']['total']}件，未处理{r['violations']['open']}件",
             f"豁免：{len(r['waivers'])}项",
@@ -219,7 +220,8 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
         lines += [
             f"{name}: {r['townships']} townships, {r['townships_completed']} completed, "
             f"from {r['first_date'] or '-'} to {r['last_date'] or '-'}",
-            f"Work report: {r['opinion_forms']} opinion forms issued, {r['suggestions']} suggestions received",
+            f"Work report: {r['opinion_forms']} opinion forms issued, "
+            f"{r['suggestions']} suggestions received",
             f"Delegates: {dl['total']} elected, at least {dl['min_per_township']} per township",
         ]
         lines += [f"  {cats[c][1]}: {v['count']} ({v['percent']}%)" for c, v in dl["by_category"].items()]
