@@ -95,19 +95,17 @@ def emit_json(data: Any) -> None:
 
 
 def stage_name(stage_id: str | None) -> str:
+    """'n.name' of a stage in the user's language."""
     if stage_id is None:
         return "-"
-    from workflow.definition import default_definition
-
-    d = OPTS_definition()
+    d = current_definition()
     if d.has_stage(stage_id):
         s = d.stage(stage_id)
         return f"{s.order}.{s.zh if OPTS.lang == 'zh' else s.en}"
-    _ = default_definition
     return stage_id
 
 
-def OPTS_definition() -> Any:
+def current_definition() -> Any:
     from workflow.definition import default_definition, load
 
     return load(OPTS.definition) if OPTS.definition else default_definition()
@@ -310,7 +308,7 @@ def diagram() -> None:
     """Print the process as a Mermaid stateDiagram-v2."""
     from workflow.diagram import mermaid
 
-    say(mermaid(OPTS_definition(), OPTS.lang))
+    say(mermaid(current_definition(), OPTS.lang))
 
 
 # ---------------------------------------------------------------- changes
@@ -516,6 +514,33 @@ def audit_verify(township: Annotated[str | None, typer.Option("--township")] = N
     )
 
 
+@app.command()
+def demo() -> None:
+    """Fill the database with the demo districts (generated records; idempotent)."""
+    from workflow.demo import build_demo
+
+    summary = build_demo(OPTS.service())
+    for name in summary.created:
+        say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
+    for name in summary.skipped:
+        say(tr("已存在，跳过：{d}", "already present, skipped: {d}", d=name))
+
+
+@app.command()
+def report(
+    district: Annotated[str | None, typer.Option("--district")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The district report, computed from the records."""
+    from workflow.report import render_text
+
+    data = OPTS.service().report(district)
+    if as_json:
+        emit_json(data)
+    else:
+        say(render_text(data, OPTS.lang))
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -545,57 +570,32 @@ def main(argv: list[str] | None = None) -> int:
     except WorkflowError as e:
         _print_error(e)
         code = e.exit_code
-    except click.exceptions.Exit as e:
+    except (typer.Exit, click.exceptions.Exit) as e:
         code = e.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, click.exceptions.Abort):
         code = 1
-    except click.ClickException as e:
-        e.show()
-        code = 2
     except KeyboardInterrupt:
         code = 130
-    except Exception as e:  # last resort: no traceback reaches a user
-        print(
-            tr(
-                "内部错误：{e}（请报告此问题）",
-                "internal error: {e} (please report it)",
-                e=f"{type(e).__name__}: {e}",
-            )(OPTS.lang),
-            file=sys.stderr,
-        )
-        if os.environ.get("WORKFLOW_DEBUG"):
-            raise
-        code = 1
+    except Exception as e:
+        show = getattr(e, "show", None)
+        if callable(show):  # a usage error of the command line (typer's click)
+            show()
+            code = 2
+        else:  # last resort: no traceback reaches a user
+            print(
+                tr(
+                    "内部错误：{e}（请报告此问题）",
+                    "internal error: {e} (please report it)",
+                    e=f"{type(e).__name__}: {e}",
+                )(OPTS.lang),
+                file=sys.stderr,
+            )
+            if os.environ.get("WORKFLOW_DEBUG"):
+                raise
+            code = 1
     if argv is None:
         sys.exit(code)
     return code
 
 
 _register_commands()
-
-
-@app.command()
-def demo() -> None:
-    """Fill the database with the demo districts (generated records; idempotent)."""
-    from workflow.demo import build_demo
-
-    summary = build_demo(OPTS.service())
-    for name in summary.created:
-        say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
-    for name in summary.skipped:
-        say(tr("已存在，跳过：{d}", "already present, skipped: {d}", d=name))
-
-
-@app.command()
-def report(
-    district: Annotated[str | None, typer.Option("--district")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """The district report, computed from the records."""
-    from workflow.report import render_text
-
-    data = OPTS.service().report(district)
-    if as_json:
-        emit_json(data)
-    else:
-        say(render_text(data, OPTS.lang))

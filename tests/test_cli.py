@@ -1,0 +1,148 @@
+"""The ``workflow`` command as a user runs it: exit codes, JSON, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from workflow.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(db: Path, *args: str, user: str | None = None, lang: str = "en") -> tuple[int, str, str]:
+    env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_LANG": lang}
+    if user:
+        env["WORKFLOW_USER"] = user
+    p = subprocess.run(
+        [sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_cli_walk_through(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    assert run(db, "init")[0] == 0
+    assert run(db, "district", "add", "某区")[0] == 0
+    assert run(db, "township", "add", "东湖镇", "--district", "某区")[0] == 0
+    code, _, err = run(db, "advance", "东湖镇", "--to", "talks")
+    assert code == 3 and "Stage order" in err and "6.talks" in err
+    code, _, err = run(db, "advance", "东湖镇")
+    assert code == 3 and "draft_recorded" in err and "not recorded" in err
+    assert run(db, "record", "东湖镇", "draft", "title=工作报告", "date=2021-04-12")[0] == 0
+    assert run(db, "advance", "东湖镇", "--on", "2021-04-13")[0] == 0
+    code, out, _ = run(db, "history", "东湖镇", "--json")
+    hist = json.loads(out)
+    assert code == 0 and [h["kind"] for h in hist] == ["create", "record", "advance"]
+    for h in hist:
+        assert {"kind", "from", "to", "actor", "recorded_at", "effective_date", "note"} <= set(h)
+    assert hist[-1]["effective_date"] == "2021-04-13" and hist[-1]["to"] == "lower_consultation"
+    code, out, _ = run(db, "status", "东湖镇", "--json")
+    st = json.loads(out)
+    assert st["stage"] == "lower_consultation" and st["next_stage"] == "upper_review"
+    assert st["township"] == "东湖镇" and st["district"] == "某区"
+    assert {c["id"] for c in st["checks"]} >= {"consultation_recorded", "opinion_forms_issued"}
+    assert set(st["checks"][0]) >= {"id", "passed", "actual", "required", "message"}
+
+
+def test_cli_refusals_write_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    for args in (("init",), ("district", "add", "某区"), ("township", "add", "东湖镇", "--district", "某区")):
+        assert main(["--db", str(db), *args]) == 0
+    assert main(["--db", str(db), "record", "东湖镇", "draft", "title=报告", "date=2021-04-12"]) == 0
+    assert main(["--db", str(db), "user", "add", "审计", "--role", "auditor"]) == 0
+    before = db.read_bytes() if not Path(str(db) + "-wal").exists() else None
+    _ = before
+    hist = run(db, "history", "东湖镇", "--json")[1]
+    code, _, err = run(db, "advance", "东湖镇", user="审计")
+    assert code == 4 and "may not" in err
+    code, _, err = run(db, "advance", "东湖镇", "--on", "2999-01-01")
+    assert code == 2 and "later than today" in err
+    code, _, err = run(db, "advance", "西湖镇")
+    assert code == 2 and "西湖镇" in err
+    code, _, err = run(db, "status", "东湖镇", user="nobody")
+    assert code == 4 and "nobody" in err
+    assert run(db, "history", "东湖镇", "--json")[1] == hist
+
+
+def test_cli_speaks_chinese(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    run(db, "init")
+    run(db, "district", "add", "某区")
+    run(db, "township", "add", "东湖镇", "--district", "某区")
+    code, _, err = run(db, "advance", "东湖镇", lang="zh")
+    assert code == 3 and "尚未记录「工作报告初稿」" in err
+    code, out, _ = run(db, "--lang", "zh", "status", "东湖镇")
+    assert "当前阶段：1.起草工作报告" in out
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    code, _, err = run(db, "advance")
+    assert code == 2 and "Traceback" not in err
+    code, _, err = run(db, "--lang", "fr", "diagram")
+    assert code == 2 and "--lang" in err
+    code, _, err = run(db, "status", "东湖镇")
+    assert code == 2 and "workflow init" in err
+
+
+def test_diagram_is_mermaid_from_the_definition(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path / "w.db", "diagram")
+    assert code == 0 and out.startswith("stateDiagram-v2")
+    assert "upper_review --> draft_report" in out
+    assert "delegate_nomination --> personnel_plan: delegate_seats, delegate_margin" in out
+
+
+def test_cli_does_not_import_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys; from workflow.cli import main; "
+        "rc = main(['--db', sys.argv[1], 'init']); "
+        "print('textual' in sys.modules)"
+    )
+    p = subprocess.run([sys.executable, "-c", code, str(tmp_path / "w.db")], capture_output=True, text=True)
+    assert p.stdout.strip().endswith("False"), p.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_plain_install_works_from_another_directory(tmp_path: Path) -> None:
+    """pip install . of a copy of the repo into a fresh venv (dependencies shared from
+    this interpreter), used from an empty directory."""
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT, src, ignore=shutil.ignore_patterns(".git", "*.egg-info", "build", "__pycache__", ".*cache")
+    )
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    py = env_dir / "bin" / "python"
+    p = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", str(src)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "WORKFLOW_DB": str(empty / "w.db"), "WORKFLOW_LANG": "en"}
+    env.pop("PYTHONPATH", None)
+    exe = env_dir / "bin" / "workflow"
+    for args in (["init"], ["district", "add", "某区"], ["township", "add", "东湖镇", "--district", "某区"]):
+        r = subprocess.run([str(exe), *args], cwd=empty, env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(exe), "advance", "东湖镇"], cwd=empty, env=env, capture_output=True, text=True)
+    assert r.returncode == 3 and "draft_recorded" in r.stderr
+    where = subprocess.run(
+        [str(py), "-c", "import workflow.states, workflow; print(workflow.__file__)"],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert str(env_dir) in where.stdout

@@ -1,0 +1,154 @@
+"""Roster import: all or nothing, every bad row listed, one audit event per import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_service
+from tests.test_service import dump
+from workflow.errors import BadInput, BadRows
+from workflow.rosters import ROSTER_KINDS, template_csv
+from workflow.service import Service
+
+HEADER = "name,gender,birth_date,category,nominated_by,review,elected\n"
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def rows(n: int) -> str:
+    return "".join(f"代表{i},男,1980-01-0{1 + i % 9},frontline,organisation,passed,yes\n" for i in range(n))
+
+
+def test_good_import_writes_rows_and_one_event(svc: Service, tmp_path: Path) -> None:
+    path = write(tmp_path, "delegates.csv", HEADER + rows(3))
+    before = len(svc.history("东湖镇")[1])
+    r = svc.import_roster("东湖镇", "delegates", path)
+    events = svc.history("东湖镇")[1]
+    assert len(events) == before + 1
+    payload = json.loads(events[-1].payload)
+    assert events[-1].kind == "import" and r.event.id == events[-1].id
+    assert payload["file"] == "delegates.csv" and payload["rows"] == 3
+    assert payload["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    got = svc.roster("东湖镇", "delegates")
+    assert [g["name"] for g in got] == ["代表0", "代表1", "代表2"]
+    assert got[0]["gender"] == "male" and got[0]["elected"] is True
+
+
+def test_chinese_headers_and_values_are_accepted(svc: Service, tmp_path: Path) -> None:
+    text = "姓名,性别,出生日期,类别,提名方式,资格审查,当选\n张三,女,1985-03-04,外出务工,党员提名,通过,是\n"
+    svc.import_roster("东湖镇", "delegates", write(tmp_path, "代表.csv", text))
+    row = svc.roster("东湖镇", "delegates")[0]
+    assert (row["gender"], row["category"], row["nominated_by"], row["elected"]) == (
+        "female",
+        "migrant",
+        "members",
+        True,
+    )
+
+
+def test_xlsx_import(svc: Service, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["tier", "interviewer", "interviewee", "date"])
+    sheet.append([1, "区委书记", "书记甲", "2021-05-13"])
+    path = tmp_path / "talks.xlsx"
+    book.save(path)
+    svc.import_roster("东湖镇", "talks", path)
+    assert svc.roster("东湖镇", "talks")[0]["interviewee"] == "书记甲"
+
+
+BAD_FILES = {
+    "unknown category": (HEADER + "甲,男,1980-01-01,farmer,organisation,passed,no\n", "category", "farmer"),
+    "bad date": (HEADER + "甲,男,1980-02-30,frontline,organisation,passed,no\n", "birth_date", "1980-02-30"),
+    "future date": (HEADER + "甲,男,2999-01-01,frontline,organisation,passed,no\n", "birth_date", "later than today"),
+    "duplicate person": (HEADER + rows(1) + rows(1), "duplicate of line 2", "line 3"),
+    "missing column": ("name,gender,birth_date\n甲,男,1980-01-01\n", "missing required column 'category'", "category"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_rows_are_listed_and_nothing_changes(svc: Service, tmp_path: Path, case: str) -> None:
+    text, where, what = BAD_FILES[case]
+    before = dump(svc)
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", text))
+    listed = "\n".join(p.en for p in e.value.problems)
+    assert where in listed and what in listed and "d.csv" in listed
+    assert all(p.zh for p in e.value.problems)
+    assert dump(svc) == before
+
+
+def test_every_bad_row_is_listed_with_line_and_column(svc: Service, tmp_path: Path) -> None:
+    text = HEADER + rows(2) + "乙,男,1980-01-01,farmer,organisation,passed,no\n" + "丙,X,1980-01-01,other,members,ok,no\n"
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", text))
+    problems = [p.en for p in e.value.problems]
+    assert len(problems) == 3
+    assert problems[0].startswith("d.csv: line 4, column 4 (category): value 'farmer'")
+    assert problems[1].startswith("d.csv: line 5, column 2 (gender): value 'X'")
+    assert problems[2].startswith("d.csv: line 5, column 6 (review): value 'ok'")
+    assert "第4行第4列（category）" in e.value.problems[0].zh
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("d.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("d.csv", b"", "the file is empty"),
+        ("d.csv", HEADER.encode(), "no data rows"),
+        ("d.csv", (HEADER + "张三,男,1980-01-01,frontline,organisation,passed,no\n").encode("gbk"), "not UTF-8"),
+        ("d.xlsx", b"not a zip file", "not a valid XLSX file"),
+    ],
+)
+def test_wrong_files_are_refused(svc: Service, tmp_path: Path, name: str, data: bytes, expected: str) -> None:
+    before = dump(svc)
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(BadInput) as e:
+        svc.import_roster("东湖镇", "delegates", path)
+    assert expected in e.value.text.en and name in e.value.text.en
+    assert dump(svc) == before
+
+
+def test_formula_cells_are_refused(svc: Service, tmp_path: Path) -> None:
+    text = "name,organisation\n=cmd|' /C calc'!A0,一村\n"
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "grassroots", write(tmp_path, "g.csv", text))
+    assert "looks like a formula" in e.value.problems[0].en
+
+
+def test_second_import_needs_replace(svc: Service, tmp_path: Path) -> None:
+    path = write(tmp_path, "d.csv", HEADER + rows(2))
+    svc.import_roster("东湖镇", "delegates", path)
+    with pytest.raises(BadInput) as e:
+        svc.import_roster("东湖镇", "delegates", path)
+    assert "--replace" in e.value.text.en
+    svc.import_roster("东湖镇", "delegates", write(tmp_path, "d2.csv", HEADER + rows(5)), replace=True)
+    assert len(svc.roster("东湖镇", "delegates")) == 5
+
+
+def test_coordinator_import_of_another_township_is_refused(svc: Service, tmp_path: Path) -> None:
+    svc.add_township("西山镇", "某区")
+    svc.add_user("赵组织", "coordinator", ["东湖镇"])
+    coord = make_service(svc.engine.url.render_as_string(hide_password=False), "赵组织")
+    from workflow.errors import NotPermitted
+
+    with pytest.raises(NotPermitted):
+        coord.import_roster("西山镇", "delegates", write(tmp_path, "d.csv", HEADER + rows(1)))
+
+
+def test_templates_have_every_column() -> None:
+    for kind in ROSTER_KINDS.values():
+        header = template_csv(kind).strip().split(",")
+        assert header == [c.name for c in kind.columns]
