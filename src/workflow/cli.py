@@ -27,11 +27,13 @@ township_app = typer.Typer(no_args_is_help=True, help="Townships / 乡镇")
 user_app = typer.Typer(no_args_is_help=True, help="Users / 用户")
 violation_app = typer.Typer(no_args_is_help=True, help="Violation reports / 违纪举报")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log / 审计日志")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema / 数据库结构")
 app.add_typer(district_app, name="district")
 app.add_typer(township_app, name="township")
 app.add_typer(user_app, name="user")
 app.add_typer(violation_app, name="violation")
 app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
 
 T = TypeVar("T")
 
@@ -539,6 +541,20 @@ def report(
         emit_json(data)
     else:
         say(render_text(data, OPTS.lang))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring an older database to the current schema (admins)."""
+    r = OPTS.service().upgrade_schema()
+    say(tr("数据库结构：{a} → {b}", "database schema: {a} -> {b}", a=r[0] or "-", b=r[1]))
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while it is in use (admins and auditors)."""
+    n = OPTS.service().backup(path)
+    say(tr("已备份到 {p}（{n}页）", "backed up to {p} ({n} pages)", p=path, n=n))
 
 
 # ---------------------------------------------------------------- entry point

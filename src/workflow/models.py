@@ -38,6 +38,7 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("chain", "seq"),
         Index("ix_event_township", "township_id", "id"),
+        Index("ix_event_township_date", "township_id", "effective_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -38,7 +38,7 @@ from workflow.models import (
     Waiver,
 )
 from workflow.rosters import ROSTER_KINDS, ParsedRoster, read_roster, roster_kind
-from workflow.store import create_schema, is_initialised, read_session, write_session
+from workflow.store import check_schema, create_schema, read_session, write_session
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
@@ -105,13 +105,7 @@ class Service:
     # ------------------------------------------------------------ plumbing
 
     def _check_initialised(self) -> None:
-        if not is_initialised(self.engine):
-            raise BadInput(
-                tr(
-                    "数据库尚未初始化：请先运行 workflow init",
-                    "the database is not initialised: run 'workflow init' first",
-                )
-            )
+        check_schema(self.engine)
 
     @staticmethod
     def _db_errors(e: Exception) -> WorkflowError:
@@ -447,6 +441,65 @@ class Service:
                 session, "user_add", "", {"user": name, "role": role, "townships": [t.name for t in towns]}
             )
             return user
+
+    def upgrade_schema(self) -> tuple[str | None, str]:
+        """Run the schema migrations (admins); the revisions before and after."""
+        from workflow.migrate import HEAD, current, upgrade
+
+        before = current(self.engine)
+        if before is None:
+            raise BadInput(
+                tr(
+                    "数据库尚未初始化：请先运行 workflow init",
+                    "the database is not initialised: run 'workflow init' first",
+                )
+            )
+        if before > HEAD:
+            raise BadInput(
+                tr(
+                    "数据库结构{r}比本程序新：请升级本程序",
+                    "the database schema {r} is newer than this program",
+                    r=before,
+                )
+            )
+        with read_session(self.engine) as session:
+            self._require(self.actor(session), "admin")
+        upgrade(self.engine)
+        return before, HEAD
+
+    def backup(self, path: Path) -> int:
+        """An online copy of a SQLite database (SQLite's backup API); pages copied."""
+        import sqlite3
+
+        self._check_initialised()
+        with read_session(self.engine) as session:
+            actor = self.actor(session)
+        if actor.role not in ("admin", "auditor"):
+            raise NotPermitted(
+                tr(
+                    "{u}无权备份数据库（仅管理员和审计员）",
+                    "{u} may not back up the database (admins and auditors only)",
+                    u=actor.name,
+                )
+            )
+        if self.engine.dialect.name != "sqlite":
+            raise BadInput(
+                tr("PostgreSQL 请用 pg_dump 备份（见 README）", "for PostgreSQL use pg_dump (see the README)")
+            )
+        if path.exists():
+            raise BadInput(tr("文件已存在：{p}", "file exists: {p}", p=path))
+        if not path.parent.exists():
+            raise BadInput(tr("目录不存在：{p}", "folder does not exist: {p}", p=path.parent))
+        source = sqlite3.connect(self.engine.url.database or "")
+        target = sqlite3.connect(path)
+        try:
+            with target:
+                source.backup(target)
+            pages = int(target.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            target.close()
+            source.close()
+        return pages
 
     # ------------------------------------------------------------ reads
 

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
+from sqlmodel import Session, create_engine
 
-from workflow import models
 from workflow.errors import BadInput
 from workflow.i18n import tr
 
@@ -109,57 +108,56 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def is_initialised(engine: Engine) -> bool:
+def schema_revision(engine: Engine) -> str | None:
+    """The stored schema revision, or None when the database is not initialised."""
     try:
-        return inspect(engine).has_table("event")
-    except OperationalError as e:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as e:
+        if _is_missing_table(e):
+            return None
         raise BadInput(
             tr("无法连接数据库：{e}", "cannot connect to the database: {e}", e=str(e.orig).strip())
         ) from e
 
 
-SQLITE_TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS event_no_update BEFORE UPDATE ON event
-       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END""",
-    """CREATE TRIGGER IF NOT EXISTS event_no_delete BEFORE DELETE ON event
-       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END""",
-)
+def _is_missing_table(e: DBAPIError) -> bool:
+    msg = str(e.orig).lower()
+    return "no such table" in msg or ("does not exist" in msg and "relation" in msg)
 
-PG_TRIGGERS = (
-    """CREATE OR REPLACE FUNCTION workflow_event_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP; END;
-       $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS event_append_only ON event",
-    """CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
-       FOR EACH ROW EXECUTE FUNCTION workflow_event_append_only()""",
-    "DROP TRIGGER IF EXISTS event_no_truncate ON event",
-    """CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event
-       FOR EACH STATEMENT EXECUTE FUNCTION workflow_event_append_only()""",
-)
+
+def is_initialised(engine: Engine) -> bool:
+    return schema_revision(engine) is not None
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to work on a database that is missing, older or newer than this program."""
+    from workflow.migrate import HEAD
+
+    rev = schema_revision(engine)
+    if rev is None:
+        raise BadInput(
+            tr(
+                "数据库尚未初始化：请先运行 workflow init",
+                "the database is not initialised: run 'workflow init' first",
+            )
+        )
+    if rev != HEAD:
+        older = rev < HEAD
+        raise BadInput(
+            tr(
+                "数据库结构版本为{r}，本程序需要{h}：{a}",
+                "the database schema is at revision {r}, this program needs {h}: {b}",
+                r=rev,
+                h=HEAD,
+                a="请运行 workflow db upgrade" if older else "请升级本程序",
+                b="run 'workflow db upgrade'" if older else "upgrade this program",
+            )
+        )
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and the append-only triggers (idempotent)."""
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in _tables()])  # type: ignore[attr-defined]
-    install_triggers(engine)
+    """Create or upgrade the schema to the newest revision (Alembic)."""
+    from workflow.migrate import upgrade
 
-
-def install_triggers(engine: Engine) -> None:
-    statements = SQLITE_TRIGGERS if is_sqlite(engine) else PG_TRIGGERS
-    with engine.begin() as conn:
-        for stmt in statements:
-            conn.execute(text(stmt))
-
-
-def _tables() -> list[type[SQLModel]]:
-    return [
-        models.District,
-        models.Township,
-        models.Event,
-        models.Fact,
-        models.RosterRow,
-        models.Waiver,
-        models.Violation,
-        models.User,
-        models.UserTownship,
-    ]
+    upgrade(engine)
