@@ -89,16 +89,17 @@ def verify_chain(chain: str, events: list[Event], version: int | None, stage: st
                 "事件#{i}（序号{s}）顺序被调换",
                 "event #{i} (seq {s}) is out of order",
             )
-        if hashlib.sha256(canonical(ev)).hexdigest() != ev.hash:
-            return _problem(
-                chain,
-                ev,
-                "edited",
-                "事件#{i}（序号{s}）内容被修改：哈希不符",
-                "event #{i} (seq {s}) was edited: its content does not match its hash",
-            )
         if ev.seq > expected_seq:
             if expected_seq in all_seqs:
+                later = next(e for e in events if e.seq == expected_seq)
+                if version is not None and len(events) > version:
+                    return _problem(
+                        chain,
+                        later,
+                        "inserted",
+                        "事件#{i}（序号{s}）是插入的：事件数多于版本",
+                        "event #{i} (seq {s}) was inserted: more events than the township's version",
+                    )
                 return _problem(
                     chain,
                     ev,
@@ -113,6 +114,14 @@ def verify_chain(chain: str, events: list[Event], version: int | None, stage: st
                 f"事件#{{i}}（序号{{s}}）之前的序号{expected_seq}至{ev.seq - 1}被删除",
                 f"events with seq {expected_seq} to {ev.seq - 1} before event #{{i}} "
                 f"(seq {{s}}) were deleted",
+            )
+        if hashlib.sha256(canonical(ev)).hexdigest() != ev.hash:
+            return _problem(
+                chain,
+                ev,
+                "edited",
+                "事件#{i}（序号{s}）内容被修改：哈希不符",
+                "event #{i} (seq {s}) was edited: its content does not match its hash",
             )
         if ev.prev_hash != prev_hash:
             return _problem(
