@@ -132,7 +132,9 @@ def test_definition_loader_refuses_random_bytes(data: bytes) -> None:
 @given(
     text=st.recursive(
         st.one_of(st.integers(), st.text(max_size=10), st.booleans(), st.floats(allow_nan=False)),
-        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+        ),
         max_leaves=10,
     )
 )

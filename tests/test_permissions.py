@@ -47,7 +47,9 @@ def commands(tmp: Path) -> list[tuple[list[str], set[str]]]:
 
 
 @pytest.mark.parametrize("user", sorted(ROLES))
-def test_every_command_as_each_role(db_url: str, tmp_path: Path, user: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_as_each_role(
+    db_url: str, tmp_path: Path, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     admin = make_service(db_url, "管理员")
     admin.init()
     admin.add_district("某区")
