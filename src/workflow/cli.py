@@ -342,13 +342,34 @@ def record(
 
 @app.command()
 def advance(
-    township: str,
+    township: Annotated[str | None, typer.Argument()] = None,
     to: Annotated[str | None, typer.Option("--to")] = None,
     on: Annotated[str | None, typer.Option("--on", help="Effective date YYYY-MM-DD")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="Bulk: every township of")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Bulk: ... that is at this stage")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Bulk: only list")] = False,
 ) -> None:
-    """Step a township to its next stage when its exit gate holds."""
+    """Step a township to its next stage when its exit gate holds; or, with --district
+    and --stage, every township of a district at that stage whose gate holds."""
+    if district or stage or dry_run:
+        if township or to or expect_version is not None or not (district and stage):
+            raise BadInput(
+                tr(
+                    "批量前进用法：workflow advance --district 区 --stage 阶段 [--dry-run] [--on 日期]",
+                    "bulk usage: workflow advance --district NAME --stage STAGE [--dry-run] [--on DATE]",
+                )
+            )
+        _bulk_advance(district, stage, on, note, dry_run)
+        return
+    if township is None:
+        raise BadInput(
+            tr(
+                "请指定乡镇，或用 --district 与 --stage 批量前进",
+                "name a township, or use --district and --stage",
+            )
+        )
     r = OPTS.service().advance(township, to, on, note, expect_version)
     say(
         tr(
@@ -359,6 +380,47 @@ def advance(
             b=stage_name(r.to_stage),
         )
     )
+
+
+def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run: bool) -> None:
+    from workflow.errors import Blocked
+
+    outcomes = OPTS.service().bulk_advance(district, stage, on, note, dry_run)
+    labels = {
+        "advanced": tr("已前进", "advanced"),
+        "ready": tr("可前进", "ready"),
+        "blocked": tr("受阻", "blocked"),
+        "not_permitted": tr("无权", "not permitted"),
+        "conflict": tr("冲突", "conflict"),
+        "bad_input": tr("输入有误", "bad input"),
+    }
+    for o in outcomes:
+        say(f"{labels[o.outcome](OPTS.lang)}\t{o.township}")
+        for c in o.failing:
+            say(_check_line(c))
+        if o.reason is not None and not o.failing:
+            say(f"  {o.reason(OPTS.lang)}")
+    done = sum(o.outcome in ("advanced", "ready") for o in outcomes)
+    summary = (
+        tr(
+            "{n}个乡镇处于该阶段：{d}个可前进，{b}个受阻",
+            "{n} townships at that stage: {d} ready, {b} not",
+            n=len(outcomes),
+            d=done,
+            b=len(outcomes) - done,
+        )
+        if dry_run
+        else tr(
+            "{n}个乡镇处于该阶段：{d}个已前进，{b}个未前进",
+            "{n} townships at that stage: {d} advanced, {b} not",
+            n=len(outcomes),
+            d=done,
+            b=len(outcomes) - done,
+        )
+    )
+    say(summary)
+    if done < len(outcomes):
+        raise Blocked(tr("部分乡镇未前进（见上）", "some townships were not advanced (see above)"))
 
 
 @app.command("return")

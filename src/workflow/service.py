@@ -91,6 +91,17 @@ class StepResult:
     event: Event
 
 
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What a bulk step did with one township: advanced, ready (dry run), blocked,
+    not_permitted, conflict or bad_input, and why."""
+
+    township: str
+    outcome: str
+    reason: Text | None
+    failing: list[CheckResult]
+
+
 @dataclass(slots=True)
 class Service:
     """The one entry point for changes and reads."""
@@ -699,6 +710,69 @@ class Service:
             }
             ev = self._append(session, town, "advance", new_stage, effective, note.strip(), payload, expected)
             return StepResult(town.name, "advance", plan.source, new_stage, ev)
+
+    def bulk_advance(
+        self,
+        district: str,
+        stage: str,
+        on: dt.date | str | None = None,
+        note: str = "",
+        dry_run: bool = False,
+    ) -> list[BulkOutcome]:
+        """Advance every township of ``district`` at ``stage`` whose gate holds, each in
+        its own transaction with its own event; report the others with the reasons."""
+        self._check_initialised()
+        self._effective(on)  # refuse a bad date before anything else
+        with read_session(self.engine) as session:
+            actor = self.actor(session)
+            d = self.find_district(session, district)
+            if not self.definition.has_stage(stage):
+                raise BadInput(
+                    tr(
+                        "未知阶段「{s}」。阶段顺序：{o}",
+                        "unknown stage '{s}'. Stage order: {o}",
+                        s=stage,
+                        o=self.definition.order_text().en,
+                    )
+                )
+            towns = list(
+                session.exec(
+                    select(Township)
+                    .where(Township.district_id == d.id, Township.stage == stage)
+                    .order_by(col(Township.id))
+                )
+            )
+        outcomes: list[BulkOutcome] = []
+        for town in towns:
+            assert town.id is not None
+            ref = str(town.id)
+            try:
+                if dry_run:
+                    with read_session(self.engine) as session:
+                        fresh = session.get(Township, town.id)
+                        assert fresh is not None
+                        self._require(actor, "change", fresh)
+                        dd = self.definition_for(session, fresh)
+                        if dd.next_stage(fresh.stage) is None:
+                            raise Blocked(tr("已是最后阶段", "already at the last stage"))
+                        failing = [c for c in self._checks(session, fresh, dd) if not c.ok]
+                        if failing:
+                            raise Blocked(
+                                self._blocked_text(
+                                    fresh, dd, engine_for(dd).plan(fresh.stage, "advance", None), failing
+                                ),
+                                failing,
+                            )
+                    outcomes.append(BulkOutcome(town.name, "ready", None, []))
+                else:
+                    self.advance(ref, on=on, note=note, expected_version=town.version)
+                    outcomes.append(BulkOutcome(town.name, "advanced", None, []))
+            except Blocked as e:
+                outcomes.append(BulkOutcome(town.name, "blocked", e.text, [c for c in e.checks if not c.ok]))
+            except (NotPermitted, Conflict, BadInput) as e:
+                kind = {NotPermitted: "not_permitted", Conflict: "conflict"}.get(type(e), "bad_input")
+                outcomes.append(BulkOutcome(town.name, kind, e.text, []))
+        return outcomes
 
     def _blocked_text(self, town: Township, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
         src, dst = d.stage(plan.source), d.stage(plan.dest)
