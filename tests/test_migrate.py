@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect
 
 from tests.conftest import make_service
-from workflow import migrate, store
+from workflow import migrate
 from workflow.cli import main
 from workflow.errors import BadInput
 from workflow.service import Service
@@ -26,34 +26,34 @@ def test_init_stamps_the_newest_revision(db_url: str) -> None:
 
 
 def test_upgrade_a_database_made_by_the_first_revision(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     svc = make_service(db_url)
-    migrate.upgrade(svc.engine, "0001")
+    svc.init()
+    svc.add_district("某区")
+    svc.add_township("东湖镇", "某区")
+    svc.record("东湖镇", "draft", {"title": "报告", "date": "2021-04-12"})
+    svc.advance("东湖镇", on="2021-04-13")
+    migrate.downgrade(svc.engine, "0001")  # the data as the first schema revision holds it
     assert migrate.current(svc.engine) == "0001"
-    # Fill it as the program of revision 0001 did (same tables, no newer index).
-    with monkeypatch.context() as m:
-        m.setattr(store, "create_schema", lambda engine: None)
-        m.setattr("workflow.service.create_schema", lambda engine: None)
-        m.setattr("workflow.service.check_schema", lambda engine: None)
-        svc.init()
-        svc.add_district("某区")
-        svc.add_township("东湖镇", "某区")
-        svc.record("东湖镇", "draft", {"title": "报告", "date": "2021-04-12"})
-        svc.advance("东湖镇", on="2021-04-13")
-    indexes = {i["name"] for i in inspect(svc.engine).get_indexes("event")}
-    assert "ix_event_township_date" not in indexes
+    assert "head_hash" not in {c["name"] for c in inspect(svc.engine).get_columns("township")}
+    assert "ix_event_township_date" not in {i["name"] for i in inspect(svc.engine).get_indexes("event")}
+    stale = make_service(db_url)
     with pytest.raises(BadInput) as e:
-        svc.status("东湖镇")
+        stale.status("东湖镇")
     assert "revision 0001" in e.value.text.en and "workflow db upgrade" in e.value.text.en
     url = svc.engine.url.render_as_string(hide_password=False)
     assert main(["--db", url, "--as", "admin", "db", "upgrade"]) == 0
-    assert "0001 -> 0002" in capsys.readouterr().out
+    assert f"0001 -> {migrate.HEAD}" in capsys.readouterr().out
     assert migrate.current(svc.engine) == migrate.HEAD
-    indexes = {i["name"] for i in inspect(svc.engine).get_indexes("event")}
-    assert "ix_event_township_date" in indexes
-    assert svc.status("东湖镇").stage == "lower_consultation"
+    assert "ix_event_township_date" in {i["name"] for i in inspect(svc.engine).get_indexes("event")}
+    fresh = make_service(db_url)
+    assert fresh.status("东湖镇").stage == "lower_consultation"
     assert main(["--db", url, "--as", "admin", "audit", "verify"]) == 0
+    fresh.record(
+        "东湖镇", "consultation", {"forms_issued": "10", "suggestions": "1", "meeting_date": "2021-04-14"}
+    )
+    assert fresh.verify().ok  # the backfilled head links the next event
     svc.engine.dispose()
 
 

@@ -25,23 +25,60 @@ GENESIS = "0" * 64
 
 def canonical(ev: Event) -> bytes:
     """The bytes an event's hash covers: every field but its id and its own hash."""
+    return canonical_fields(
+        chain=ev.chain,
+        seq=ev.seq,
+        township_id=ev.township_id,
+        kind=ev.kind,
+        from_stage=ev.from_stage,
+        to_stage=ev.to_stage,
+        actor=ev.actor,
+        recorded_at=ev.recorded_at,
+        effective_date=ev.effective_date,
+        note=ev.note,
+        payload=ev.payload,
+        prev_hash=ev.prev_hash,
+    )
+
+
+def canonical_fields(
+    *,
+    chain: str,
+    seq: int,
+    township_id: int | None,
+    kind: str,
+    from_stage: str | None,
+    to_stage: str | None,
+    actor: str,
+    recorded_at: str,
+    effective_date: dt.date | str,
+    note: str,
+    payload: str,
+    prev_hash: str,
+) -> bytes:
+    """Canonical bytes of an event given as fields (bulk loaders use this directly)."""
     body = {
-        "chain": ev.chain,
-        "seq": ev.seq,
-        "township_id": ev.township_id,
-        "kind": ev.kind,
-        "from": ev.from_stage,
-        "to": ev.to_stage,
-        "actor": ev.actor,
-        "recorded_at": ev.recorded_at,
-        "effective_date": ev.effective_date.isoformat()
-        if isinstance(ev.effective_date, dt.date)
-        else str(ev.effective_date),
-        "note": ev.note,
-        "payload": json.loads(ev.payload or "{}"),
-        "prev_hash": ev.prev_hash,
+        "chain": chain,
+        "seq": seq,
+        "township_id": township_id,
+        "kind": kind,
+        "from": from_stage,
+        "to": to_stage,
+        "actor": actor,
+        "recorded_at": recorded_at,
+        "effective_date": effective_date.isoformat()
+        if isinstance(effective_date, dt.date)
+        else str(effective_date),
+        "note": note,
+        "payload": json.loads(payload or "{}"),
+        "prev_hash": prev_hash,
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(**fields: Any) -> str:
+    """SHA-256 of an event given as fields (see :func:`canonical_fields`)."""
+    return hashlib.sha256(canonical_fields(**fields)).hexdigest()
 
 
 def seal(ev: Event) -> Event:
@@ -65,7 +102,9 @@ class Problem:
     text: Text
 
 
-def verify_chain(chain: str, events: list[Event], version: int | None, stage: str | None) -> Problem | None:
+def verify_chain(
+    chain: str, events: list[Event], version: int | None, stage: str | None, head: str | None = None
+) -> Problem | None:
     """Check one chain (events in id order); None when intact."""
     prev_hash = GENESIS
     expected_seq = 1
@@ -160,6 +199,18 @@ def verify_chain(chain: str, events: list[Event], version: int | None, stage: st
                 f"chain {chain}: version {version} but {count} events: events were inserted at the end",
             ),
         )
+    if head and last is not None and head != last.hash:
+        return Problem(
+            chain,
+            last.id,
+            last.seq,
+            "state",
+            Text(
+                f"链{chain}：乡镇记录的链头与最后事件#{last.id}的哈希不符",
+                f"chain {chain}: the township's recorded head does not match the hash of its last "
+                f"event #{last.id}",
+            ),
+        )
     if stage is not None and last is not None and last.to_stage and last.to_stage != stage:
         return Problem(
             chain,
@@ -221,7 +272,13 @@ def verify(session: Session, township_ids: list[int] | None = None) -> VerifyRep
         chains += 1
         seen_chains.add(current)
         town = towns.get(int(current)) if current.isdigit() else None
-        p = verify_chain(current, bucket, town.version if town else None, town.stage if town else None)
+        p = verify_chain(
+            current,
+            bucket,
+            town.version if town else None,
+            town.stage if town else None,
+            town.head_hash if town else None,
+        )
         if p:
             problems.append(p)
 

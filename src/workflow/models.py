@@ -27,6 +27,7 @@ class Township(SQLModel, table=True):
     stage: str = Field(index=True, max_length=64)
     stage_since: dt.date | None = None
     version: int = 0
+    head_hash: str = Field(default="", max_length=64)
     updated_at: str = Field(default="", max_length=40)
     updated_by: str = Field(default="", max_length=200)
 

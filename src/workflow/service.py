@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, insert, update
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, delete, select
@@ -43,6 +43,8 @@ from workflow.store import check_schema, create_schema, read_session, write_sess
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
 VIOLATION_CHECK = "no_open_violation"
+TOWNSHIP = Township.__table__  # type: ignore[attr-defined]
+EVENT = Event.__table__  # type: ignore[attr-defined]
 
 
 def utc_now() -> str:
@@ -112,11 +114,14 @@ class Service:
     today: Callable[[], dt.date] = dt.date.today
     clock: Callable[[], str] = utc_now
     _district_defs: dict[int, Definition] = field(default_factory=dict)
+    _schema_ok: bool = False
 
     # ------------------------------------------------------------ plumbing
 
     def _check_initialised(self) -> None:
-        check_schema(self.engine)
+        if not self._schema_ok:  # checked once per service: the schema does not change under us
+            check_schema(self.engine)
+            self._schema_ok = True
 
     @staticmethod
     def _db_errors(e: Exception) -> WorkflowError:
@@ -141,16 +146,27 @@ class Service:
         except (IntegrityError, OperationalError) as e:
             raise self._db_errors(e) from e
 
+    def _unknown_user(self) -> NotPermitted:
+        return NotPermitted(
+            tr(
+                "用户「{u}」不存在：请管理员用 workflow user add 添加",
+                "user '{u}' does not exist: an admin adds users with 'workflow user add'",
+                u=self.actor_name,
+            )
+        )
+
+    def reader(self, session: Session) -> str:
+        """The acting user's role; refuses an unknown user. Every role may read."""
+        role = session.exec(select(User.role).where(User.name == self.actor_name)).first()
+        if role is None:
+            raise self._unknown_user()
+        return role
+
     def actor(self, session: Session) -> Actor:
+        """The acting user with the townships assigned to them."""
         user = session.exec(select(User).where(User.name == self.actor_name)).first()
         if user is None:
-            raise NotPermitted(
-                tr(
-                    "用户「{u}」不存在：请管理员用 workflow user add 添加",
-                    "user '{u}' does not exist: an admin adds users with 'workflow user add'",
-                    u=self.actor_name,
-                )
-            )
+            raise self._unknown_user()
         towns = frozenset(
             session.exec(select(UserTownship.township_id).where(UserTownship.user_id == user.id)).all()
         )
@@ -263,29 +279,14 @@ class Service:
         now = self.clock()
         from_stage = town.stage
         values: dict[str, Any] = {
-            "version": Township.version + 1,
+            "version": TOWNSHIP.c.version + 1,
             "updated_at": now,
             "updated_by": self.actor_name,
         }
         if to_stage != from_stage:
             values["stage"] = to_stage
             values["stage_since"] = effective
-        result = session.exec(
-            update(Township)
-            .where(col(Township.id) == town.id, col(Township.version) == expected_version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            session.rollback()
-            raise self._conflict(town, expected_version)
-        prev = (
-            session.exec(
-                select(Event.hash).where(Event.chain == str(town.id), Event.seq == expected_version)
-            ).first()
-            if expected_version > 0
-            else audit.GENESIS
-        )
+        prev = town.head_hash or self._head_from_events(session, town, expected_version)
         ev = Event(
             chain=str(town.id),
             seq=expected_version + 1,
@@ -298,15 +299,39 @@ class Service:
             effective_date=effective,
             note=note,
             payload=audit.dump_payload(payload),
-            prev_hash=prev or audit.GENESIS,
+            prev_hash=prev,
         )
-        session.add(audit.seal(ev))
-        session.flush()
+        audit.seal(ev)
+        values["head_hash"] = ev.hash
+        conn = session.connection()
+        result = conn.execute(
+            update(TOWNSHIP)
+            .where(TOWNSHIP.c.id == town.id, TOWNSHIP.c.version == expected_version)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            session.rollback()
+            raise self._conflict(town, expected_version)
+        inserted = conn.execute(insert(EVENT).values(**ev.model_dump(exclude={"id"})))
+        key = inserted.inserted_primary_key
+        assert key is not None
+        ev.id = int(key[0])
         town.version = expected_version + 1
+        town.head_hash = ev.hash
         if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
         return ev
+
+    @staticmethod
+    def _head_from_events(session: Session, town: Township, version: int) -> str:
+        """The chain head for a township row that does not carry it (or the genesis)."""
+        if version == 0:
+            return audit.GENESIS
+        head = session.exec(
+            select(Event.hash).where(Event.chain == str(town.id), Event.seq == version)
+        ).first()
+        return head or audit.GENESIS
 
     def _conflict(self, town: Township, expected: int) -> Conflict:
         with read_session(self.engine) as s:
@@ -517,7 +542,7 @@ class Service:
     def townships(self, district: str | None = None) -> list[tuple[Township, str]]:
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             stmt = select(Township, District.name).join(District)
             if district:
                 d = self.find_district(session, district)
@@ -527,13 +552,13 @@ class Service:
     def districts(self) -> list[District]:
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             return list(session.exec(select(District).order_by(col(District.name))))
 
     def status(self, ref: str) -> StatusView:
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             town = self.find_township(session, ref)
             return self._status(session, town)
 
@@ -643,26 +668,26 @@ class Service:
         """Every event of the township, oldest first, and the chain's verification."""
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             town = self.find_township(session, ref)
             events = list(
                 session.exec(select(Event).where(Event.chain == str(town.id)).order_by(col(Event.id)))
             )
-            problem = audit.verify_chain(str(town.id), events, town.version, town.stage)
+            problem = audit.verify_chain(str(town.id), events, town.version, town.stage, town.head_hash)
             return town, events, problem
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
         roster_kind(kind)
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             town = self.find_township(session, ref)
             return self._rosters(session, town, [kind])[kind]
 
     def verify(self, ref: str | None = None) -> audit.VerifyReport:
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             ids = None
             if ref is not None:
                 town = self.find_township(session, ref)
@@ -675,8 +700,15 @@ class Service:
     def _load_for_change(
         self, session: Session, ref: str, action: Action, expected_version: int | None
     ) -> tuple[Township, Definition, int]:
-        actor = self.actor(session)
         town = self.find_township(session, ref)
+        assigned = exists().where(
+            col(UserTownship.user_id) == col(User.id), col(UserTownship.township_id) == town.id
+        )
+        row = session.exec(select(User.role, assigned).where(User.name == self.actor_name)).first()
+        if row is None:
+            raise self._unknown_user()
+        assert town.id is not None
+        actor = Actor(self.actor_name, row[0], frozenset({town.id}) if row[1] else frozenset())
         self._require(actor, action, town)
         expected = town.version if expected_version is None else expected_version
         if expected != town.version:
@@ -1101,14 +1133,14 @@ class Service:
 
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             d = self.find_district(session, district) if district else None
             return district_report(session, self.definition, d, self.today())
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self._check_initialised()
         with read_session(self.engine) as session:
-            self.actor(session)
+            self.reader(session)
             stmt = select(Violation, Township.name).join(Township)
             if ref:
                 town = self.find_township(session, ref)

@@ -1,0 +1,262 @@
+"""Benchmarks that hold the line at national scale (40,000 townships).
+
+    python bench/run.py [--quick] [--db-url postgresql+psycopg://...]
+
+Each figure is measured against a baseline measured in the same run, on the same
+machine, and printed as one table: figure, ours, baseline, ratio, target. Medians of
+repeated runs; ratios, not absolute times, are what the targets bound. No timing is
+asserted in the test suite."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+from generate import ADMIN, generate  # noqa: E402
+
+
+@dataclass
+class Row:
+    figure: str
+    ours: float
+    baseline: float
+    unit: str
+    target: float | None
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+    def line(self) -> str:
+        target = f"<= {self.target:.1f}x" if self.target else "-"
+        ok = "" if self.target is None else ("ok" if self.ratio <= self.target else "MISSED")
+        return (
+            f"| {self.figure} | {self.ours:.3f} {self.unit} | {self.baseline:.3f} {self.unit} | "
+            f"{self.ratio:.2f}x | {target} {ok} |"
+        )
+
+
+def median_of(fn: Callable[[], float], n: int) -> float:
+    return statistics.median(fn() for _ in range(n))
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall time (s) and peak RSS (KB) of a child process, via /usr/bin/time if present."""
+    started = time.perf_counter()
+    if shutil.which("time") or Path("/usr/bin/time").exists():
+        out = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, env=env, check=False
+        )
+        elapsed = time.perf_counter() - started
+        if out.returncode != 0:
+            raise RuntimeError(f"{args} failed: {out.stderr[-2000:]}")
+        return elapsed, int(out.stderr.strip().splitlines()[-1])
+    out2 = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if out2.returncode != 0:
+        raise RuntimeError(f"{args} failed: {out2.stderr[-2000:]}")
+    return time.perf_counter() - started, 0
+
+
+# ---------------------------------------------------------------- advance
+
+
+def prepare_advance(url: str, n: int) -> list[int]:
+    """Townships at the first stage with their draft recorded (not timed)."""
+    from sqlmodel import select
+
+    from workflow.models import Township, Violation
+    from workflow.service import Service
+    from workflow.store import open_engine, read_session
+
+    svc = Service(open_engine(url), ADMIN)
+    with read_session(svc.engine) as s:
+        ids = [
+            t.id
+            for t in s.exec(
+                select(Township)
+                .where(Township.stage == "draft_report", ~Township.id.in_(select(Violation.township_id)))  # type: ignore[union-attr]
+                .limit(n)
+            )
+            if t.id is not None
+        ]
+    for tid in ids:
+        svc.record(str(tid), "draft", {"title": "工作报告", "date": "2021-04-12"})
+    svc.engine.dispose()
+    return ids
+
+
+def time_service_advance(url: str, ids: list[int], rounds: int) -> float:
+    """Median seconds of one advance through the service (then reverted, untimed)."""
+    from workflow.service import Service
+    from workflow.store import open_engine
+
+    svc = Service(open_engine(url), ADMIN)
+    samples = []
+    for r in range(rounds):
+        tid = str(ids[r % len(ids)])
+        t0 = time.perf_counter()
+        svc.advance(tid)
+        samples.append(time.perf_counter() - t0)
+        svc.return_(tid, "draft_report", "bench")
+    svc.engine.dispose()
+    return statistics.median(samples)
+
+
+def time_plain_sqlite(path: Path, ids: list[int], rounds: int) -> float:
+    """Median seconds of the same UPDATE and INSERT in one transaction with sqlite3."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    samples = []
+    for r in range(rounds):
+        tid = ids[r % len(ids)]
+        version = conn.execute("SELECT version FROM township WHERE id = ?", (tid,)).fetchone()[0]
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "UPDATE township SET stage = ?, version = version + 1 WHERE id = ? AND version = ?",
+            ("lower_consultation", tid, version),
+        )
+        conn.execute(
+            "INSERT INTO event (chain, seq, township_id, kind, from_stage, to_stage, actor, recorded_at, "
+            "effective_date, note, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                f"bench{tid}",
+                version + 1,
+                tid,
+                "advance",
+                "draft_report",
+                "lower_consultation",
+                ADMIN,
+                "2026-01-01T00:00:00Z",
+                "2026-01-01",
+                "",
+                "{}",
+                "0" * 64,
+                "0" * 64,
+            ),
+        )
+        conn.execute("COMMIT")
+        samples.append(time.perf_counter() - t0)
+        conn.execute("UPDATE township SET stage = 'draft_report' WHERE id = ?", (tid,))
+    conn.close()
+    return statistics.median(samples)
+
+
+# ---------------------------------------------------------------- status
+
+
+def time_status(db: Path, township: str, rounds: int) -> float:
+    env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_USER": ADMIN, "WORKFLOW_LANG": "en"}
+    exe = [sys.executable, "-m", "workflow", "status", township]
+    return statistics.median(run_process(exe, env)[0] for _ in range(rounds))
+
+
+def time_import_sqlmodel(rounds: int) -> float:
+    return statistics.median(run_process([sys.executable, "-c", "import sqlmodel"])[0] for _ in range(rounds))
+
+
+# ---------------------------------------------------------------- main
+
+
+def build(path: Path, townships: int) -> None:
+    if path.exists():
+        return
+    tmp = path.with_suffix(".tmp.db")
+    for p in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+        p.unlink(missing_ok=True)
+    print(f"generating {townships} townships ...", file=sys.stderr)
+    stats = generate(f"sqlite:///{tmp}", townships, quiet=True)
+    print(f"  {json.dumps(stats)}", file=sys.stderr)
+    con = sqlite3.connect(tmp)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    tmp.rename(path)
+
+
+def first_township(path: Path) -> str:
+    con = sqlite3.connect(path)
+    name = con.execute("SELECT name FROM township WHERE stage = 'delegate_nomination' LIMIT 1").fetchone()[0]
+    con.close()
+    return str(name)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true", help="smaller sizes; under two minutes")
+    p.add_argument("--db-url", default=None, help="also measure advance on this database (e.g. PostgreSQL)")
+    p.add_argument("--work", default=None, help="folder for generated databases (kept between runs)")
+    a = p.parse_args()
+    big = 4000 if a.quick else 40_000
+    rounds = 9 if a.quick else 31
+    proc_rounds = 3 if a.quick else 7
+    work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
+    work.mkdir(parents=True, exist_ok=True)
+    dbs = {n: work / f"towns-{n}.db" for n in (10, 100, 1000, big)}
+    for n, path in dbs.items():
+        build(path, n)
+    rows: list[Row] = []
+
+    # advance at scale vs plain sqlite3, and vs 10 townships
+    scratch = {n: work / f"scratch-{n}.db" for n in (10, big)}
+    for n, path in scratch.items():
+        shutil.copy(dbs[n], path)
+    ids_big = prepare_advance(f"sqlite:///{scratch[big]}", 20)
+    ids_small = prepare_advance(f"sqlite:///{scratch[10]}", 3)
+    ours_big = time_service_advance(f"sqlite:///{scratch[big]}", ids_big, rounds)
+    ours_small = time_service_advance(f"sqlite:///{scratch[10]}", ids_small, rounds)
+    plain = time_plain_sqlite(scratch[big], ids_big, rounds)
+    rows.append(
+        Row(
+            f"one advance via the service, {big} townships (median)", ours_big * 1000, plain * 1000, "ms", 3.0
+        )
+    )
+    rows.append(Row(f"one advance, {big} vs 10 townships", ours_big * 1000, ours_small * 1000, "ms", 1.2))
+
+    # workflow status, whole process
+    status = time_status(dbs[big], first_township(dbs[big]), proc_rounds)
+    base = time_import_sqlmodel(proc_rounds)
+    rows.append(Row(f"`workflow status`, whole process, {big} townships", status, base, "s", 1.5))
+
+    if a.db_url:
+        from workflow.store import open_engine
+
+        engine = open_engine(a.db_url)
+        engine.dispose()
+        pg_ids = prepare_advance(a.db_url, 20)
+        pg = time_service_advance(a.db_url, pg_ids, rounds)
+        rows.append(
+            Row("one advance via the service, PostgreSQL (--db-url)", pg * 1000, plain * 1000, "ms", None)
+        )
+
+    print(
+        f"\n{dt.date.today()} on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}){' --quick' if a.quick else ''}\n"
+    )
+    print("| figure | ours | baseline | ratio | target |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(r.line())
+    _ = textwrap
+
+
+if __name__ == "__main__":
+    main()
