@@ -35,7 +35,9 @@ def test_report_is_computed_from_the_rosters(demo_url: str) -> None:
     svc = demo_service(demo_url)
     with svc.engine.begin() as conn:
         row = conn.execute(
-            text("SELECT id FROM rosterrow WHERE kind='delegates' AND data LIKE '%\"elected\": true%' LIMIT 1")
+            text(
+                "SELECT id FROM rosterrow WHERE kind='delegates' AND data LIKE '%\"elected\": true%' LIMIT 1"
+            )
         ).scalar_one()
         conn.execute(text("DELETE FROM rosterrow WHERE id = :i"), {"i": row})
     assert svc.report("某区")["delegates"]["total"] == 1056
@@ -69,11 +71,17 @@ def test_demo_district_shows_every_situation(demo_url: str) -> None:
 def test_demo_twice_duplicates_nothing(demo_url: str) -> None:
     svc = demo_service(demo_url)
     with svc.engine.connect() as conn:
-        before = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("township", "event", "rosterrow")}
+        before = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("township", "event", "rosterrow")
+        }
     summary = build_demo(svc)
     assert summary.created == [] and summary.skipped == ["某区", "演示区"]
     with svc.engine.connect() as conn:
-        after = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("township", "event", "rosterrow")}
+        after = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("township", "event", "rosterrow")
+        }
     assert before == after
 
 

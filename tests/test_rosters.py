@@ -71,9 +71,17 @@ def test_xlsx_import(svc: Service, tmp_path: Path) -> None:
 BAD_FILES = {
     "unknown category": (HEADER + "甲,男,1980-01-01,farmer,organisation,passed,no\n", "category", "farmer"),
     "bad date": (HEADER + "甲,男,1980-02-30,frontline,organisation,passed,no\n", "birth_date", "1980-02-30"),
-    "future date": (HEADER + "甲,男,2999-01-01,frontline,organisation,passed,no\n", "birth_date", "later than today"),
+    "future date": (
+        HEADER + "甲,男,2999-01-01,frontline,organisation,passed,no\n",
+        "birth_date",
+        "later than today",
+    ),
     "duplicate person": (HEADER + rows(1) + rows(1), "duplicate of line 2", "line 3"),
-    "missing column": ("name,gender,birth_date\n甲,男,1980-01-01\n", "missing required column 'category'", "category"),
+    "missing column": (
+        "name,gender,birth_date\n甲,男,1980-01-01\n",
+        "missing required column 'category'",
+        "category",
+    ),
 }
 
 
@@ -90,7 +98,12 @@ def test_bad_rows_are_listed_and_nothing_changes(svc: Service, tmp_path: Path, c
 
 
 def test_every_bad_row_is_listed_with_line_and_column(svc: Service, tmp_path: Path) -> None:
-    text = HEADER + rows(2) + "乙,男,1980-01-01,farmer,organisation,passed,no\n" + "丙,X,1980-01-01,other,members,ok,no\n"
+    text = (
+        HEADER
+        + rows(2)
+        + "乙,男,1980-01-01,farmer,organisation,passed,no\n"
+        + "丙,X,1980-01-01,other,members,ok,no\n"
+    )
     with pytest.raises(BadRows) as e:
         svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", text))
     problems = [p.en for p in e.value.problems]
@@ -107,7 +120,11 @@ def test_every_bad_row_is_listed_with_line_and_column(svc: Service, tmp_path: Pa
         ("d.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
         ("d.csv", b"", "the file is empty"),
         ("d.csv", HEADER.encode(), "no data rows"),
-        ("d.csv", (HEADER + "张三,男,1980-01-01,frontline,organisation,passed,no\n").encode("gbk"), "not UTF-8"),
+        (
+            "d.csv",
+            (HEADER + "张三,男,1980-01-01,frontline,organisation,passed,no\n").encode("gbk"),
+            "not UTF-8",
+        ),
         ("d.xlsx", b"not a zip file", "not a valid XLSX file"),
     ],
 )

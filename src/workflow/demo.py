@@ -621,7 +621,7 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
     )
     writer.at(c, p.dates[3] + second).advance(ref["柳河镇"], on=p.dates[3] + second)
     writer.at(c, p.dates[3] + 2 * second).advance(ref["柳河镇"], on=p.dates[3] + 2 * second)
-    # 金沙镇: overdue in pledges (entered 12 days ago, deadline 10 days).
+    # 金沙镇: overdue in pledges (entered 20 days before today, deadline 10 days).
     p = plans["金沙镇"]
-    p.dates = [today - dt.timedelta(days=12 + 8 * (7 - k)) for k in range(9)]
+    p.dates = [today - dt.timedelta(days=12 + 8 * (7 - k)) for k in range(9)]  # pledges entered at k=6
     writer.walk(c, ref["金沙镇"], p, "pledges", stages)
