@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import exists, func, insert, update
+from sqlalchemy import func
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from workflow import audit
+from workflow import hotpath as hot
 from workflow.definition import Definition, default_definition
 from workflow.definition import load as load_definition
 from workflow.engine import Plan, engine_for
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, WorkflowError
 from workflow.fields import FieldError, parse_date
 from workflow.gates import GATES, CheckResult, GateContext, evaluate, waive
+from workflow.hotpath import EventRecord, Raw, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.models import (
     ROLES,
@@ -44,6 +46,13 @@ Action = Literal["read", "change", "review", "resolve", "admin"]
 
 VIOLATION_CHECK = "no_open_violation"
 TOWNSHIP = Township.__table__  # type: ignore[attr-defined]
+DISTRICT = District.__table__  # type: ignore[attr-defined]
+FACT = Fact.__table__  # type: ignore[attr-defined]
+WAIVER = Waiver.__table__  # type: ignore[attr-defined]
+VIOLATION = Violation.__table__  # type: ignore[attr-defined]
+USER = User.__table__  # type: ignore[attr-defined]
+USER_TOWNSHIP = UserTownship.__table__  # type: ignore[attr-defined]
+
 EVENT = Event.__table__  # type: ignore[attr-defined]
 
 
@@ -84,13 +93,22 @@ class StatusView:
         return [c for c in self.checks if not c.ok]
 
 
+@dataclass(slots=True)
+class Records:
+    """What a township's gates read besides rosters."""
+
+    facts: dict[str, dict[str, Any]]
+    waivers: dict[str, str]
+    open_violations: list[tuple[int, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class StepResult:
     township: str
     kind: str
     from_stage: str
     to_stage: str
-    event: Event
+    event: EventRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +161,7 @@ class Service:
         try:
             with write_session(self.engine) as session:
                 yield session
-        except (IntegrityError, OperationalError) as e:
+        except DBAPIError as e:
             raise self._db_errors(e) from e
 
     def _unknown_user(self) -> NotPermitted:
@@ -172,7 +190,7 @@ class Service:
         )
         return Actor(user.name, user.role, towns)
 
-    def _require(self, actor: Actor, action: Action, township: Township | None = None) -> None:
+    def _require(self, actor: Actor, action: Action, township: Town | None = None) -> None:
         role = actor.role
         allowed = {
             "read": True,
@@ -205,7 +223,7 @@ class Service:
             )
         )
 
-    def definition_for(self, session: Session, township: Township) -> Definition:
+    def definition_for(self, session: Session, township: Town) -> Definition:
         tid = township.district_id
         if tid not in self._district_defs:
             district = session.get(District, tid)
@@ -215,20 +233,20 @@ class Service:
                 self._district_defs[tid] = self.definition
         return self._district_defs[tid]
 
-    def find_township(self, session: Session, ref: str) -> Township:
+    def find_township(self, session: Session, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
         ref = ref.strip()
-        stmt = select(Township)
+        raw = Raw(session)
         if ref.isdigit():
-            town = session.get(Township, int(ref))
-            if town is not None:
-                return town
+            row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
+            if row is not None:
+                return raw.town(row)
         if "/" in ref:
             dname, tname = ref.split("/", 1)
-            stmt = stmt.join(District).where(District.name == dname, Township.name == tname)
+            rows = raw.all(hot.TOWN_BY_DISTRICT_AND_NAME, {"district": dname, "name": tname})
         else:
-            stmt = stmt.where(Township.name == ref)
-        found = list(session.exec(stmt.limit(20)))
+            rows = raw.all(hot.TOWN_BY_NAME, {"name": ref})
+        found = [raw.town(r) for r in rows]
         if not found:
             raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
         if len(found) > 1:
@@ -266,65 +284,59 @@ class Service:
     def _append(
         self,
         session: Session,
-        town: Township,
+        town: Town,
         kind: str,
         to_stage: str,
         effective: dt.date,
         note: str,
         payload: Mapping[str, Any],
         expected_version: int,
-    ) -> Event:
+    ) -> EventRecord:
         """Change the township (version checked in the same statement) and write its
         event, chained to the previous one. Both in the caller's transaction."""
         now = self.clock()
         from_stage = town.stage
-        values: dict[str, Any] = {
-            "version": TOWNSHIP.c.version + 1,
-            "updated_at": now,
-            "updated_by": self.actor_name,
-        }
-        if to_stage != from_stage:
-            values["stage"] = to_stage
-            values["stage_since"] = effective
         prev = town.head_hash or self._head_from_events(session, town, expected_version)
-        ev = Event(
-            chain=str(town.id),
-            seq=expected_version + 1,
-            township_id=town.id,
-            kind=kind,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            actor=self.actor_name,
-            recorded_at=now,
-            effective_date=effective,
-            note=note,
-            payload=audit.dump_payload(payload),
-            prev_hash=prev,
-        )
-        audit.seal(ev)
-        values["head_hash"] = ev.hash
-        conn = session.connection()
-        result = conn.execute(
-            update(TOWNSHIP)
-            .where(TOWNSHIP.c.id == town.id, TOWNSHIP.c.version == expected_version)
-            .values(**values)
-        )
-        if result.rowcount != 1:
+        fields: dict[str, Any] = {
+            "chain": str(town.id),
+            "seq": expected_version + 1,
+            "township_id": town.id,
+            "kind": kind,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "actor": self.actor_name,
+            "recorded_at": now,
+            "effective_date": effective,
+            "note": note,
+            "payload": audit.dump_payload(payload),
+            "prev_hash": prev,
+        }
+        fields["hash"] = audit.event_hash(**fields)
+        raw = Raw(session)
+        params: dict[str, Any] = {
+            "id": town.id,
+            "expected": expected_version,
+            "now": now,
+            "actor": self.actor_name,
+            "head": fields["hash"],
+        }
+        moved = to_stage != from_stage
+        if moved:
+            params |= {"stage": to_stage, "since": raw.date(effective)}
+        if raw.run(hot.BUMP_AND_MOVE if moved else hot.BUMP, params) != 1:
             session.rollback()
             raise self._conflict(town, expected_version)
-        inserted = conn.execute(insert(EVENT).values(**ev.model_dump(exclude={"id"})))
-        key = inserted.inserted_primary_key
-        assert key is not None
-        ev.id = int(key[0])
+        inserted = raw.one(hot.INSERT_EVENT, fields | {"effective_date": raw.date(effective)})
+        assert inserted is not None
         town.version = expected_version + 1
-        town.head_hash = ev.hash
-        if to_stage != from_stage:
+        town.head_hash = fields["hash"]
+        if moved:
             town.stage = to_stage
             town.stage_since = effective
-        return ev
+        return EventRecord(id=int(inserted[0]), **fields)
 
     @staticmethod
-    def _head_from_events(session: Session, town: Township, version: int) -> str:
+    def _head_from_events(session: Session, town: Town, version: int) -> str:
         """The chain head for a township row that does not carry it (or the genesis)."""
         if version == 0:
             return audit.GENESIS
@@ -333,7 +345,7 @@ class Service:
         ).first()
         return head or audit.GENESIS
 
-    def _conflict(self, town: Township, expected: int) -> Conflict:
+    def _conflict(self, town: Town, expected: int) -> Conflict:
         with read_session(self.engine) as s:
             now = s.get(Township, town.id)
             last = s.exec(
@@ -562,79 +574,69 @@ class Service:
             town = self.find_township(session, ref)
             return self._status(session, town)
 
-    def _facts(self, session: Session, town: Township, d: Definition) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for f in session.exec(select(Fact).where(Fact.township_id == town.id)):
-            spec = d.facts.get(f.name)
-            data = json.loads(f.data)
-            if spec is not None:
-                data = {s.name: s.load(data.get(s.name)) for s in spec.fields}
-            out[f.name] = data
-        return out
+    def _records(self, session: Session, town: Town, d: Definition) -> Records:
+        """A township's facts, waivers and open violations in one round trip."""
+        rec = Records({}, {}, [])
+        for kind, key, value in Raw(session).all(hot.RECORDS, {"tid": town.id}):
+            if kind == "f":
+                spec = d.facts.get(key)
+                data = json.loads(value)
+                rec.facts[key] = {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
+            elif kind == "w":
+                rec.waivers[key] = value
+            else:
+                rec.open_violations.append((int(key), value))
+        rec.open_violations.sort()
+        return rec
 
-    def _rosters(
-        self, session: Session, town: Township, kinds: Iterable[str]
-    ) -> dict[str, list[dict[str, Any]]]:
+    def _facts(self, session: Session, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
+        return self._records(session, town, d).facts
+
+    def _rosters(self, session: Session, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         wanted = sorted(set(kinds))
         out: dict[str, list[dict[str, Any]]] = {k: [] for k in wanted}
         if not wanted:
             return out
-        rows = session.exec(
-            select(RosterRow.kind, RosterRow.data)
-            .where(RosterRow.township_id == town.id, col(RosterRow.kind).in_(wanted))
-            .order_by(col(RosterRow.id))
+        marks = ", ".join(f":k{i}" for i in range(len(wanted)))
+        params: dict[str, Any] = {"tid": town.id} | {f"k{i}": k for i, k in enumerate(wanted)}
+        rows = Raw(session).all(
+            f"SELECT kind, data FROM rosterrow WHERE township_id = :tid AND kind IN ({marks}) ORDER BY id",
+            params,
         )
         for kind, data in rows:
             out[kind].append(ROSTER_KINDS[kind].load_row(json.loads(data)))
         return out
 
-    def gate_context(self, session: Session, town: Township, d: Definition, stage: str) -> GateContext:
+    def gate_context(
+        self, session: Session, town: Town, d: Definition, stage: str, records: Records | None = None
+    ) -> GateContext:
         kinds = {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
         return GateContext(
             township=town.name,
-            facts=self._facts(session, town, d),
+            facts=(records or self._records(session, town, d)).facts,
             rosters=self._rosters(session, town, kinds),
             today=self.today(),
             calendar=d.calendar,
             fact_labels=d.fact_labels(),
         )
 
-    def _checks(self, session: Session, town: Township, d: Definition) -> list[CheckResult]:
+    def _checks(self, session: Session, town: Town, d: Definition) -> list[CheckResult]:
+        """Every check of the current stage's exit gate (waivers applied), and the
+        open-violation check that guards every forward step."""
         stage = d.stage(town.stage)
+        records = self._records(session, town, d)
         results: list[CheckResult] = []
         if stage.checks:
-            ctx = self.gate_context(session, town, d, town.stage)
-            waivers = {
-                w.check_id: w for w in session.exec(select(Waiver).where(Waiver.township_id == town.id))
-            }
+            ctx = self.gate_context(session, town, d, town.stage, records)
             for c in stage.checks:
                 r = evaluate(c.id, c.gate, c.params, ctx)
-                w = waivers.get(c.id)
-                results.append(waive(r, w.reason) if w is not None else r)
+                reason = records.waivers.get(c.id)
+                results.append(waive(r, reason) if reason is not None else r)
         if d.next_stage(town.stage) is not None:
-            results.append(self._violation_check(session, town))
+            results.append(violation_check(records.open_violations))
         return results
 
-    def _violation_check(self, session: Session, town: Township) -> CheckResult:
-        open_ = list(
-            session.exec(
-                select(Violation).where(Violation.township_id == town.id, Violation.status == "open")
-            )
-        )
-        if not open_:
-            return CheckResult(
-                VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
-            )
-        ids = ", ".join(f"#{v.id} {v.opened_note[:40]}" for v in open_)
-        return CheckResult(
-            VIOLATION_CHECK,
-            False,
-            str(len(open_)),
-            "0",
-            Text(f"有{len(open_)}件未处理的违纪举报：{ids}", f"{len(open_)} open violation report(s): {ids}"),
-        )
-
-    def _status(self, session: Session, town: Township) -> StatusView:
+    def _status(self, session: Session, town: Town) -> StatusView:
         d = self.definition_for(session, town)
         district = session.get(District, town.district_id)
         counts = dict(
@@ -664,7 +666,7 @@ class Service:
             roster_counts={str(k): int(v) for k, v in counts.items()},
         )
 
-    def history(self, ref: str) -> tuple[Township, list[Event], audit.Problem | None]:
+    def history(self, ref: str) -> tuple[TownRow, list[Event], audit.Problem | None]:
         """Every event of the township, oldest first, and the chain's verification."""
         self._check_initialised()
         with read_session(self.engine) as session:
@@ -699,16 +701,13 @@ class Service:
 
     def _load_for_change(
         self, session: Session, ref: str, action: Action, expected_version: int | None
-    ) -> tuple[Township, Definition, int]:
+    ) -> tuple[TownRow, Definition, int]:
         town = self.find_township(session, ref)
-        assigned = exists().where(
-            col(UserTownship.user_id) == col(User.id), col(UserTownship.township_id) == town.id
-        )
-        row = session.exec(select(User.role, assigned).where(User.name == self.actor_name)).first()
+        row = Raw(session).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
         if row is None:
             raise self._unknown_user()
         assert town.id is not None
-        actor = Actor(self.actor_name, row[0], frozenset({town.id}) if row[1] else frozenset())
+        actor = Actor(self.actor_name, str(row[0]), frozenset({town.id}) if row[1] else frozenset())
         self._require(actor, action, town)
         expected = town.version if expected_version is None else expected_version
         if expected != town.version:
@@ -806,7 +805,7 @@ class Service:
                 outcomes.append(BulkOutcome(town.name, kind, e.text, []))
         return outcomes
 
-    def _blocked_text(self, town: Township, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
+    def _blocked_text(self, town: Town, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
         src, dst = d.stage(plan.source), d.stage(plan.dest)
         head = Text(
             f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{len(failing)}项检查未通过",
@@ -823,7 +822,7 @@ class Service:
             "\n".join([head.zh] + [x.zh for x in lines]), "\n".join([head.en] + [x.en for x in lines])
         )
 
-    def _check_date_order(self, town: Township, effective: dt.date) -> None:
+    def _check_date_order(self, town: Town, effective: dt.date) -> None:
         if town.stage_since is not None and effective < town.stage_since:
             raise BadInput(
                 Text(
@@ -928,7 +927,7 @@ class Service:
                 session.add(existing)
             return StepResult(town.name, "record", town.stage, town.stage, ev)
 
-    def _check_stage_open(self, town: Township, d: Definition, stage_id: str | None, what: Text) -> None:
+    def _check_stage_open(self, town: Town, d: Definition, stage_id: str | None, what: Text) -> None:
         if stage_id is None:
             return
         cur, target = d.stage(town.stage), d.stage(stage_id)
@@ -1154,6 +1153,22 @@ ROLE_LABELS = {
     "auditor": Text("审计员", "auditor"),
     "admin": Text("管理员", "admin"),
 }
+
+
+def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:
+    """The check that any open violation report blocks every forward step."""
+    if not open_:
+        return CheckResult(
+            VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
+        )
+    ids = ", ".join(f"#{i} {note[:40]}" for i, note in open_)
+    return CheckResult(
+        VIOLATION_CHECK,
+        False,
+        str(len(open_)),
+        "0",
+        Text(f"有{len(open_)}件未处理的违纪举报：{ids}", f"{len(open_)} open violation report(s): {ids}"),
+    )
 
 
 def fact_stage(d: Definition, fact: str) -> str | None:

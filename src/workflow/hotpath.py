@@ -1,0 +1,174 @@
+"""The statements on every change's path, run on the driver's own cursor.
+
+A change of a township is a handful of small statements; through SQLAlchemy each costs
+five to ten times what the driver does, which would dominate an advance. So these few
+statements are plain SQL with named parameters (rewritten for drivers that use
+``%(name)s``), run inside the transaction that the session began."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
+
+TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"
+TOWN_BY_NAME = f"SELECT {TOWN_COLUMNS} FROM township WHERE name = :name ORDER BY id LIMIT 20"
+TOWN_BY_DISTRICT_AND_NAME = (
+    f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))} FROM township t "
+    "JOIN district d ON d.id = t.district_id WHERE d.name = :district AND t.name = :name"
+)
+ROLE_AND_ASSIGNED = (
+    "SELECT u.role, EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = :tid) "
+    'FROM "user" u WHERE u.name = :actor'
+)
+RECORDS = (
+    "SELECT 'f', name, data FROM fact WHERE township_id = :tid "
+    "UNION ALL SELECT 'w', check_id, reason FROM waiver WHERE township_id = :tid "
+    "UNION ALL SELECT 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
+    "WHERE township_id = :tid AND status = 'open'"
+)
+BUMP = (
+    "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head "
+    "WHERE id = :id AND version = :expected"
+)
+BUMP_AND_MOVE = (
+    "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head, "
+    "stage = :stage, stage_since = :since WHERE id = :id AND version = :expected"
+)
+EVENT_COLUMNS = (
+    "chain",
+    "seq",
+    "township_id",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "actor",
+    "recorded_at",
+    "effective_date",
+    "note",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+INSERT_EVENT = (
+    f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)}) "
+    "RETURNING id"
+)
+
+
+@dataclass(slots=True)
+class TownRow:
+    """A township as read for a change or a status (not attached to any session)."""
+
+    id: int
+    name: str
+    district_id: int
+    stage: str
+    stage_since: dt.date | None
+    version: int
+    head_hash: str
+    updated_at: str
+    updated_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An audit event as written (the same fields as the ``event`` table)."""
+
+    id: int
+    chain: str
+    seq: int
+    township_id: int | None
+    kind: str
+    from_stage: str | None
+    to_stage: str | None
+    actor: str
+    recorded_at: str
+    effective_date: dt.date
+    note: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+@cache
+def _pyformat(sql: str) -> str:
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+class Raw:
+    """The driver cursor of a session's current transaction."""
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()
+        self.dbapi = conn.connection.dbapi_connection
+        self.errors: type[Exception] = conn.dialect.loaded_dbapi.Error
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.named = conn.dialect.paramstyle in ("named", "qmark")
+
+    def sql(self, text: str) -> str:
+        return text if self.named else _pyformat(text)
+
+    def date(self, value: dt.date | None) -> Any:
+        """A date as this driver stores it (SQLAlchemy keeps ISO text on SQLite)."""
+        if value is None:
+            return None
+        return value.isoformat() if self.sqlite else value
+
+    def _execute(self, cur: Any, text: str, params: Mapping[str, Any]) -> None:
+        sql = self.sql(text)
+        try:
+            cur.execute(sql, params)
+        except self.errors as e:  # the driver's error, as SQLAlchemy would raise it
+            raise DBAPIError.instance(sql, params, e, self.errors) from e
+
+    def all(self, text: str, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        cur = self.dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            self._execute(cur, text, params)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def one(self, text: str, params: Mapping[str, Any]) -> Sequence[Any] | None:
+        rows = self.all(text, params)
+        return rows[0] if rows else None
+
+    def run(self, text: str, params: Mapping[str, Any]) -> int:
+        """Execute; the number of rows changed."""
+        cur = self.dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            self._execute(cur, text, params)
+            return int(cur.rowcount)
+        finally:
+            cur.close()
+
+    def town(self, row: Sequence[Any]) -> TownRow:
+        since = row[4]
+        if isinstance(since, str):
+            since = dt.date.fromisoformat(since)
+        return TownRow(row[0], row[1], row[2], row[3], since, row[5], row[6] or "", row[7], row[8])
+
+
+class Town(Protocol):
+    """What the service needs of a township: a :class:`TownRow` or a ``Township``."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def district_id(self) -> int: ...
+
+    stage: str
+    stage_since: dt.date | None
+    version: int
+    head_hash: str
