@@ -252,3 +252,14 @@ def test_whole_database_export_matches_history_for_every_township(demo_url: str,
     assert {(t["district"], t["township"]): len(t["spans"]) for t in data["townships"]} == {
         k: len(v) for k, v in expected.items()
     }
+
+
+def test_export_to_a_device_writes_through_it_and_never_replaces_it() -> None:
+    """-o /dev/null must write to the device, not rename a temporary file over it."""
+    import stat
+
+    from workflow.exporters.common import open_output
+
+    with open_output("/dev/null") as out:
+        out.write(b"timeline")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

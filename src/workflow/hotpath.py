@@ -105,7 +105,8 @@ def _pyformat(sql: str) -> str:
 
 
 class Raw:
-    """The driver cursor of a session's current transaction."""
+    """The driver cursor of a session's current transaction (one per session: use
+    :func:`raw`)."""
 
     def __init__(self, session: Session) -> None:
         conn = session.connection()
@@ -172,3 +173,11 @@ class Town(Protocol):
     stage_since: dt.date | None
     version: int
     head_hash: str
+
+
+def raw(session: Session) -> Raw:
+    """The :class:`Raw` of ``session``'s current transaction, made once per session."""
+    found = session.info.get("workflow_raw")
+    if found is None or found.dbapi is not session.connection().connection.dbapi_connection:
+        found = session.info["workflow_raw"] = Raw(session)
+    return found

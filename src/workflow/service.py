@@ -24,7 +24,7 @@ from workflow.engine import Plan, engine_for
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, WorkflowError
 from workflow.fields import FieldError, parse_date
 from workflow.gates import GATES, CheckResult, GateContext, evaluate, waive
-from workflow.hotpath import EventRecord, Raw, Town, TownRow
+from workflow.hotpath import EventRecord, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.models import (
     ROLES,
@@ -236,7 +236,7 @@ class Service:
     def find_township(self, session: Session, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
         ref = ref.strip()
-        raw = Raw(session)
+        raw = hot.raw(session)
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
             if row is not None:
@@ -312,7 +312,7 @@ class Service:
             "prev_hash": prev,
         }
         fields["hash"] = audit.event_hash(**fields)
-        raw = Raw(session)
+        rw = hot.raw(session)
         params: dict[str, Any] = {
             "id": town.id,
             "expected": expected_version,
@@ -322,11 +322,11 @@ class Service:
         }
         moved = to_stage != from_stage
         if moved:
-            params |= {"stage": to_stage, "since": raw.date(effective)}
-        if raw.run(hot.BUMP_AND_MOVE if moved else hot.BUMP, params) != 1:
+            params |= {"stage": to_stage, "since": rw.date(effective)}
+        if rw.run(hot.BUMP_AND_MOVE if moved else hot.BUMP, params) != 1:
             session.rollback()
             raise self._conflict(town, expected_version)
-        inserted = raw.one(hot.INSERT_EVENT, fields | {"effective_date": raw.date(effective)})
+        inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
         assert inserted is not None
         town.version = expected_version + 1
         town.head_hash = fields["hash"]
@@ -577,7 +577,7 @@ class Service:
     def _records(self, session: Session, town: Town, d: Definition) -> Records:
         """A township's facts, waivers and open violations in one round trip."""
         rec = Records({}, {}, [])
-        for kind, key, value in Raw(session).all(hot.RECORDS, {"tid": town.id}):
+        for kind, key, value in hot.raw(session).all(hot.RECORDS, {"tid": town.id}):
             if kind == "f":
                 spec = d.facts.get(key)
                 data = json.loads(value)
@@ -599,7 +599,7 @@ class Service:
             return out
         marks = ", ".join(f":k{i}" for i in range(len(wanted)))
         params: dict[str, Any] = {"tid": town.id} | {f"k{i}": k for i, k in enumerate(wanted)}
-        rows = Raw(session).all(
+        rows = hot.raw(session).all(
             f"SELECT kind, data FROM rosterrow WHERE township_id = :tid AND kind IN ({marks}) ORDER BY id",
             params,
         )
@@ -703,7 +703,7 @@ class Service:
         self, session: Session, ref: str, action: Action, expected_version: int | None
     ) -> tuple[TownRow, Definition, int]:
         town = self.find_township(session, ref)
-        row = Raw(session).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
+        row = hot.raw(session).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
         if row is None:
             raise self._unknown_user()
         assert town.id is not None

@@ -82,7 +82,7 @@ def _sqlite_setup(engine: Engine) -> None:
         # A write takes the lock at BEGIN so that a second writer waits (busy
         # timeout) instead of failing on a stale snapshot.
         mode = conn.get_execution_options().get("workflow_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if mode else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -3,8 +3,109 @@ when they run)."""
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from workflow.i18n import Lang, parse_lang, tr
+
+if TYPE_CHECKING:
+    from workflow.service import Service
+
+
+def demo_url() -> str:
+    """The demo database in the default data directory."""
+    from workflow.store import default_db_path
+
+    path = default_db_path().parent / "demo.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def open_service(db: str | None, user: str, definition: Path | None, demo: bool, lang: Lang) -> Service:
+    """The service the UI will run on; with ``demo``, the demo data is built first if
+    the database is empty (the current user becomes its admin). A database that is not
+    initialised, or a user it does not know, is refused here, before the screen opens."""
+    from sqlmodel import select
+
+    from workflow.definition import default_definition, load
+    from workflow.models import District
+    from workflow.service import Service
+    from workflow.store import is_initialised, open_engine, read_session
+
+    url = db if db else (demo_url() if demo else None)
+    svc = Service(open_engine(url), user, load(definition) if definition else default_definition())
+    if demo:
+        empty = not is_initialised(svc.engine)
+        if not empty:
+            with read_session(svc.engine) as session:
+                empty = session.exec(select(District).limit(1)).first() is None
+        if empty:
+            from workflow.demo import build_demo
+
+            typer.echo(tr("正在生成演示数据", "building the demo data")(lang), err=True)
+            build_demo(svc)
+    svc._check_initialised()
+    with read_session(svc.engine) as session:
+        svc.actor(session)
+    return svc
+
+
+def _lang(value: str | None, default: Lang) -> Lang:
+    if value is None:
+        return default
+    found = parse_lang(value)
+    if found is None:
+        from workflow.errors import BadInput
+
+        raise BadInput(
+            tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=value)
+        )
+    return found
 
 
 def register(app: typer.Typer) -> None:
     """Add the TUI commands to the CLI."""
+
+    @app.command()
+    def tui(
+        demo: Annotated[
+            bool, typer.Option("--demo", help="Open the demo database (built on first use)")
+        ] = False,
+        db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file")] = None,
+        as_user: Annotated[str | None, typer.Option("--as", help="Act as this user")] = None,
+        lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
+    ) -> None:
+        """The terminal UI / 终端界面."""
+        from workflow.cli import OPTS
+
+        chosen = _lang(lang, OPTS.lang)
+        svc = open_service(db or OPTS.db, (as_user or OPTS.user).strip(), OPTS.definition, demo, chosen)
+        from workflow.tui.app import WorkflowApp
+
+        WorkflowApp(svc, chosen).run()
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option("--host", help="Address to bind")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8000,
+        demo: Annotated[bool, typer.Option("--demo", help="Serve the demo database")] = False,
+    ) -> None:
+        """The same UI in a browser (textual-serve), on loopback by default / 浏览器界面."""
+        from workflow.cli import OPTS
+
+        command = [sys.executable, "-m", "workflow", "--as", OPTS.user, "--lang", OPTS.lang]
+        if OPTS.db:
+            command += ["--db", OPTS.db]
+        if OPTS.definition:
+            command += ["--definition", str(OPTS.definition.resolve())]
+        command.append("tui")
+        if demo:
+            command.append("--demo")
+        from textual_serve.server import Server
+
+        typer.echo(tr("在 http://{h}:{p} 提供界面", "serving on http://{h}:{p}", h=host, p=port)(OPTS.lang))
+        Server(shlex.join(command), host=host, port=port, title="workflow").serve()

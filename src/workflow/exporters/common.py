@@ -331,6 +331,10 @@ def open_output(target: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
         yield out
         out.flush()
         return
+    if path.exists() and not path.is_file():  # a device or a pipe (/dev/null): never replace it
+        with path.open("wb") as stream:
+            yield stream
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     except OSError as e:

@@ -1,0 +1,116 @@
+"""The dashboard's read-only queries: paging, filters, gate state for visible rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlmodel import Session
+
+from tests.conftest import FROZEN_TODAY, demo_service
+from workflow.dashboard import Dashboard, days_overdue, parse_query, stage_matches
+from workflow.definition import default_definition
+from workflow.errors import NotPermitted
+from workflow.models import District, Township
+
+
+def board(url: str, actor: str = "admin") -> Dashboard:
+    return Dashboard(demo_service(url, actor))
+
+
+def names(url: str, text: str) -> list[str]:
+    return [r.name for r in board(url).page(text, 0, 100).rows]
+
+
+def test_progress_counts_townships_per_stage(demo_url: str) -> None:
+    progress = {p.district: p for p in board(demo_url).progress()}
+    assert progress["某区"].by_stage == {"completed": 10}
+    assert progress["演示区"].total == 6
+    assert progress["演示区"].by_stage["delegate_nomination"] == 1
+
+
+def test_pages_follow_each_other_without_overlap(demo_url: str) -> None:
+    b = board(demo_url)
+    first = b.page("", 0, 10)
+    assert (first.total, first.next_start) == (16, 10)
+    second = b.page("", 10, 10)
+    assert second.next_start is None
+    ids = [r.id for r in first.rows + second.rows]
+    assert len(ids) == len(set(ids)) == 16
+
+
+def test_filter_by_name_stage_and_state(demo_url: str) -> None:
+    assert names(demo_url, "白水") == ["白水乡"]
+    assert names(demo_url, "推选") == ["白水乡"]
+    assert names(demo_url, "talks") == ["石桥镇"]
+    assert names(demo_url, "演示区 逾期") == ["柳河镇", "金沙镇"]
+    assert names(demo_url, "违纪") == ["红旗镇"]
+    assert names(demo_url, "豁免") == ["石桥镇"]
+    assert len(names(demo_url, "完成")) == 10
+
+
+def test_gate_filters_evaluate_only_candidates(demo_url: str) -> None:
+    page = board(demo_url).page("受阻", 0, 3)
+    assert page.total is None
+    assert [r.name for r in page.rows] == ["青山镇", "白水乡", "红旗镇"]
+    assert all(not page.gates[r.id].ready for r in page.rows)
+    assert page.next_start is not None
+    assert names(demo_url, "就绪") == []
+
+
+def test_gate_states_count_failing_and_waived(demo_url: str) -> None:
+    svc = demo_service(demo_url)
+    ids = {n: svc.status(n).township_id for n in ("白水乡", "石桥镇", "东湖镇")}
+    gates = Dashboard(svc).gate_states(list(ids.values()))
+    assert gates[ids["白水乡"]].failing == 2
+    assert gates[ids["东湖镇"]].final
+    assert gates[ids["石桥镇"]].failing == 3
+
+
+def test_open_violations_are_counted_per_row(demo_url: str) -> None:
+    rows = {r.name: r for r in board(demo_url).page("", 0, 100).rows}
+    assert rows["红旗镇"].open_violations == 1
+    assert rows["白水乡"].open_violations == 0
+
+
+def test_unknown_user_is_refused(demo_url: str) -> None:
+    with pytest.raises(NotPermitted):
+        board(demo_url, "nobody").page("", 0, 10)
+
+
+def test_query_words_and_stage_numbers() -> None:
+    q = parse_query("演示区 逾期 Ready")
+    assert q.words == ("演示区",)
+    assert q.states == {"overdue", "ready"}
+    assert q.needs_gates
+    d = default_definition()
+    assert stage_matches(d, "4/8") == ["delegate_nomination"]
+    assert days_overdue(d, "pledges", FROZEN_TODAY - dt.timedelta(days=12), FROZEN_TODAY) == 2
+    assert days_overdue(d, "completed", FROZEN_TODAY, FROZEN_TODAY) is None
+
+
+def test_a_page_of_40000_townships_reads_quickly(demo_url: str) -> None:
+    svc = demo_service(demo_url)
+    with Session(svc.engine) as s:
+        district = District(name="大区")
+        s.add(district)
+        s.flush()
+        assert district.id is not None
+        s.add_all(
+            Township(
+                name=f"镇{i:05d}", district_id=district.id, stage="draft_report", stage_since=FROZEN_TODAY
+            )
+            for i in range(40_000)
+        )
+        s.commit()
+    b = Dashboard(svc)
+    started = time.perf_counter()
+    page = b.page("", 20_000, 60)
+    progress = b.progress()
+    b.gate_states([r.id for r in page.rows[:20]])
+    elapsed = time.perf_counter() - started
+    assert page.total == 40_016
+    assert len(page.rows) == 60
+    assert any(p.district == "大区" and p.total == 40_000 for p in progress)
+    assert elapsed < 2.0

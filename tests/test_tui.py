@@ -1,0 +1,425 @@
+"""Pilot tests of the terminal UI on the Chinese demo data (frozen today and clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, ParamSpec
+
+from rich.console import Console
+from sqlalchemy import func
+from sqlmodel import Session, select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+from workflow.tui.app import WorkflowApp
+from workflow.tui.keys import KEYS
+from workflow.tui.screens.dashboard import DashboardScreen
+from workflow.tui.screens.help import HelpScreen
+from workflow.tui.screens.history import HistoryScreen
+from workflow.tui.screens.township import TownshipScreen
+from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
+from workflow.tui.widgets.export_form import ExportForm
+from workflow.tui.widgets.fact_form import FactForm
+from workflow.tui.widgets.import_form import ImportForm
+from workflow.tui.widgets.message import MessageDialog
+from workflow.tui.widgets.reason_form import ReasonForm
+
+from tests.conftest import demo_service
+from workflow.models import Event, Township
+from workflow.service import Service
+
+SIZE = (120, 36)
+P = ParamSpec("P")
+
+
+def sync(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+    """Run an async test on a fresh event loop (no async plugin is installed)."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def settle(pilot: Pilot[None], rounds: int = 6) -> None:
+    """Let workers finish and their messages be handled (workers start workers)."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def make_app(url: str, actor: str = "admin") -> WorkflowApp:
+    return WorkflowApp(demo_service(url, actor), "zh")
+
+
+def town_state(svc: Service, name: str) -> tuple[str, int, int]:
+    """(stage, version, event count) of a township, read straight from the database."""
+    with Session(svc.engine) as s:
+        town = s.exec(select(Township).where(Township.name == name)).one()
+        events = s.exec(select(func.count()).select_from(Event).where(Event.township_id == town.id)).one()
+        return town.stage, town.version, int(events)
+
+
+def towns_table(app: WorkflowApp) -> DataTable[str]:
+    return app.screen.query_one("#towns", DataTable)
+
+
+def column(table: DataTable[str], key: str) -> list[str]:
+    return [str(v) for v in table.get_column(key)]
+
+
+def footer_keys(app: WorkflowApp) -> set[str]:
+    """The binding ids the footer would show on the current screen."""
+    active = app.screen.active_bindings.values()
+    return {a.binding.id or "" for a in active if a.binding.show and a.enabled}
+
+
+@sync
+async def test_dashboard_lists_both_districts_with_stages(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = towns_table(app)
+        assert table.row_count == 16
+        assert set(column(table, "district")) == {"某区", "演示区"}
+        stages = dict(zip(column(table, "township"), column(table, "stage"), strict=True))
+        assert stages["白水乡"] == "4/8 推选党代表"
+        assert stages["东湖镇"] == "换届完成"
+        gates = dict(zip(column(table, "township"), column(table, "gate"), strict=True))
+        assert gates["白水乡"] == "受阻：2项未通过"
+        deadline = dict(zip(column(table, "township"), column(table, "deadline"), strict=True))
+        assert deadline["金沙镇"] == "逾期10天"
+        assert deadline["青山镇"] == "按期"
+        progress = app.screen.query_one("#progress", DataTable)
+        assert progress.row_count == 2
+        assert "已显示 16 / 共 16 个乡镇" in str(app.screen.query_one("#pager", Static).render())
+
+
+@sync
+async def test_filter_as_you_type_and_escape_clears(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"白水")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert column(towns_table(app), "township") == ["白水乡"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert towns_table(app).row_count == 16
+        assert app.screen.query_one("#filter", Input).value == ""
+
+
+@sync
+async def test_filter_by_stage_and_state(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for text, expected in (("逾期", ["柳河镇", "金沙镇"]), ("违纪", ["红旗镇"]), ("4/8", ["白水乡"])):
+            box = app.screen.query_one("#filter", Input)
+            box.value = text
+            await pilot.pause(0.4)
+            await settle(pilot)
+            assert column(towns_table(app), "township") == expected, text
+
+
+@sync
+async def test_coordinator_blocked_then_records_and_advances(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    app = WorkflowApp(svc, "zh")
+    before = town_state(svc, "青山镇")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"青山")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert column(towns_table(app), "township") == ["青山镇"]
+        await pilot.press("enter")  # the filter: back to the table
+        await pilot.press("enter")  # open the township
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+
+        # Advance past the failing gate: the reason stays on screen, nothing changes.
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        shown = str(app.screen.query_one("#message-text", Static).render())
+        assert "不能从「对下征求意见」进入「对上审查」" in shown
+        assert "consultation_recorded" in shown
+        assert town_state(svc, "青山镇") == before
+        await pilot.pause(1.0)
+        assert isinstance(app.screen, MessageDialog)  # not a toast that vanishes
+        await pilot.press("enter")
+        assert isinstance(app.screen, TownshipScreen)
+
+        # Record the missing fact through the generated form.
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FactForm)
+        assert form.fact == "consultation"
+        form.query_one("#field-forms_issued", Input).value = "160"
+        form.query_one("#field-suggestions", Input).value = "5"
+        form.query_one("#field-meeting_date", Input).value = "2026-11-25"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+        _, version, events = town_state(svc, "青山镇")
+        assert (version, events) == (before[1] + 1, before[2] + 1)
+
+        # Advance: a confirmation with today's date, then one event and a new stage.
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAdvance)
+        assert app.screen.query_one("#on", Input).value == "2026-11-26"
+        await pilot.press("y")
+        await settle(pilot)
+        stage, version2, events2 = town_state(svc, "青山镇")
+        assert stage == "upper_review"
+        assert (version2, events2) == (version + 1, events + 1)
+        assert "3/8 对上审查" in str(app.screen.query_one("#town-head", Static).render())
+
+        # History: the new event is there with its actor.
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one("#events", DataTable)
+        last = [str(c) for c in table.get_row_at(table.row_count - 1)]
+        assert last[3] == "陈协调"
+        assert last[4] == "推进"
+        assert "对下征求意见 -> 3/8 对上审查" in last[6]
+        head = str(app.screen.query_one("#history-head", Static).render())
+        assert "审计链校验：通过" in head
+
+
+@sync
+async def test_fact_form_validates_as_you_type(demo_url: str) -> None:
+    app = make_app(demo_url, "陈协调")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(demo_service(demo_url).status("青山镇").township_id)
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FactForm)
+        form.query_one("#field-forms_issued", Input).focus()
+        await pilot.press(*"abc")
+        await pilot.pause()
+        assert "应为整数" in str(form.query_one("#error-forms_issued", Static).render())
+        form.query_one("#field-meeting_date", Input).value = "2026/11/25"
+        await pilot.pause()
+        assert "YYYY-MM-DD" in str(form.query_one("#error-meeting_date", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FactForm)  # stays open, nothing sent
+        assert "请先改正" in str(form.query_one("#errors", Static).render())
+
+
+@sync
+async def test_auditor_sees_no_change_action_and_a_forced_one_is_refused(demo_url: str) -> None:
+    svc = demo_service(demo_url, "王审计")
+    app = WorkflowApp(svc, "zh")
+    before = town_state(svc, "白水乡")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("白水乡").township_id)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TownshipScreen)
+        shown = footer_keys(app)
+        assert "history" in shown and "violations" in shown
+        assert not shown & {"advance", "record", "import", "return", "waive"}
+        for action in ("advance", "record", "import_roster", "return_stage", "waive"):
+            assert screen.check_action(action, ()) is False
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, TownshipScreen)  # the key does nothing
+        assert screen.view is not None
+        screen.submit_advance(AdvanceRequest("", ""), screen.view.version)  # forced
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "无权" in str(app.screen.query_one("#message-text", Static).render())
+        assert town_state(svc, "白水乡") == before
+
+
+@sync
+async def test_coordinator_has_actions_only_on_own_townships(demo_url: str) -> None:
+    svc = demo_service(demo_url, "赵组织")  # coordinator of 某区 only
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("白水乡").township_id)
+        await settle(pilot)
+        assert not footer_keys(app) & {"advance", "record", "import"}
+        assert "只读" in str(app.screen.query_one("#town-head", Static).render())
+
+
+@sync
+async def test_import_lists_every_bad_row_and_changes_nothing(demo_url: str, tmp_path: Path) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    bad = tmp_path / "delegates.csv"
+    bad.write_text("name,gender,birth_date\n张三,男,1980-13-01\n李四,X,1980-01-01\n", encoding="utf-8")
+    app = WorkflowApp(svc, "zh")
+    before = town_state(svc, "白水乡")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("白水乡").township_id)
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ImportForm)
+        form.query_one("#path", Input).value = str(bad)
+        await settle(pilot)
+        assert "张三" in str(form.query_one("#preview", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportForm)
+        errors = str(form.query_one("#errors", Static).render())
+        assert errors.count("\n") >= 2
+        assert town_state(svc, "白水乡") == before
+
+
+@sync
+async def test_reviewer_returns_with_a_reason(demo_url: str) -> None:
+    svc = demo_service(demo_url, "李审核")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("柳河镇").township_id)
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ReasonForm)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "必须填写" in str(form.query_one("#errors", Static).render())
+        form.query_one("#reason", Input).value = "材料不全，回退补充"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert town_state(svc, "柳河镇")[0] == "lower_consultation"
+
+
+@sync
+async def test_help_lists_every_key(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.table)
+        text = console.export_text()
+        for key in KEYS.values():
+            assert key.id in text
+            assert key.label.zh in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+@sync
+async def test_palette_jumps_to_a_township(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"金沙")
+        await pilot.pause(0.6)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+        assert app.screen.view is not None and app.screen.view.township == "金沙镇"
+
+
+@sync
+async def test_english_labels(demo_url: str) -> None:
+    app = WorkflowApp(demo_service(demo_url), "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        stages = column(towns_table(app), "stage")
+        assert "4/8 Nominate delegates" in stages
+        assert "blocked: 2 failing" in column(towns_table(app), "gate")
+
+
+def test_cli_does_not_import_textual() -> None:
+    import subprocess
+
+    code = "import sys, workflow.cli; print(json.dumps(sorted(m for m in sys.modules if m.startswith('textual'))))"
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_tui_refuses_an_unknown_user_before_opening(demo_url: str, capsys: object) -> None:
+    from workflow.cli import main
+
+    assert main(["--db", demo_url, "--as", "nobody", "--lang", "zh", "tui"]) == 4
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_on_loopback_with_the_app_page(demo_url: str) -> None:
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflow", "--db", demo_url, "--as", "admin", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    page = r.read().decode("utf-8")
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert "textual" in page.lower()
+        assert f"ws://127.0.0.1:{port}/ws" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@sync
+async def test_auditor_exports_a_timeline(demo_url: str, tmp_path: Path) -> None:
+    svc = demo_service(demo_url, "王审计")
+    app = WorkflowApp(svc, "zh")
+    target = tmp_path / "柳河镇.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("柳河镇").township_id)
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ExportForm)
+        form.query_one("#path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+    text = target.read_text(encoding="utf-8-sig")
+    assert "柳河镇" in text
+    assert "对上审查" in text

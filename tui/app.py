@@ -1,0 +1,124 @@
+"""The Textual app: who is acting, in which language, on which database; the screens
+do the rest. Run it with ``workflow tui``."""
+
+from __future__ import annotations
+
+from typing import ClassVar, cast
+
+from textual import work
+from textual.app import App
+from textual.binding import BindingType
+from textual.command import CommandPalette, SearchIcon
+from textual.message import Message
+from workflow.tui.commands import WorkflowCommands
+from workflow.tui.keys import bindings, localise
+from workflow.tui.screens.dashboard import DashboardScreen
+from workflow.tui.screens.help import HelpScreen
+from workflow.tui.screens.history import HistoryScreen
+from workflow.tui.screens.township import TownshipScreen
+from workflow.tui.widgets.message import MessageDialog
+from workflow.tui.widgets.title_bar import TitleBar
+
+from workflow.dashboard import Dashboard
+from workflow.errors import WorkflowError
+from workflow.i18n import Lang, tr
+from workflow.service import Actor, Service
+
+
+class Palette(CommandPalette):
+    """Textual's command palette with a plain-text search mark (its own is an emoji)."""
+
+    def on_mount(self) -> None:
+        self.query_one(SearchIcon).icon = ">"
+
+
+class WorkflowApp(App[None]):
+    """The terminal UI for coordinators, reviewers and auditors.
+
+    | Key | Action |
+    |---|---|
+    | ? | help |
+    | ctrl+p | command palette |
+    | q | quit |
+    """
+
+    CSS_PATH = "workflow.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help", "palette", "quit")
+    COMMANDS = {WorkflowCommands}  # noqa: RUF012 (Textual declares it a plain class attribute)
+
+    class ViewerLoaded(Message):
+        def __init__(self, viewer: Actor) -> None:
+            super().__init__()
+            self.viewer = viewer
+
+    class ViewerFailed(Message):
+        def __init__(self, error: WorkflowError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, service: Service, lang: Lang = "zh") -> None:
+        super().__init__()
+        self.service = service
+        self.board = Dashboard(service)
+        self.lang: Lang = lang
+        self.viewer: Actor | None = None
+        d = service.definition
+        self.title = d.zh if lang == "zh" else d.en
+        localise(self, lang)
+
+    def on_mount(self) -> None:
+        self.load_viewer()
+        self.push_screen(DashboardScreen())
+
+    @work(thread=True, exclusive=True, group="viewer")
+    def load_viewer(self) -> None:
+        try:
+            viewer = self.board.viewer()
+        except WorkflowError as e:
+            self.post_message(self.ViewerFailed(e))
+            return
+        self.post_message(self.ViewerLoaded(viewer))
+
+    def on_workflow_app_viewer_loaded(self, message: ViewerLoaded) -> None:
+        self.viewer = message.viewer
+        for bar in self.screen.query(TitleBar):
+            bar.refresh()
+        self.refresh_bindings()
+
+    def on_workflow_app_viewer_failed(self, message: ViewerFailed) -> None:
+        self.push_screen(MessageDialog.for_error(message.error, self.lang))
+
+    # ------------------------------------------------------------ who may do what
+
+    def may_change(self, township_id: int) -> bool:
+        """Whether the acting user may change this township (the service decides anyway)."""
+        v = self.viewer
+        if v is None:
+            return False
+        return v.role in ("admin", "reviewer") or (v.role == "coordinator" and township_id in v.townships)
+
+    def may_review(self) -> bool:
+        """Return, revert, waive and resolve: reviewers and admins."""
+        return self.viewer is not None and self.viewer.role in ("admin", "reviewer")
+
+    # ------------------------------------------------------------ navigation
+
+    def _to_dashboard(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    def open_township(self, township_id: int) -> None:
+        self._to_dashboard()
+        self.push_screen(TownshipScreen(township_id))
+
+    def open_history(self, township_id: int) -> None:
+        self.push_screen(HistoryScreen(township_id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
+            placeholder = tr("搜索命令或乡镇名称", "Search for a command or a township")(self.lang)
+            self.push_screen(Palette(placeholder=placeholder, id="--command-palette"))

@@ -1,0 +1,134 @@
+"""How the UI names things in both languages: stages with their step number,
+gate states, deadlines, check results and event kinds. Text only, no widgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from workflow.dashboard import GateState, days_overdue
+from workflow.definition import Definition
+from workflow.gates import CheckResult
+from workflow.i18n import Lang, Text, tr
+from workflow.models import Event
+from workflow.service import ROLE_LABELS
+
+EVENT_KINDS: dict[str, Text] = {
+    "create": Text("创建", "create"),
+    "record": Text("记录", "record"),
+    "advance": Text("推进", "advance"),
+    "return": Text("退回", "return"),
+    "revert": Text("回退", "revert"),
+    "waive": Text("豁免", "waive"),
+    "import": Text("导入名册", "import"),
+    "violation_open": Text("登记举报", "violation opened"),
+    "violation_resolve": Text("处理举报", "violation resolved"),
+}
+
+CHOICE_LABELS: dict[str, Text] = {
+    "approved": Text("通过", "approved"),
+    "returned": Text("退回", "returned"),
+}
+
+
+def stage_name(d: Definition, stage: str | None, lang: Lang) -> str:
+    """The stage's name, or its id if the definition does not know it."""
+    if stage is None:
+        return "-"
+    return d.stage(stage).label()(lang) if d.has_stage(stage) else stage
+
+
+def stage_step(d: Definition, stage: str | None, lang: Lang) -> str:
+    """'4/8 推选党代表': the step as text, not colour alone; the final stage unnumbered."""
+    if stage is None or not d.has_stage(stage):
+        return stage or "-"
+    s = d.stage(stage)
+    if s.id == d.final:
+        return s.label()(lang)
+    return f"{s.order}/{len(d.working_stages())} {s.label()(lang)}"
+
+
+def role_label(role: str, lang: Lang) -> str:
+    return ROLE_LABELS[role](lang) if role in ROLE_LABELS else role
+
+
+def days_in_stage(since: dt.date | None, today: dt.date) -> str:
+    return "-" if since is None else str((today - since).days)
+
+
+def deadline(d: Definition, stage: str, since: dt.date | None, today: dt.date, lang: Lang) -> str:
+    """'on time' or 'overdue by n days', or '-' when the stage has no deadline."""
+    late = days_overdue(d, stage, since, today)
+    if late is None:
+        return "-"
+    if late == 0:
+        return tr("按期", "on time")(lang)
+    return tr("逾期{n}天", "overdue by {n} days", n=late)(lang)
+
+
+def gate_text(g: GateState | None, lang: Lang) -> str:
+    if g is None:
+        return tr("计算中", "computing")(lang)
+    if g.final:
+        return "-"
+    if g.failing:
+        return tr("受阻：{n}项未通过", "blocked: {n} failing", n=g.failing)(lang)
+    if g.waived:
+        return tr("可推进（{n}项已豁免）", "ready ({n} waived)", n=g.waived)(lang)
+    return tr("可推进", "ready")(lang)
+
+
+def check_mark(c: CheckResult, lang: Lang) -> str:
+    if c.passed:
+        return tr("[通过]", "[pass]")(lang)
+    if c.waived:
+        return tr("[已豁免]", "[waived]")(lang)
+    return tr("[未通过]", "[FAIL]")(lang)
+
+
+def event_kind(kind: str, lang: Lang) -> str:
+    return EVENT_KINDS[kind](lang) if kind in EVENT_KINDS else kind
+
+
+def event_flags(e: Event, lang: Lang) -> list[str]:
+    """Marks for returns, waivers and backdated events (effective before recorded)."""
+    payload = json.loads(e.payload or "{}")
+    flags = []
+    if e.kind in ("return", "revert"):
+        flags.append(tr("[退回]", "[returned]")(lang))
+    if e.kind == "waive" or payload.get("waived"):
+        flags.append(tr("[豁免]", "[waived]")(lang))
+    if e.effective_date.isoformat() < e.recorded_at[:10]:
+        flags.append(tr("[补记]", "[backdated]")(lang))
+    return flags
+
+
+def event_detail(e: Event, d: Definition, lang: Lang) -> str:
+    """What the event concerns: the fact, the file and hash, the check; and the note."""
+    payload = json.loads(e.payload or "{}")
+    parts: list[str] = []
+    if e.kind == "record":
+        fact = str(payload.get("fact", ""))
+        parts.append(d.facts[fact].label()(lang) if fact in d.facts else fact)
+    elif e.kind == "import":
+        parts.append(
+            tr(
+                "{f}（{n}行，sha256 {h}）",
+                "{f} ({n} rows, sha256 {h})",
+                f=payload.get("file", ""),
+                n=payload.get("rows", "?"),
+                h=str(payload.get("sha256", ""))[:16],
+            )(lang)
+        )
+    elif e.kind == "waive":
+        parts.append(str(payload.get("check", "")))
+    elif e.kind in ("violation_open", "violation_resolve"):
+        parts.append(f"#{payload.get('violation', '')}")
+    if e.note and e.note not in parts:
+        parts.append(e.note)
+    return " ".join(parts)
+
+
+def recorded(at: str) -> str:
+    """'2026-11-26T01:00:01.000000Z' as '2026-11-26 01:00:01'."""
+    return at[:19].replace("T", " ")

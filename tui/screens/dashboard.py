@@ -1,0 +1,332 @@
+"""The dashboard: every district's progress, and its townships a page at a time."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from workflow.tui.context import lang, say, wf
+from workflow.tui.keys import bindings, localise
+from workflow.tui.labels import days_in_stage, deadline, gate_text, stage_step
+from workflow.tui.widgets.message import MessageDialog
+from workflow.tui.widgets.title_bar import TitleBar
+
+from workflow.dashboard import DistrictProgress, GateState, Page
+from workflow.errors import WorkflowError
+from workflow.i18n import Text, tr
+
+PAGE = 60
+"""Rows read per query; more are read when the cursor nears the end."""
+GATE_BATCH = 12
+"""Gate states computed per round, so the rows on screen fill in first."""
+
+COLUMNS: tuple[tuple[str, Text], ...] = (
+    ("district", Text("区", "District")),
+    ("township", Text("乡镇", "Township")),
+    ("stage", Text("当前阶段", "Stage")),
+    ("days", Text("本阶段天数", "Days in stage")),
+    ("deadline", Text("期限", "Deadline")),
+    ("gate", Text("下一关", "Next gate")),
+    ("violations", Text("违纪举报", "Violations")),
+)
+
+
+class TownTable(DataTable[str]):
+    """The townships; Enter opens one (shown in the footer).
+
+    | Key | Action |
+    |---|---|
+    | enter | open the township |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "打开", id="open", key_display="enter")
+    ]
+
+
+class DashboardScreen(Screen[None]):
+    """Districts and their townships at a glance.
+
+    Rows come from the database a page at a time (never the whole table), the gate
+    state only for the rows read, all in workers.
+
+    | Key | Action |
+    |---|---|
+    | enter | open the township |
+    | j / k, arrows | move |
+    | / | filter by name, stage or state |
+    | escape | clear the filter |
+    | h | history of the township |
+    | f5 | refresh |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings("filter", "history", "refresh", "down", "up"),
+        Binding("enter", "open", show=False, id="open.screen"),
+        Binding("escape", "clear_filter", show=False, id="clear_filter"),
+    ]
+
+    class ProgressLoaded(Message):
+        def __init__(self, rows: list[DistrictProgress]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class PageLoaded(Message):
+        def __init__(self, request: int, page: Page, append: bool, cursor: int | None) -> None:
+            super().__init__()
+            self.request = request
+            self.page = page
+            self.append = append
+            self.cursor = cursor
+
+    class GatesLoaded(Message):
+        def __init__(self, request: int, gates: dict[int, GateState]) -> None:
+            super().__init__()
+            self.request = request
+            self.gates = gates
+
+    class LoadFailed(Message):
+        def __init__(self, error: WorkflowError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.request = 0
+        self.next_start: int | None = None
+        self.total: int | None = None
+        self.loading = False
+        self.debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        t = lang(self)
+        yield TitleBar()
+        yield Label(tr("各区进度", "Progress by district")(t), classes="section-title")
+        yield DataTable(id="progress", cursor_type="none", show_cursor=False)
+        with Horizontal(id="filter-bar"):
+            yield Label(tr("筛选 /", "Filter /")(t), id="filter-label")
+            yield Input(
+                placeholder=tr(
+                    "名称、阶段（如 4/8、推选）或状态：逾期 受阻 就绪 豁免 违纪 我的",
+                    "name, stage (4/8, nominate) or state: overdue blocked ready waived violation mine",
+                )(t),
+                id="filter",
+            )
+        yield TownTable(id="towns", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="pager")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        localise(self, lang(self))
+        t = lang(self)
+        progress = self.query_one("#progress", DataTable)
+        progress.can_focus = False
+        for key, label in (
+            ("district", tr("区", "District")),
+            ("total", tr("乡镇数", "Townships")),
+            ("done", tr("已完成", "Completed")),
+            ("stages", tr("各阶段乡镇数", "Townships per stage")),
+        ):
+            progress.add_column(label(t), key=key)
+        towns = self.query_one("#towns", DataTable)
+        for key, label in COLUMNS:
+            towns.add_column(label(t), key=key)
+        localise(towns, lang(self))
+        towns.focus()
+        self.load_progress()
+        self.reload()
+
+    # ------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="progress")
+    def load_progress(self) -> None:
+        try:
+            rows = wf(self).board.progress()
+        except WorkflowError as e:
+            self.post_message(self.LoadFailed(e))
+            return
+        self.post_message(self.ProgressLoaded(rows))
+
+    @work(thread=True, exclusive=True, group="page")
+    def load_page(
+        self, request: int, text: str, start: int, limit: int, append: bool, cursor: int | None
+    ) -> None:
+        try:
+            page = wf(self).board.page(text, start, limit)
+        except WorkflowError as e:
+            self.post_message(self.LoadFailed(e))
+            return
+        self.post_message(self.PageLoaded(request, page, append, cursor))
+
+    @work(thread=True, group="gates")
+    def load_gates(self, request: int, ids: list[int]) -> None:
+        board = wf(self).board
+        for i in range(0, len(ids), GATE_BATCH):
+            if request != self.request:
+                return
+            try:
+                gates = board.gate_states(ids[i : i + GATE_BATCH])
+            except WorkflowError as e:
+                self.post_message(self.LoadFailed(e))
+                return
+            self.post_message(self.GatesLoaded(request, gates))
+
+    # ------------------------------------------------------------ loading
+
+    def reload(self, keep: bool = False) -> None:
+        """Read the list again from the top (keeping as many rows and the cursor)."""
+        towns = self.query_one("#towns", DataTable)
+        self.request += 1
+        self.loading = True
+        limit = max(PAGE, towns.row_count) if keep else PAGE
+        cursor = towns.cursor_row if keep else None
+        self.load_page(self.request, self.query_one("#filter", Input).value, 0, limit, False, cursor)
+
+    def on_dashboard_screen_progress_loaded(self, message: ProgressLoaded) -> None:
+        t = lang(self)
+        d = wf(self).service.definition
+        table = self.query_one("#progress", DataTable)
+        table.clear()
+        for p in message.rows:
+            parts = [
+                f"{s.order}.{s.label()(t)} {p.by_stage[s.id]}"
+                for s in d.working_stages()
+                if p.by_stage.get(s.id)
+            ]
+            table.add_row(p.district, str(p.total), str(p.by_stage.get(d.final, 0)), "  ".join(parts) or "-")
+
+    def on_dashboard_screen_page_loaded(self, message: PageLoaded) -> None:
+        if message.request != self.request:
+            return
+        t = lang(self)
+        app = wf(self)
+        d, today = app.service.definition, app.service.today()
+        towns = self.query_one("#towns", DataTable)
+        if not message.append:
+            towns.clear()
+        page = message.page
+        for r in page.rows:
+            towns.add_row(
+                r.district,
+                r.name,
+                stage_step(d, r.stage, t),
+                days_in_stage(r.stage_since, today) if r.stage != d.final else "-",
+                deadline(d, r.stage, r.stage_since, today, t),
+                gate_text(page.gates.get(r.id), t),
+                str(r.open_violations) if r.open_violations else "-",
+                key=str(r.id),
+            )
+        self.next_start = page.next_start
+        self.total = page.total
+        self.loading = False
+        if message.cursor is not None and towns.row_count:
+            towns.move_cursor(row=min(message.cursor, towns.row_count - 1), animate=False)
+        self.show_pager()
+        missing = [r.id for r in page.rows if r.id not in page.gates]
+        if missing:
+            self.load_gates(message.request, missing)
+
+    def on_dashboard_screen_gates_loaded(self, message: GatesLoaded) -> None:
+        if message.request != self.request:
+            return
+        towns = self.query_one("#towns", DataTable)
+        for tid, g in message.gates.items():
+            if str(tid) in towns.rows:
+                towns.update_cell(str(tid), "gate", gate_text(g, lang(self)), update_width=True)
+
+    def on_dashboard_screen_load_failed(self, message: LoadFailed) -> None:
+        self.loading = False
+        self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
+
+    def show_pager(self) -> None:
+        towns = self.query_one("#towns", DataTable)
+        shown = towns.row_count
+        if self.total is not None:
+            text = say(
+                self, "已显示 {n} / 共 {t} 个乡镇", "showing {n} of {t} townships", n=shown, t=self.total
+            )
+        elif self.next_start is not None:
+            text = say(self, "已显示 {n} 个乡镇，还有更多", "showing {n} townships, more to come", n=shown)
+        else:
+            text = say(self, "共 {n} 个乡镇", "{n} townships", n=shown)
+        if self.next_start is not None:
+            text += say(self, "（移到末尾自动加载）", " (moving to the end loads more)")
+        self.query_one("#pager", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#towns")
+    def near_end(self, event: DataTable.RowHighlighted) -> None:
+        towns = event.data_table
+        if self.next_start is not None and not self.loading and event.cursor_row >= towns.row_count - 5:
+            self.loading = True
+            self.load_page(
+                self.request, self.query_one("#filter", Input).value, self.next_start, PAGE, True, None
+            )
+
+    # ------------------------------------------------------------ filter
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self) -> None:
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.debounce = self.set_timer(0.25, self.reload)
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.query_one("#towns", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+            if self.debounce is not None:
+                self.debounce.stop()
+            self.reload()
+        self.query_one("#towns", DataTable).focus()
+
+    # ------------------------------------------------------------ actions
+
+    def selected(self) -> int | None:
+        towns = self.query_one("#towns", DataTable)
+        if towns.row_count == 0:
+            return None
+        key = towns.coordinate_to_cell_key(towns.cursor_coordinate).row_key.value
+        return int(key) if key else None
+
+    @on(DataTable.RowSelected, "#towns")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            wf(self).open_township(int(event.row_key.value))
+
+    def action_open(self) -> None:
+        tid = self.selected()
+        if tid is not None:
+            wf(self).open_township(tid)
+
+    def action_history(self) -> None:
+        tid = self.selected()
+        if tid is not None:
+            wf(self).open_history(tid)
+
+    def action_refresh(self) -> None:
+        self.load_progress()
+        self.reload(keep=True)
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#towns", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#towns", DataTable).action_cursor_up()
+
+    def on_screen_resume(self) -> None:
+        if self.query_one("#towns", DataTable).row_count:
+            self.action_refresh()

@@ -1,0 +1,67 @@
+"""The help screen: every key, what it does and where."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text as RichText
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from workflow.tui.context import lang, say
+from workflow.tui.keys import EXTRA_HELP, KEYS, bindings, localise
+from workflow.tui.widgets.title_bar import TitleBar
+
+from workflow.i18n import tr
+
+
+class HelpScreen(Screen[None]):
+    """Lists every key of the key table (remappable by binding id).
+
+    | Key | Action |
+    |---|---|
+    | escape, ? | back |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings("back"),
+        Binding("question_mark", "back", show=False, id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        t = lang(self)
+        table = Table(box=None, expand=False, pad_edge=False)
+        table.add_column(tr("按键", "Key")(t), style="bold", no_wrap=True)
+        table.add_column(tr("作用", "Does")(t))
+        table.add_column(tr("适用于", "Where")(t))
+        table.add_column(tr("编号（可重新映射）", "Binding id (remappable)")(t), style="dim")
+        for k in KEYS.values():
+            table.add_row(k.display or k.key, k.label(t), k.where(t), k.id)
+        for key, does, where in EXTRA_HELP:
+            table.add_row(key, does(t), where(t), "")
+        self.table = table
+        yield TitleBar()
+        with VerticalScroll(id="help-body"):
+            yield Static(RichText(say(self, "按键一览", "Keys"), style="bold"))
+            yield Static(table, id="help-keys")
+            yield Static(
+                say(
+                    self,
+                    "\n只读用户（审计员）看不到修改类按键；协调员只在自己负责的乡镇看到。\n"
+                    "筛选词：名称、区名、阶段名或步骤（如 4/8），以及 逾期 受阻 就绪 豁免 违纪 我的。",
+                    "\nRead-only users (auditors) see no key that changes anything; coordinators see them "
+                    "on their own townships only.\nFilter words: a name, a district, a stage name or "
+                    "step (4/8), and overdue blocked ready waived violation mine.",
+                ),
+                markup=False,
+            )
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        localise(self, lang(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,497 @@
+"""One township: the stages as a stepper, the exit gate as a checklist, what the
+stage recorded, and the actions the acting user may take."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text as RichText
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from workflow.tui.context import lang, say, wf
+from workflow.tui.keys import bindings, localise
+from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
+from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
+from workflow.tui.widgets.export_form import ExportForm
+from workflow.tui.widgets.fact_form import FactForm, shown_value
+from workflow.tui.widgets.import_form import ImportForm
+from workflow.tui.widgets.message import MessageDialog
+from workflow.tui.widgets.reason_form import ReasonForm
+from workflow.tui.widgets.title_bar import TitleBar
+from workflow.tui.widgets.violations import ViolationsDialog
+
+from workflow.audit import Problem
+from workflow.definition import Definition
+from workflow.errors import WorkflowError
+from workflow.i18n import Lang, tr
+from workflow.models import Event, Violation
+from workflow.rosters import ROSTER_KINDS
+from workflow.service import VIOLATION_CHECK, StatusView
+
+CHANGE_ACTIONS = {"advance", "record", "import_roster"}
+REVIEW_ACTIONS = {"return_stage", "waive"}
+
+
+def entered_on(events: list[Event]) -> dict[str, dt.date]:
+    """The day the township last entered each stage."""
+    out: dict[str, dt.date] = {}
+    for e in events:
+        if e.to_stage and (e.kind == "create" or e.from_stage != e.to_stage):
+            out[e.to_stage] = e.effective_date
+    return out
+
+
+def stepper(d: Definition, view: StatusView, events: list[Event], lang: Lang) -> RichText:
+    """Every stage, one a line: done / current / to do, with the day it was entered."""
+    entered = entered_on(events)
+    current = d.stage(view.stage).order
+    out = RichText()
+    for s in d.stages:
+        if s.order < current:
+            mark, style = tr("[已完成]", "[done]   ")(lang), "green"
+        elif s.order == current:
+            mark, style = tr("[当前]  ", "[current]")(lang), "bold reverse"
+        else:
+            mark, style = tr("[未开始]", "[to do]  ")(lang), "dim"
+        day = entered.get(s.id)
+        shown = day.isoformat() if day and s.order <= current else ""
+        out.append(f"{mark} {s.order}.{s.label()(lang)}", style=style)
+        out.append(f"\n          {shown}\n" if shown else "\n\n", style="dim")
+    return out
+
+
+class TownshipScreen(Screen[None]):
+    """The township's stage, gate, records and actions; everything read in workers.
+
+    | Key | Action |
+    |---|---|
+    | a | advance (when permitted) |
+    | r | record a fact |
+    | i | import a roster |
+    | b | return / revert (reviewers) |
+    | w | waive a check (reviewers) |
+    | v | violation reports |
+    | h | history |
+    | e | export the timeline |
+    | escape | back |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings(
+        "back", "advance", "record", "import", "return", "waive", "violations", "history", "export"
+    )
+
+    class Loaded(Message):
+        def __init__(self, view: StatusView, events: list[Event], problem: Problem | None) -> None:
+            super().__init__()
+            self.view = view
+            self.events = events
+            self.problem = problem
+
+    class Failed(Message):
+        def __init__(self, error: WorkflowError) -> None:
+            super().__init__()
+            self.error = error
+
+    class Changed(Message):
+        """A change went through; ``text`` says what."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, township_id: int) -> None:
+        super().__init__()
+        self.township_id = township_id
+        self.view: StatusView | None = None
+        self.events: list[Event] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield Static(say(self, "正在读取", "loading"), id="town-head", markup=False)
+        with Horizontal(id="town-body"):
+            yield Static("", id="stepper")
+            with VerticalScroll(id="town-detail"):
+                yield Static("", id="gate")
+                yield Static("", id="records")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        localise(self, lang(self))
+        self.load()
+
+    @property
+    def ref(self) -> str:
+        return str(self.township_id)
+
+    # ------------------------------------------------------------ reading
+
+    @work(thread=True, exclusive=True, group="township")
+    def load(self) -> None:
+        svc = wf(self).service
+        try:
+            view = svc.status(self.ref)
+            _town, events, problem = svc.history(self.ref)
+        except WorkflowError as e:
+            self.post_message(self.Failed(e))
+            return
+        self.post_message(self.Loaded(view, events, problem))
+
+    def on_township_screen_loaded(self, message: Loaded) -> None:
+        self.view, self.events = message.view, message.events
+        self.render_view(message.view, message.problem)
+        self.refresh_bindings()
+
+    def on_township_screen_failed(self, message: Failed) -> None:
+        self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
+        self.load()
+
+    def on_township_screen_changed(self, message: Changed) -> None:
+        self.notify(message.text, title=say(self, "已保存", "Saved"))
+        self.load()
+
+    def render_view(self, v: StatusView, problem: Problem | None) -> None:
+        t = lang(self)
+        app = wf(self)
+        d, today = app.service.definition, app.service.today()
+        final = v.next_stage is None
+        head = f"{v.township}（{v.district}）" if t == "zh" else f"{v.township} ({v.district})"
+        head += say(self, "  当前阶段 {s}", "  stage {s}", s=stage_step(d, v.stage, t))
+        if v.stage_since and not final:
+            head += say(
+                self,
+                "，{d} 起第 {n} 天，期限：{l}",
+                ", since {d} ({n} days), deadline: {l}",
+                d=v.stage_since,
+                n=days_in_stage(v.stage_since, today),
+                l=deadline(d, v.stage, v.stage_since, today, t),
+            )
+        head += say(self, "  版本 {n}", "  version {n}", n=v.version)
+        chain = (
+            say(self, "审计链：通过", "audit chain: verifies")
+            if problem is None
+            else say(self, "审计链：失败", "audit chain: FAILS")
+        )
+        mine = app.may_change(self.township_id)
+        who = "" if mine else say(self, "  （只读）", "  (read only)")
+        self.query_one("#town-head", Static).update(f"{head}\n{chain}{who}")
+        self.query_one("#stepper", Static).update(stepper(d, v, self.events, t))
+        self.query_one("#gate", Static).update(self.gate_panel(d, v))
+        self.query_one("#records", Static).update(self.records_panel(d, v))
+
+    def gate_panel(self, d: Definition, v: StatusView) -> RenderableType:
+        t = lang(self)
+        if v.next_stage is None:
+            return RichText(say(self, "换届已完成，没有下一关。", "Completed: there is no next gate."))
+        failing = len(v.failing)
+        title = RichText(
+            say(
+                self,
+                "出口检查：进入 {s} 之前",
+                "Exit gate: before {s}",
+                s=stage_step(d, v.next_stage, t),
+            ),
+            style="bold",
+        )
+        state = (
+            RichText(say(self, "  受阻：{n}项未通过", "  blocked: {n} failing", n=failing), style="bold red")
+            if failing
+            else RichText(say(self, "  可推进", "  ready"), style="bold green")
+        )
+        title.append_text(state)
+        table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+        table.add_column(say(self, "结果", "Result"), no_wrap=True)
+        table.add_column(say(self, "检查", "Check"), no_wrap=True)
+        table.add_column(say(self, "实际", "Actual"), overflow="fold")
+        table.add_column(say(self, "要求", "Required"), overflow="fold")
+        table.add_column(say(self, "说明", "Message"), ratio=1, overflow="fold")
+        for c in v.checks:
+            style = "green" if c.passed else ("yellow" if c.waived else "red")
+            message = c.message(t)
+            if c.waived:
+                message += say(self, "（豁免理由：{r}）", " (waiver: {r})", r=c.waiver_reason)
+            table.add_row(RichText(check_mark(c, t), style=style), c.id, c.actual, c.required, message)
+        return Group(title, table)
+
+    def records_panel(self, d: Definition, v: StatusView) -> RenderableType:
+        t = lang(self)
+        stage = d.stage(v.stage)
+        out = RichText()
+        out.append("\n" + say(self, "本阶段记录", "Recorded in this stage") + "\n", style="bold")
+        if not stage.facts and not stage.rosters:
+            out.append(
+                say(self, "（本阶段没有要记录的事实或名册）", "(nothing to record in this stage)") + "\n"
+            )
+        for name in stage.facts:
+            spec = d.facts[name]
+            data = v.facts.get(name)
+            out.append(f"{spec.label()(t)} [{name}]: ", style="bold")
+            if data is None:
+                out.append(say(self, "未记录", "not recorded") + "\n", style="red")
+                continue
+            parts = [f"{f.label()(t)}={shown_value(f, data.get(f.name))}" for f in spec.fields]
+            out.append(("；" if t == "zh" else "; ").join(parts) + "\n")
+        for kind in stage.rosters:
+            n = v.roster_counts.get(kind, 0)
+            out.append(f"{ROSTER_KINDS[kind].label()(t)} [{kind}]: ", style="bold")
+            if n:
+                out.append(say(self, "{n}行", "{n} rows", n=n) + "\n")
+            else:
+                out.append(say(self, "未导入", "not imported") + "\n", style="red")
+        if v.waivers:
+            out.append("\n" + say(self, "豁免", "Waivers") + "\n", style="bold")
+            for w in v.waivers:
+                out.append(f"{w.check_id}: {w.reason}（{w.actor}）\n")
+        if v.open_violations:
+            out.append(
+                "\n" + say(self, "未处理的违纪举报", "Open violation reports") + "\n", style="bold red"
+            )
+            for x in v.open_violations:
+                out.append(f"#{x.id} {x.opened_on} {x.opened_by}: {x.opened_note}\n")
+        return out
+
+    # ------------------------------------------------------------ permissions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        app = wf(self)
+        v = self.view
+        if action in CHANGE_ACTIONS:
+            if v is None or not app.may_change(self.township_id):
+                return False
+            return v.next_stage is not None
+        if action in REVIEW_ACTIONS:
+            if v is None or not app.may_review():
+                return False
+            d = app.service.definition
+            if action == "return_stage":
+                return d.stage(v.stage).order > 1
+            return any(not c.passed and c.id != VIOLATION_CHECK for c in v.checks)
+        return True
+
+    # ------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_history(self) -> None:
+        wf(self).open_history(self.township_id)
+
+    def action_advance(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d = app.service.definition
+        if v.failing or v.next_stage is None:
+            # The service refuses and says why; asking it keeps the rule in one place.
+            self.submit_advance(AdvanceRequest("", ""), v.version)
+            return
+        t = lang(self)
+
+        def confirmed(req: AdvanceRequest | None) -> None:
+            if req is not None:
+                self.submit_advance(req, v.version)
+
+        self.app.push_screen(
+            ConfirmAdvance(
+                v.township, stage_step(d, v.stage, t), stage_step(d, v.next_stage, t), app.service.today(), t
+            ),
+            confirmed,
+        )
+
+    @work(thread=True, exclusive=True, group="change")
+    def submit_advance(self, req: AdvanceRequest, version: int) -> None:
+        """Ask the service to advance; a refusal changes nothing and is shown."""
+        svc = wf(self).service
+        try:
+            r = svc.advance(self.ref, on=req.on or None, note=req.note, expected_version=version)
+        except WorkflowError as e:
+            self.post_message(self.Failed(e))
+            return
+        d = svc.definition
+        t = lang(self)
+        self.post_message(
+            self.Changed(
+                say(
+                    self,
+                    "「{n}」：{a} -> {b}",
+                    "'{n}': {a} -> {b}",
+                    n=r.township,
+                    a=stage_step(d, r.from_stage, t),
+                    b=stage_step(d, r.to_stage, t),
+                )
+            )
+        )
+
+    def action_export(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        svc, ref, t = app.service, f"{v.district}/{v.township}", lang(self)
+
+        def submit(fmt: str, path: str) -> object:
+            from workflow.exporters import export_timeline
+
+            return export_timeline(svc, fmt, path, townships=[ref], lang=t)
+
+        def exported(result: object) -> None:
+            if result is not None:
+                out, rows = getattr(result, "target", ""), getattr(result, "rows", "?")
+                self.notify(say(self, "已导出{n}行到 {p}", "exported {n} rows to {p}", n=rows, p=out))
+
+        self.app.push_screen(ExportForm(v.township, t, submit), exported)
+
+    def after_form(self, result: object) -> None:
+        if result:
+            self.post_message(self.Changed(say(self, "已保存", "saved")))
+
+    def action_record(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d = app.service.definition
+        cur = d.stage(v.stage).order
+        facts = [f for s in d.stages if s.order >= cur for f in s.facts]
+        if not facts:
+            self.app.push_screen(
+                MessageDialog(
+                    say(self, "没有可记录的事实", "Nothing to record"),
+                    [
+                        say(
+                            self,
+                            "本阶段及以后各阶段没有要记录的事实；名册用 i 导入。",
+                            "This and later stages have no facts; import rosters with i.",
+                        )
+                    ],
+                    lang(self),
+                    warning=False,
+                )
+            )
+            return
+        ref, version = self.ref, v.version
+
+        def submit(fact: str, values: dict[str, str], on: str) -> object:
+            return app.service.record(ref, fact, values, on=on or None, expected_version=version)
+
+        self.app.push_screen(
+            FactForm(v.township, d, facts, v.facts, app.service.today(), lang(self), submit), self.after_form
+        )
+
+    def action_import_roster(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d = app.service.definition
+        cur = d.stage(v.stage).order
+        kinds = [k for s in d.stages if s.order >= cur for k in s.rosters]
+        if not kinds:
+            self.app.push_screen(
+                MessageDialog(
+                    say(self, "没有可导入的名册", "No roster to import"),
+                    [say(self, "本阶段及以后各阶段不需要名册。", "This and later stages need no roster.")],
+                    lang(self),
+                    warning=False,
+                )
+            )
+            return
+        ref, version = self.ref, v.version
+
+        def submit(kind: str, path: Path, replace: bool) -> object:
+            return app.service.import_roster(ref, kind, path, replace=replace, expected_version=version)
+
+        self.app.push_screen(
+            ImportForm(v.township, kinds, v.roster_counts, lang(self), submit), self.after_form
+        )
+
+    def action_return_stage(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d, t = app.service.definition, lang(self)
+        cur = d.stage(v.stage).order
+        options = [(stage_step(d, s.id, t), s.id) for s in reversed(d.stages) if s.order < cur]
+        ref, version = self.ref, v.version
+
+        def submit(to: str, reason: str, on: str) -> object:
+            return app.service.return_(ref, to, reason, on=on or None, expected_version=version)
+
+        self.app.push_screen(
+            ReasonForm(
+                say(self, "退回或回退「{n}」", "Return or revert '{n}'", n=v.township),
+                say(self, "退回到", "Back to"),
+                options,
+                app.service.today(),
+                t,
+                submit,
+            ),
+            self.after_form,
+        )
+
+    def action_waive(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        t = lang(self)
+        options = [
+            (f"{c.id}: {c.message(t)}"[:80], c.id)
+            for c in v.checks
+            if not c.passed and c.id != VIOLATION_CHECK
+        ]
+        if not options:
+            return
+        ref, version = self.ref, v.version
+
+        def submit(check: str, reason: str, on: str) -> object:
+            return app.service.waive_check(ref, check, reason, expected_version=version, on=on or None)
+
+        self.app.push_screen(
+            ReasonForm(
+                say(self, "豁免「{n}」的一项检查", "Waive a check of '{n}'", n=v.township),
+                say(self, "检查", "Check"),
+                options,
+                app.service.today(),
+                t,
+                submit,
+            ),
+            self.after_form,
+        )
+
+    def action_violations(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        svc, ref = app.service, self.ref
+
+        def load() -> list[Violation]:
+            return [x for x, _name in svc.violations(ref)]
+
+        def open_fn(note: str) -> object:
+            return svc.open_violation(ref, note)
+
+        def resolve_fn(vid: int, note: str) -> object:
+            return svc.resolve_violation(vid, note)
+
+        self.app.push_screen(
+            ViolationsDialog(
+                v.township,
+                lang(self),
+                load,
+                open_fn if app.may_change(self.township_id) else None,
+                resolve_fn if app.may_review() else None,
+            ),
+            self.after_form,
+        )

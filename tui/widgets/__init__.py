@@ -1,0 +1,1 @@
+"""Widgets and dialogs of the terminal UI, one per module."""

@@ -1,0 +1,108 @@
+"""The confirmation before a township is stepped forward."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+from workflow.tui.widgets.validators import DateValidator
+
+from workflow.i18n import Lang, tr
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceRequest:
+    """What the user confirmed: the effective date and an optional note."""
+
+    on: str
+    note: str
+
+
+class ConfirmAdvance(ModalScreen[AdvanceRequest | None]):
+    """From which stage to which, the effective date (default today) and a note.
+
+    | Key | Action |
+    |---|---|
+    | y, enter, ctrl+s | advance |
+    | n, escape | cancel |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", show=False, id="confirm.yes"),
+        Binding("ctrl+s", "confirm", show=False, id="confirm.submit"),
+        Binding("n", "cancel", show=False, id="confirm.no"),
+        Binding("escape", "cancel", show=False, id="confirm.cancel"),
+    ]
+
+    def __init__(self, township: str, source: str, dest: str, today: dt.date, lang: Lang) -> None:
+        super().__init__()
+        self.township = township
+        self.source = source
+        self.dest = dest
+        self.today = today
+        self.lang: Lang = lang
+
+    def compose(self) -> ComposeResult:
+        t = self.lang
+        with Vertical(classes="dialog"):
+            yield Label(tr("确认推进", "Confirm advance")(t), classes="dialog-title")
+            yield Static(
+                tr("「{n}」：{a} -> {b}", "'{n}': {a} -> {b}", n=self.township, a=self.source, b=self.dest)(
+                    t
+                ),
+                markup=False,
+            )
+            yield Label(
+                tr("生效日期（YYYY-MM-DD，默认今天）", "Effective date (YYYY-MM-DD, default today)")(t)
+            )
+            yield Input(
+                self.today.isoformat(),
+                id="on",
+                validators=[DateValidator(self.today, t)],
+                valid_empty=False,
+            )
+            yield Static("", id="on-error", classes="field-error")
+            yield Label(tr("备注（可选）", "Note (optional)")(t))
+            yield Input("", id="note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(tr("推进 (y)", "Advance (y)")(t), id="yes", variant="primary")
+                yield Button(tr("取消 (n)", "Cancel (n)")(t), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "on":
+            r = event.validation_result
+            self.query_one("#on-error", Static).update(
+                "" if r is None or r.is_valid else r.failure_descriptions[0]
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def action_confirm(self) -> None:
+        on = self.query_one("#on", Input)
+        result = on.validate(on.value)
+        if result is not None and not result.is_valid:
+            self.query_one("#on-error", Static).update(result.failure_descriptions[0])
+            on.focus()
+            return
+        self.dismiss(AdvanceRequest(on.value.strip(), self.query_one("#note", Input).value.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
