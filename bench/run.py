@@ -174,6 +174,47 @@ def time_import_sqlmodel(rounds: int) -> float:
     return statistics.median(run_process([sys.executable, "-c", "import sqlmodel"])[0] for _ in range(rounds))
 
 
+# ---------------------------------------------------------------- TUI
+
+
+def probe(which: str, db: Path, what: str) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KB) and output of one TUI probe process."""
+    args = [sys.executable, str(HERE / "tui_probe.py"), which, str(db), what]
+    started = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if out.returncode != 0:
+        raise RuntimeError(f"tui probe failed: {out.stderr[-2000:]}")
+    return elapsed, int(out.stderr.strip().splitlines()[-1]), out.stdout.strip()
+
+
+def median_probe(which: str, db: Path, what: str, n: int) -> tuple[float, int, float]:
+    runs = [probe(which, db, what) for _ in range(n)]
+    inner = [float(r[2]) for r in runs if r[2]]
+    return (
+        statistics.median(r[0] for r in runs),
+        int(statistics.median(r[1] for r in runs)),
+        statistics.median(inner) if inner else 0.0,
+    )
+
+
+# ---------------------------------------------------------------- export
+
+
+def time_export(db: Path, out: Path) -> tuple[float, int]:
+    env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_USER": ADMIN, "WORKFLOW_LANG": "en"}
+    return run_process(
+        [sys.executable, "-m", "workflow", "export", "timeline", "--format", "csv", "-o", str(out)], env
+    )
+
+
+def time_sqlite_csv(db: Path, out: Path) -> float:
+    started = time.perf_counter()
+    with out.open("wb") as f:
+        subprocess.run(["sqlite3", "-csv", str(db), "SELECT * FROM event"], stdout=f, check=True)
+    return time.perf_counter() - started
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -235,6 +276,51 @@ def main() -> None:
     status = time_status(dbs[big], first_township(dbs[big]), proc_rounds)
     base = time_import_sqlmodel(proc_rounds)
     rows.append(Row(f"`workflow status`, whole process, {big} townships", status, base, "s", 1.5))
+
+    # TUI: first paint with data, filter keystroke, memory
+    bare_paint, bare_rss, _ = median_probe("bare", dbs[big], "paint", proc_rounds)
+    big_paint, big_rss, _ = median_probe("ours", dbs[big], "paint", proc_rounds)
+    small_paint, _, _ = median_probe("ours", dbs[10], "paint", proc_rounds)
+    rows.append(Row(f"TUI first paint with data, {big} townships", big_paint, bare_paint, "s", 1.5))
+    rows.append(Row("TUI first paint with data, 10 townships", small_paint, bare_paint, "s", 1.3))
+    _, _, filter_big = median_probe("ours", dbs[big], "filter", proc_rounds)
+    _, _, filter_small = median_probe("ours", dbs[100], "filter", proc_rounds)
+    rows.append(
+        Row(
+            f"filter keystroke to updated table, {big} vs 100 townships",
+            filter_big * 1000,
+            filter_small * 1000,
+            "ms",
+            2.0,
+        )
+    )
+    rows.append(Row(f"TUI peak memory, {big} townships", big_rss / 1024, bare_rss / 1024, "MB", 1.5))
+
+    # export timeline as CSV: time against sqlite3 -csv, memory against 1,000 townships
+    out = work / "timeline.csv"
+    exports = [time_export(dbs[big], out) for _ in range(proc_rounds)]
+    raw = statistics.median(time_sqlite_csv(dbs[big], work / "events.csv") for _ in range(proc_rounds))
+    small_rss = statistics.median(
+        time_export(dbs[1000], work / "timeline-1k.csv")[1] for _ in range(proc_rounds)
+    )
+    rows.append(
+        Row(
+            f"`export timeline --format csv`, {big} townships",
+            statistics.median(e[0] for e in exports),
+            raw,
+            "s",
+            3.0,
+        )
+    )
+    rows.append(
+        Row(
+            f"peak memory of that export, {big} vs 1,000 townships",
+            statistics.median(e[1] for e in exports) / 1024,
+            small_rss / 1024,
+            "MB",
+            1.5,
+        )
+    )
 
     if a.db_url:
         from workflow.store import open_engine

@@ -16,6 +16,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
+
+from tests.conftest import demo_service
+from workflow.models import Event, Township
+from workflow.service import Service
 from workflow.tui.app import WorkflowApp
 from workflow.tui.keys import KEYS
 from workflow.tui.screens.dashboard import DashboardScreen
@@ -28,10 +32,6 @@ from workflow.tui.widgets.fact_form import FactForm
 from workflow.tui.widgets.import_form import ImportForm
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
-
-from tests.conftest import demo_service
-from workflow.models import Event, Township
-from workflow.service import Service
 
 SIZE = (120, 36)
 P = ParamSpec("P")

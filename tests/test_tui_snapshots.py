@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from workflow.tui.app import WorkflowApp
 
 from tests.conftest import demo_service
 from tests.test_tui import SIZE, settle
+from workflow.tui.app import WorkflowApp
 
 Compare = Callable[..., bool]
 

@@ -10,6 +10,11 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.command import CommandPalette, SearchIcon
 from textual.message import Message
+
+from workflow.dashboard import Dashboard
+from workflow.errors import WorkflowError
+from workflow.i18n import Lang, tr
+from workflow.service import Actor, Service
 from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import bindings, localise
 from workflow.tui.screens.dashboard import DashboardScreen
@@ -18,11 +23,6 @@ from workflow.tui.screens.history import HistoryScreen
 from workflow.tui.screens.township import TownshipScreen
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
-
-from workflow.dashboard import Dashboard
-from workflow.errors import WorkflowError
-from workflow.i18n import Lang, tr
-from workflow.service import Actor, Service
 
 
 class Palette(CommandPalette):

@@ -9,11 +9,11 @@ from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from workflow.tui.context import lang, wf
-from workflow.tui.keys import KEYS
 
 from workflow.errors import WorkflowError
 from workflow.i18n import tr
+from workflow.tui.context import lang, wf
+from workflow.tui.keys import KEYS
 
 NOT_IN_PALETTE = {"palette", "down", "up"}
 

@@ -87,6 +87,23 @@ def seal(ev: Event) -> Event:
     return ev
 
 
+def event_dict(e: Event | Any) -> dict[str, Any]:
+    """One audit event as ``workflow history --json`` and the history export show it."""
+    return {
+        "seq": e.seq,
+        "kind": e.kind,
+        "from": e.from_stage,
+        "to": e.to_stage,
+        "actor": e.actor,
+        "recorded_at": e.recorded_at,
+        "effective_date": e.effective_date.isoformat(),
+        "note": e.note,
+        "payload": json.loads(e.payload),
+        "hash": e.hash,
+        "prev_hash": e.prev_hash,
+    }
+
+
 def dump_payload(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 

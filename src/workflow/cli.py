@@ -258,9 +258,11 @@ def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fal
 @app.command()
 def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every event of a township, oldest first, and whether its chain verifies."""
+    from workflow.audit import event_dict
+
     _town, events, problem = OPTS.service().history(township)
     if as_json:
-        emit_json([_event_dict(e) for e in events])
+        emit_json([event_dict(e) for e in events])
         return
     for e in events:
         payload = json.loads(e.payload)
@@ -287,22 +289,6 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         say(tr("审计链校验：通过（{n}个事件）", "audit chain verifies ({n} events)", n=len(events)))
     else:
         say(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
-
-
-def _event_dict(e: Any) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "kind": e.kind,
-        "from": e.from_stage,
-        "to": e.to_stage,
-        "actor": e.actor,
-        "recorded_at": e.recorded_at,
-        "effective_date": e.effective_date.isoformat(),
-        "note": e.note,
-        "payload": json.loads(e.payload),
-        "hash": e.hash,
-        "prev_hash": e.prev_hash,
-    }
 
 
 @app.command()

@@ -139,7 +139,7 @@ class Dashboard:
 
     def viewer(self) -> Actor:
         """Who is looking (a user the database does not know is refused)."""
-        self.service._check_initialised()
+        self.service.ensure_schema()
         with read_session(self.service.engine) as session:
             return self.service.actor(session)
 
@@ -267,7 +267,7 @@ class Dashboard:
             assert town.id is not None
             d = svc.definition_for(session, town)
             final = d.next_stage(town.stage) is None
-            checks = [] if final else svc._checks(session, town, d)
+            checks = [] if final else svc.checks_for(session, town, d)
             out[town.id] = GateState(
                 town.id,
                 final,

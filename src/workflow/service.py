@@ -136,7 +136,7 @@ class Service:
 
     # ------------------------------------------------------------ plumbing
 
-    def _check_initialised(self) -> None:
+    def ensure_schema(self) -> None:
         if not self._schema_ok:  # checked once per service: the schema does not change under us
             check_schema(self.engine)
             self._schema_ok = True
@@ -224,7 +224,11 @@ class Service:
         )
 
     def definition_for(self, session: Session, township: Town) -> Definition:
-        tid = township.district_id
+        """The definition a township's district runs on."""
+        return self.definition_for_district(session, township.district_id)
+
+    def definition_for_district(self, session: Session, tid: int) -> Definition:
+        """A district's own definition, or the service's (cached per district)."""
         if tid not in self._district_defs:
             district = session.get(District, tid)
             if district is not None and district.definition_path:
@@ -519,7 +523,7 @@ class Service:
         """An online copy of a SQLite database (SQLite's backup API); pages copied."""
         import sqlite3
 
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             actor = self.actor(session)
         if actor.role not in ("admin", "auditor"):
@@ -552,7 +556,7 @@ class Service:
     # ------------------------------------------------------------ reads
 
     def townships(self, district: str | None = None) -> list[tuple[Township, str]]:
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             stmt = select(Township, District.name).join(District)
@@ -562,13 +566,13 @@ class Service:
             return [(t, n) for t, n in session.exec(stmt.order_by(col(District.name), col(Township.id)))]
 
     def districts(self) -> list[District]:
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             return list(session.exec(select(District).order_by(col(District.name))))
 
     def status(self, ref: str) -> StatusView:
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             town = self.find_township(session, ref)
@@ -620,7 +624,7 @@ class Service:
             fact_labels=d.fact_labels(),
         )
 
-    def _checks(self, session: Session, town: Town, d: Definition) -> list[CheckResult]:
+    def checks_for(self, session: Session, town: Town, d: Definition) -> list[CheckResult]:
         """Every check of the current stage's exit gate (waivers applied), and the
         open-violation check that guards every forward step."""
         stage = d.stage(town.stage)
@@ -655,7 +659,7 @@ class Service:
             next_stage=d.next_stage(town.stage),
             version=town.version,
             stage_since=town.stage_since,
-            checks=self._checks(session, town, d),
+            checks=self.checks_for(session, town, d),
             facts=self._facts(session, town, d),
             open_violations=list(
                 session.exec(
@@ -668,7 +672,7 @@ class Service:
 
     def history(self, ref: str) -> tuple[TownRow, list[Event], audit.Problem | None]:
         """Every event of the township, oldest first, and the chain's verification."""
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             town = self.find_township(session, ref)
@@ -680,14 +684,14 @@ class Service:
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
         roster_kind(kind)
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             town = self.find_township(session, ref)
             return self._rosters(session, town, [kind])[kind]
 
     def verify(self, ref: str | None = None) -> audit.VerifyReport:
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             ids = None
@@ -723,14 +727,14 @@ class Service:
         expected_version: int | None = None,
     ) -> StepResult:
         """Step the township to its next stage if the gate holds."""
-        self._check_initialised()
+        self.ensure_schema()
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
             self._check_date_order(town, effective)
-            checks = self._checks(session, town, d)
+            checks = self.checks_for(session, town, d)
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
@@ -752,7 +756,7 @@ class Service:
     ) -> list[BulkOutcome]:
         """Advance every township of ``district`` at ``stage`` whose gate holds, each in
         its own transaction with its own event; report the others with the reasons."""
-        self._check_initialised()
+        self.ensure_schema()
         self._effective(on)  # refuse a bad date before anything else
         with read_session(self.engine) as session:
             actor = self.actor(session)
@@ -786,7 +790,7 @@ class Service:
                         dd = self.definition_for(session, fresh)
                         if dd.next_stage(fresh.stage) is None:
                             raise Blocked(tr("已是最后阶段", "already at the last stage"))
-                        failing = [c for c in self._checks(session, fresh, dd) if not c.ok]
+                        failing = [c for c in self.checks_for(session, fresh, dd) if not c.ok]
                         if failing:
                             raise Blocked(
                                 self._blocked_text(
@@ -841,7 +845,7 @@ class Service:
         expected_version: int | None = None,
     ) -> StepResult:
         """A reviewer sends a township back: an allowed return, or a revert."""
-        self._check_initialised()
+        self.ensure_schema()
         reason = _require_reason(reason)
         effective = self._effective(on)
         with self._write() as session:
@@ -888,7 +892,7 @@ class Service:
         expected_version: int | None = None,
     ) -> StepResult:
         """Record (or correct) a fact of the current or a later stage."""
-        self._check_initialised()
+        self.ensure_schema()
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
@@ -953,7 +957,7 @@ class Service:
     ) -> StepResult:
         """Import a roster file, all or nothing, with one audit event."""
         rk = roster_kind(kind)
-        self._check_initialised()
+        self.ensure_schema()
         parsed = read_roster(path, rk, self.today())
         return self.import_parsed(ref, parsed, replace, expected_version, on)
 
@@ -1033,7 +1037,7 @@ class Service:
         on: dt.date | str | None = None,
     ) -> StepResult:
         """A reviewer lets one check of one township pass, with a reason."""
-        self._check_initialised()
+        self.ensure_schema()
         reason = _require_reason(reason)
         effective = self._effective(on)
         with self._write() as session:
@@ -1081,7 +1085,7 @@ class Service:
         self, ref: str, note: str, expected_version: int | None = None, on: dt.date | str | None = None
     ) -> tuple[Violation, StepResult]:
         """Record a violation report; it blocks every forward step until resolved."""
-        self._check_initialised()
+        self.ensure_schema()
         note = _require_reason(note)
         effective = self._effective(on)
         with self._write() as session:
@@ -1098,7 +1102,7 @@ class Service:
             return v, StepResult(town.name, "violation_open", town.stage, town.stage, ev)
 
     def resolve_violation(self, violation_id: int, note: str) -> tuple[Violation, StepResult]:
-        self._check_initialised()
+        self.ensure_schema()
         note = _require_reason(note)
         with self._write() as session:
             v = session.get(Violation, violation_id)
@@ -1130,14 +1134,14 @@ class Service:
         """The district report (or the whole database's), computed from the records."""
         from workflow.report import district_report
 
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             d = self.find_district(session, district) if district else None
             return district_report(session, self.definition, d, self.today())
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
-        self._check_initialised()
+        self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
             stmt = select(Violation, Township.name).join(Township)

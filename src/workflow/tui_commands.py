@@ -48,7 +48,7 @@ def open_service(db: str | None, user: str, definition: Path | None, demo: bool,
 
             typer.echo(tr("正在生成演示数据", "building the demo data")(lang), err=True)
             build_demo(svc)
-    svc._check_initialised()
+    svc.ensure_schema()
     with read_session(svc.engine) as session:
         svc.actor(session)
     return svc

@@ -12,15 +12,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from workflow.dashboard import DistrictProgress, GateState, Page
+from workflow.errors import WorkflowError
+from workflow.i18n import Text, tr
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import days_in_stage, deadline, gate_text, stage_step
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
-
-from workflow.dashboard import DistrictProgress, GateState, Page
-from workflow.errors import WorkflowError
-from workflow.i18n import Text, tr
 
 PAGE = 60
 """Rows read per query; more are read when the cursor nears the end."""

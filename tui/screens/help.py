@@ -11,11 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from workflow.i18n import tr
 from workflow.tui.context import lang, say
 from workflow.tui.keys import EXTRA_HELP, KEYS, bindings, localise
 from workflow.tui.widgets.title_bar import TitleBar
-
-from workflow.i18n import tr
 
 
 class HelpScreen(Screen[None]):

@@ -17,6 +17,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from workflow.audit import Problem
+from workflow.definition import Definition
+from workflow.errors import WorkflowError
+from workflow.i18n import Lang, tr
+from workflow.models import Event, Violation
+from workflow.rosters import ROSTER_KINDS
+from workflow.service import VIOLATION_CHECK, StatusView
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
@@ -28,14 +36,6 @@ from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
 from workflow.tui.widgets.title_bar import TitleBar
 from workflow.tui.widgets.violations import ViolationsDialog
-
-from workflow.audit import Problem
-from workflow.definition import Definition
-from workflow.errors import WorkflowError
-from workflow.i18n import Lang, tr
-from workflow.models import Event, Violation
-from workflow.rosters import ROSTER_KINDS
-from workflow.service import VIOLATION_CHECK, StatusView
 
 CHANGE_ACTIONS = {"advance", "record", "import_roster"}
 REVIEW_ACTIONS = {"return_stage", "waive"}

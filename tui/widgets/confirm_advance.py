@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
-from workflow.tui.widgets.validators import DateValidator
 
 from workflow.i18n import Lang, tr
+from workflow.tui.widgets.validators import DateValidator
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
-from workflow.tui.widgets.service_form import ServiceForm
-from workflow.tui.widgets.validators import Required
 
 from workflow.i18n import Lang, tr
+from workflow.tui.widgets.service_form import ServiceForm
+from workflow.tui.widgets.validators import Required
 
 Submit = Callable[[str, str], object]
 FORMATS = {"csv": ".csv", "json": ".json", "ics": ".ics", "xlsx": ".xlsx", "html": ".html", "mermaid": ".mmd"}

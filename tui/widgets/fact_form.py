@@ -9,13 +9,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
-from workflow.tui.labels import CHOICE_LABELS
-from workflow.tui.widgets.service_form import ServiceForm
-from workflow.tui.widgets.validators import DateValidator, FieldValidator
 
 from workflow.definition import Definition
 from workflow.fields import FieldSpec
 from workflow.i18n import Lang, tr
+from workflow.tui.labels import CHOICE_LABELS
+from workflow.tui.widgets.service_form import ServiceForm
+from workflow.tui.widgets.validators import DateValidator, FieldValidator
 
 Submit = Callable[[str, dict[str, str], str], object]
 

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
-from workflow.tui.widgets.service_form import ServiceForm
 
 from workflow.i18n import Lang, tr
 from workflow.rosters import ROSTER_KINDS
+from workflow.tui.widgets.service_form import ServiceForm
 
 Submit = Callable[[str, Path, bool], object]
 PREVIEW_LINES = 6

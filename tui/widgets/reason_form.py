@@ -8,10 +8,10 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
-from workflow.tui.widgets.service_form import ServiceForm
-from workflow.tui.widgets.validators import DateValidator, Required
 
 from workflow.i18n import Lang, tr
+from workflow.tui.widgets.service_form import ServiceForm
+from workflow.tui.widgets.validators import DateValidator, Required
 
 Submit = Callable[[str, str, str], object]
 

@@ -11,10 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
-from workflow.tui.widgets.message import error_lines, error_title
 
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
+from workflow.tui.widgets.message import error_lines, error_title
 
 
 class ServiceForm(ModalScreen[Any]):

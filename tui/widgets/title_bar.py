@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text as RichText
 from textual.widgets import Static
+
 from workflow.tui.context import say, wf
 from workflow.tui.labels import role_label
 

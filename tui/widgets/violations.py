@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
-from workflow.tui.widgets.service_form import ServiceForm
-from workflow.tui.widgets.validators import Required
 
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.models import Violation
+from workflow.tui.widgets.service_form import ServiceForm
+from workflow.tui.widgets.validators import Required
 
 Loader = Callable[[], list[Violation]]
 OpenFn = Callable[[str], object]

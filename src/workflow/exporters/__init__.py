@@ -160,11 +160,7 @@ def _count(session: Session, scopes: Sequence[DistrictScope]) -> int:
 
 
 def _definitions(service: Any, session: Session, scopes: Sequence[DistrictScope]) -> dict[int, Any]:
-    # Service.definition_for looks a definition up by a township's district.
-    return {
-        s.district_id: service.definition_for(session, Township(name="", district_id=s.district_id, stage=""))
-        for s in scopes
-    }
+    return {s.district_id: service.definition_for_district(session, s.district_id) for s in scopes}
 
 
 def plan_timeline(

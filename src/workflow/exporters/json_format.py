@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from workflow.audit import event_dict
 from workflow.definition import Definition
 from workflow.exporters.common import SCHEMA, ExportContext, Progress
 from workflow.timeline import TownshipTimeline
@@ -56,23 +57,6 @@ def write_timeline(
             progress(towns, ctx.township_count)
     out.write(b'\n],\n"totals":' + _dump({"townships": towns, "spans": spans}) + b"}\n")
     return spans
-
-
-def event_dict(e: Any) -> dict[str, Any]:
-    """One audit event, with the keys ``workflow history --json`` uses."""
-    return {
-        "seq": e.seq,
-        "kind": e.kind,
-        "from": e.from_stage,
-        "to": e.to_stage,
-        "actor": e.actor,
-        "recorded_at": e.recorded_at,
-        "effective_date": e.effective_date.isoformat(),
-        "note": e.note,
-        "payload": json.loads(e.payload),
-        "hash": e.hash,
-        "prev_hash": e.prev_hash,
-    }
 
 
 def write_history(head: dict[str, Any], events: Iterable[Any], out: IO[bytes]) -> int:

@@ -1,0 +1,88 @@
+"""One TUI measurement in a fresh process (run by bench/run.py).
+
+    python bench/tui_probe.py ours|bare DB paint|filter
+
+``paint`` exits as soon as the townships' rows are on screen (the caller times the
+whole process); ``filter`` then types one character into the dashboard's filter and
+prints the seconds until the table shows the filtered rows. ``bare`` is the baseline:
+a plain Textual app (Header, DataTable, Footer) reading 10 rows through SQLModel from
+the SQLite file on mount."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Footer, Header
+
+SIZE = (120, 36)
+
+
+class BareApp(App[None]):
+    """The baseline app."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="towns")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from sqlmodel import Session, create_engine, select
+
+        from workflow.models import Township
+
+        table = self.query_one(DataTable)
+        table.add_columns("id", "name", "stage")
+        with Session(create_engine(self.url)) as session:
+            for t in session.exec(select(Township).limit(10)):
+                table.add_row(str(t.id), t.name, t.stage)
+
+
+async def until(pilot: Any, ready: Any, timeout: float = 60) -> None:
+    deadline = time.perf_counter() + timeout
+    while not ready():
+        if time.perf_counter() > deadline:
+            raise SystemExit("timed out")
+        await pilot.pause(0.001)
+
+
+async def main(which: str, db: str, what: str) -> None:
+    url = f"sqlite:///{db}"
+    if which == "bare":
+        bare = BareApp(url)
+        async with bare.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: bare.query_one(DataTable).row_count > 0)
+        return
+    from workflow.service import Service
+    from workflow.store import open_engine
+    from workflow.tui.app import WorkflowApp
+
+    app = WorkflowApp(Service(open_engine(url), "bench"), "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(
+            pilot,
+            lambda: app.screen.query("#towns") and app.screen.query_one("#towns", DataTable).row_count > 0,
+        )
+        if what != "filter":
+            return
+        screen: Any = app.screen
+        await pilot.press("slash")
+        before = screen.request
+        started = time.perf_counter()
+        await pilot.press("3")
+        await until(pilot, lambda: screen.request > before and not screen.loading)
+        print(f"{time.perf_counter() - started:.6f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
