@@ -86,7 +86,7 @@ class Chain:
 
     def add(self, kind: str, to: str, day: dt.date, payload: dict[str, Any], note: str = "") -> None:
         self.seq += 1
-        fields = {
+        fields: dict[str, Any] = {
             "chain": str(self.town_id),
             "seq": self.seq,
             "township_id": self.town_id,
@@ -163,7 +163,7 @@ def facts_for(stage: str, rng: random.Random, day: dt.date) -> dict[str, dict[st
     """The facts a township records in ``stage``, valid for the definition's fields."""
     d = day.isoformat()
     seats = rng.randint(100, 130)
-    return {
+    by_stage: dict[str, dict[str, dict[str, Any]]] = {
         "draft_report": {"draft": {"title": "党代会工作报告", "date": d, "version": "初稿"}},
         "lower_consultation": {
             "consultation": {
@@ -192,7 +192,8 @@ def facts_for(stage: str, rng: random.Random, day: dt.date) -> dict[str, dict[st
                 "discipline_seats": 3,
             }
         },
-    }.get(stage, {})
+    }
+    return by_stage.get(stage, {})
 
 
 def township_history(batch: Batch, tid: int, rng: random.Random) -> None:

@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,7 +163,7 @@ def time_plain_sqlite(path: Path, ids: list[int], rounds: int) -> float:
 # ---------------------------------------------------------------- status
 
 
-def time_status(db: Path, township: str, rounds: int) -> float:
+def time_status(db: Path | str, township: str, rounds: int) -> float:
     env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_USER": ADMIN, "WORKFLOW_LANG": "en"}
     exe = [sys.executable, "-m", "workflow", "status", township]
     return statistics.median(run_process(exe, env)[0] for _ in range(rounds))
@@ -201,7 +200,7 @@ def median_probe(which: str, db: Path, what: str, n: int) -> tuple[float, int, f
 # ---------------------------------------------------------------- export
 
 
-def time_export(db: Path, out: Path) -> tuple[float, int]:
+def time_export(db: Path | str, out: Path) -> tuple[float, int]:
     env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_USER": ADMIN, "WORKFLOW_LANG": "en"}
     return run_process(
         [sys.executable, "-m", "workflow", "export", "timeline", "--format", "csv", "-o", str(out)], env
@@ -231,6 +230,20 @@ def build(path: Path, townships: int) -> None:
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     tmp.rename(path)
+
+
+def first_township_url(url: str) -> str:
+    from sqlalchemy import text as sql_text
+
+    from workflow.store import open_engine
+
+    engine = open_engine(url)
+    with engine.connect() as conn:
+        name = conn.execute(
+            sql_text("SELECT name FROM township WHERE stage = 'delegate_nomination' ORDER BY id LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    return str(name)
 
 
 def first_township(path: Path) -> str:
@@ -323,14 +336,50 @@ def main() -> None:
     )
 
     if a.db_url:
-        from workflow.store import open_engine
+        # The same figures on another database (PostgreSQL): no targets, for the record.
+        from sqlalchemy import text as sql_text
+
+        from workflow.store import is_initialised, open_engine
 
         engine = open_engine(a.db_url)
+        with engine.connect() as conn:
+            have = (
+                conn.execute(sql_text("SELECT count(*) FROM township")).scalar()
+                if is_initialised(engine)
+                else 0
+            )
         engine.dispose()
+        if not have:
+            print(f"generating {big} townships into --db-url ...", file=sys.stderr)
+            print(f"  {json.dumps(generate(a.db_url, big, quiet=True))}", file=sys.stderr)
         pg_ids = prepare_advance(a.db_url, 20)
         pg = time_service_advance(a.db_url, pg_ids, rounds)
         rows.append(
-            Row("one advance via the service, PostgreSQL (--db-url)", pg * 1000, plain * 1000, "ms", None)
+            Row(
+                f"one advance via the service, --db-url, {big} townships (vs SQLite)",
+                pg * 1000,
+                ours_big * 1000,
+                "ms",
+                None,
+            )
+        )
+        url_status = time_status(a.db_url, first_township_url(a.db_url), proc_rounds)
+        rows.append(
+            Row(
+                "`workflow status`, whole process, --db-url (vs import sqlmodel)", url_status, base, "s", None
+            )
+        )
+        url_export = statistics.median(
+            time_export(a.db_url, work / "timeline-db-url.csv")[0] for _ in range(proc_rounds)
+        )
+        rows.append(
+            Row(
+                "`export timeline --format csv`, --db-url (vs sqlite3 -csv of SQLite)",
+                url_export,
+                raw,
+                "s",
+                None,
+            )
         )
 
     print(
@@ -341,7 +390,6 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for r in rows:
         print(r.line())
-    _ = textwrap
 
 
 if __name__ == "__main__":
