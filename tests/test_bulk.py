@@ -66,3 +66,16 @@ def test_bulk_cli_lists_the_reasons_and_exits_3(svc: Service, capsys: pytest.Cap
     assert "draft_recorded" in out.out and "4 townships at that stage: 2 advanced, 2 not" in out.out
     code = main(["--db", url, "--as", "admin", "advance", "东湖镇", "--district", "某区"])
     assert code == 2
+
+
+def test_advance_many_reports_each_township(svc: Service) -> None:
+    setup_district(svc)
+    ids = {t.name: (t.id or 0, t.version) for t, _ in svc.townships("某区")}
+    stale = (ids["南河乡"][0], ids["南河乡"][1] - 1)
+    outcomes = svc.advance_many([ids["东湖镇"], ids["西山镇"], stale], on="2021-04-13")
+    assert [(o.township, o.outcome) for o in outcomes] == [
+        ("东湖镇", "advanced"),
+        ("西山镇", "blocked"),
+        ("南河乡", "conflict"),
+    ]
+    assert svc.status("南河乡").stage == "draft_report"

@@ -169,3 +169,26 @@ def test_templates_have_every_column() -> None:
     for kind in ROSTER_KINDS.values():
         header = template_csv(kind).strip().split(",")
         assert header == [c.name for c in kind.columns]
+
+
+def test_cli_import_of_a_bad_file_exits_2_and_lists_every_row(
+    svc: Service, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workflow.cli import main
+
+    path = write(
+        tmp_path,
+        "d.csv",
+        HEADER
+        + rows(1)
+        + "乙,男,1980-01-01,farmer,organisation,passed,no\n丙,男,1980-13-01,other,members,passed,no\n",
+    )
+    before = dump(svc)
+    url = svc.engine.url.render_as_string(hide_password=False)
+    code = main(["--db", url, "--as", "admin", "--lang", "en", "import", "东湖镇", "delegates", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "2 problems, nothing was imported" in err
+    assert "line 3, column 4 (category): value 'farmer'" in err
+    assert "line 4, column 3 (birth_date): value '1980-13-01'" in err
+    assert dump(svc) == before

@@ -759,7 +759,7 @@ class Service:
         self.ensure_schema()
         self._effective(on)  # refuse a bad date before anything else
         with read_session(self.engine) as session:
-            actor = self.actor(session)
+            self.reader(session)
             d = self.find_district(session, district)
             if not self.definition.has_stage(stage):
                 raise BadInput(
@@ -777,37 +777,57 @@ class Service:
                     .order_by(col(Township.id))
                 )
             )
+        return self.advance_many([(t.id, t.version) for t in towns if t.id is not None], on, note, dry_run)
+
+    def advance_many(
+        self,
+        townships: Sequence[tuple[int, int | None]],
+        on: dt.date | str | None = None,
+        note: str = "",
+        dry_run: bool = False,
+    ) -> list[BulkOutcome]:
+        """Advance each (township id, version seen) whose gate holds, each in its own
+        transaction with its own event; the others come back with their reasons. With
+        ``dry_run`` nothing is written: the ready ones are only reported."""
+        self.ensure_schema()
+        self._effective(on)
+        with read_session(self.engine) as session:
+            actor = self.actor(session)
         outcomes: list[BulkOutcome] = []
-        for town in towns:
-            assert town.id is not None
-            ref = str(town.id)
+        for tid, version in townships:
+            name = str(tid)
             try:
                 if dry_run:
                     with read_session(self.engine) as session:
-                        fresh = session.get(Township, town.id)
-                        assert fresh is not None
+                        fresh = self.find_township(session, str(tid))
+                        name = fresh.name
                         self._require(actor, "change", fresh)
+                        if version is not None and version != fresh.version:
+                            raise self._conflict(fresh, version)
                         dd = self.definition_for(session, fresh)
-                        if dd.next_stage(fresh.stage) is None:
-                            raise Blocked(tr("已是最后阶段", "already at the last stage"))
+                        plan = engine_for(dd).plan(fresh.stage, "advance", None)
                         failing = [c for c in self.checks_for(session, fresh, dd) if not c.ok]
                         if failing:
-                            raise Blocked(
-                                self._blocked_text(
-                                    fresh, dd, engine_for(dd).plan(fresh.stage, "advance", None), failing
-                                ),
-                                failing,
-                            )
-                    outcomes.append(BulkOutcome(town.name, "ready", None, []))
+                            raise Blocked(self._blocked_text(fresh, dd, plan, failing), failing)
+                    outcomes.append(BulkOutcome(name, "ready", None, []))
                 else:
-                    self.advance(ref, on=on, note=note, expected_version=town.version)
-                    outcomes.append(BulkOutcome(town.name, "advanced", None, []))
+                    r = self.advance(str(tid), on=on, note=note, expected_version=version)
+                    outcomes.append(BulkOutcome(r.township, "advanced", None, []))
             except Blocked as e:
-                outcomes.append(BulkOutcome(town.name, "blocked", e.text, [c for c in e.checks if not c.ok]))
+                outcomes.append(
+                    BulkOutcome(
+                        self._name_of(tid, name), "blocked", e.text, [c for c in e.checks if not c.ok]
+                    )
+                )
             except (NotPermitted, Conflict, BadInput) as e:
                 kind = {NotPermitted: "not_permitted", Conflict: "conflict"}.get(type(e), "bad_input")
-                outcomes.append(BulkOutcome(town.name, kind, e.text, []))
+                outcomes.append(BulkOutcome(self._name_of(tid, name), kind, e.text, []))
         return outcomes
+
+    def _name_of(self, tid: int, fallback: str) -> str:
+        with read_session(self.engine) as session:
+            town = session.get(Township, tid)
+            return town.name if town is not None else fallback
 
     def _blocked_text(self, town: Town, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
         src, dst = d.stage(plan.source), d.stage(plan.dest)
