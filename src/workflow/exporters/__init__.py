@@ -148,15 +148,19 @@ def _scopes(
 
 
 def _count(session: Session, scopes: Sequence[DistrictScope]) -> int:
-    total = 0
-    for s in scopes:
-        if s.township_ids is not None:
-            total += len(s.township_ids)
-        else:
-            total += session.exec(
-                select(func.count()).select_from(Township).where(Township.district_id == s.district_id)
-            ).one()
-    return total
+    """Townships in the export: one grouped count for the whole districts."""
+    whole = {s.district_id for s in scopes if s.township_ids is None}
+    per_district = (
+        dict(
+            session.exec(select(Township.district_id, func.count()).group_by(col(Township.district_id))).all()
+        )
+        if whole
+        else {}
+    )
+    return sum(
+        len(s.township_ids) if s.township_ids is not None else per_district.get(s.district_id, 0)
+        for s in scopes
+    )
 
 
 def _definitions(service: Any, session: Session, scopes: Sequence[DistrictScope]) -> dict[int, Any]:
