@@ -21,12 +21,14 @@ from tests.conftest import demo_service
 from workflow.models import Event, Township
 from workflow.service import Service
 from workflow.tui.app import WorkflowApp
+from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import KEYS
 from workflow.tui.screens.dashboard import DashboardScreen
 from workflow.tui.screens.help import HelpScreen
 from workflow.tui.screens.history import HistoryScreen
 from workflow.tui.screens.township import TownshipScreen
 from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
+from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
 from workflow.tui.widgets.export_form import ExportForm
 from workflow.tui.widgets.fact_form import FactForm
 from workflow.tui.widgets.import_form import ImportForm
@@ -78,6 +80,28 @@ def footer_keys(app: WorkflowApp) -> set[str]:
     """The binding ids the footer would show on the current screen."""
     active = app.screen.active_bindings.values()
     return {a.binding.id or "" for a in active if a.binding.show and a.enabled}
+
+
+def pager(app: WorkflowApp) -> str:
+    return str(app.screen.query_one("#pager", Static).render())
+
+
+async def select_rows(pilot: Pilot[None], app: WorkflowApp, svc: Service, *names: str) -> None:
+    """Put the cursor on each township's row and press space."""
+    table = towns_table(app)
+    for name in names:
+        table.move_cursor(row=table.get_row_index(str(svc.status(name).township_id)), animate=False)
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+
+
+def advance_events(svc: Service, name: str) -> int:
+    with Session(svc.engine) as s:
+        town = s.exec(select(Township).where(Township.name == name)).one()
+        query = select(func.count()).select_from(Event)
+        query = query.where(Event.township_id == town.id, Event.kind == "advance")
+        return int(s.exec(query).one())
 
 
 @sync
@@ -423,3 +447,133 @@ async def test_auditor_exports_a_timeline(demo_url: str, tmp_path: Path) -> None
     text = target.read_text(encoding="utf-8-sig")
     assert "柳河镇" in text
     assert "对上审查" in text
+
+
+@sync
+async def test_coordinator_advances_selected_townships_and_sees_who_stayed(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    svc.record(
+        "青山镇", "consultation", {"forms_issued": "160", "suggestions": "5", "meeting_date": "2026-11-24"}
+    )
+    qing, bai = town_state(svc, "青山镇"), town_state(svc, "白水乡")
+    qing_advances = advance_events(svc, "青山镇")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "advance_selected" not in footer_keys(app)  # nothing selected yet
+        await select_rows(pilot, app, svc, "青山镇", "白水乡")
+        names = column(towns_table(app), "township")
+        assert "[选] 青山镇" in names and "[选] 白水乡" in names
+        assert "已选 2 个乡镇" in pager(app)
+        assert {"select", "advance_selected"} <= footer_keys(app)
+
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmBulkAdvance)
+        assert "2 个乡镇" in str(dialog.query_one("#summary", Static).render())
+        assert dialog.query_one("#on", Input).value == "2026-11-26"
+        dialog.query_one("#note", Input).value = "批量推进"
+        await pilot.press("y")
+        await settle(pilot)
+
+        assert isinstance(app.screen, MessageDialog)
+        shown = str(app.screen.query_one("#message-text", Static).render())
+        assert "已推进 1 个乡镇：青山镇" in shown
+        assert "白水乡（受阻）" in shown
+        assert "差额15%" in shown
+        assert town_state(svc, "青山镇")[0] == "upper_review"
+        assert town_state(svc, "青山镇")[1:] == (qing[1] + 1, qing[2] + 1)
+        assert advance_events(svc, "青山镇") == qing_advances + 1
+        assert town_state(svc, "白水乡") == bai
+        await pilot.pause(1.0)
+        assert isinstance(app.screen, MessageDialog)  # stays until dismissed
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen.chosen == {}
+        assert "已选" not in pager(app)
+        rows = dict(zip(column(towns_table(app), "township"), column(towns_table(app), "stage"), strict=True))
+        assert rows["青山镇"] == "3/8 对上审查"
+
+
+@sync
+async def test_escape_clears_the_selection_before_the_filter(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#filter", Input).value = "演示区"
+        await pilot.pause(0.4)
+        await settle(pilot)
+        await select_rows(pilot, app, svc, "白水乡")
+        assert "已选 1 个乡镇" in pager(app)
+        await pilot.press("space")  # again: not selected any more
+        assert "已选" not in pager(app)
+        await pilot.press("space")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "已选" not in pager(app)
+        assert "[选]" not in " ".join(column(towns_table(app), "township"))
+        assert app.screen.query_one("#filter", Input).value == "演示区"
+        await pilot.press("a")  # nothing selected: a does nothing on the dashboard
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == ""
+
+
+@sync
+async def test_coordinator_cannot_select_another_districts_township(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select_rows(pilot, app, svc, "东湖镇")  # 某区
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert screen.chosen == {}
+        assert screen.check_action("advance_selected", ()) is False
+
+
+@sync
+async def test_palette_offers_advancing_the_selection(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = WorkflowCommands(app.screen)
+        assert not [label for label, _, _ in provider.actions() if "推进所选乡镇" in label]
+        await select_rows(pilot, app, svc, "白水乡")
+        provider = WorkflowCommands(app.screen)
+        assert [label for label, _, _ in provider.actions() if "推进所选乡镇" in label]
+
+
+@sync
+async def test_auditor_cannot_select_or_advance_in_bulk(demo_url: str) -> None:
+    svc = demo_service(demo_url, "王审计")
+    app = WorkflowApp(svc, "zh")
+    before = town_state(svc, "白水乡")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert not footer_keys(app) & {"select", "advance_selected"}
+        assert screen.check_action("toggle_select", ()) is False
+        await select_rows(pilot, app, svc, "白水乡")
+        assert screen.chosen == {}
+        assert "已选" not in pager(app)
+        assert "[选]" not in " ".join(column(towns_table(app), "township"))
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        screen.chosen[svc.status("白水乡").township_id] = ("白水乡", before[1])  # forced
+        assert screen.check_action("advance_selected", ()) is False
+        screen.submit_bulk(AdvanceRequest("", ""), [(svc.status("白水乡").township_id, before[1])])
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        shown = str(app.screen.query_one("#message-text", Static).render())
+        assert "白水乡（无权执行）" in shown
+        assert town_state(svc, "白水乡") == before

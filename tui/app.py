@@ -97,6 +97,14 @@ class WorkflowApp(App[None]):
             return False
         return v.role in ("admin", "reviewer") or (v.role == "coordinator" and township_id in v.townships)
 
+    def may_change_any(self) -> bool:
+        """Whether the acting user may change some township: selecting rows to advance
+        together is offered only then (never to auditors)."""
+        v = self.viewer
+        if v is None:
+            return False
+        return v.role in ("admin", "reviewer") or (v.role == "coordinator" and bool(v.townships))
+
     def may_review(self) -> bool:
         """Return, revert, waive and resolve: reviewers and admins."""
         return self.viewer is not None and self.viewer.role in ("admin", "reviewer")

@@ -45,6 +45,14 @@ KEYS: dict[str, Key] = {
         Key("up", "k", "cursor_up", Text("上移", "up"), LISTS, show=False),
         Key("filter", "slash", "filter", Text("筛选", "filter"), DASHBOARD, display="/"),
         Key("refresh", "f5", "refresh", Text("刷新", "refresh"), DASHBOARD, show=False),
+        Key("select", "space", "toggle_select", Text("选择", "select"), DASHBOARD, display="space"),
+        Key(
+            "advance_selected",
+            "a",
+            "advance_selected",
+            Text("推进所选乡镇", "advance selected townships"),
+            DASHBOARD,
+        ),
         Key("advance", "a", "advance", Text("推进", "advance"), TOWNSHIP),
         Key("record", "r", "record", Text("记录", "record"), TOWNSHIP),
         Key("import", "i", "import_roster", Text("导入名册", "import"), TOWNSHIP),
@@ -67,7 +75,7 @@ EXTRA_HELP: tuple[tuple[str, Text, Text], ...] = (
         Text("翻页（总览滚动到底时自动加载更多）", "page (the dashboard loads more at the end)"),
         LISTS,
     ),
-    ("escape", Text("清除筛选", "clear the filter"), DASHBOARD),
+    ("escape", Text("取消选择；没有选择时清除筛选", "clear the selection, else the filter"), DASHBOARD),
     ("y / n", Text("确认 / 取消", "confirm / cancel"), Text("确认对话框", "confirmations")),
     ("ctrl+s", Text("提交表单", "submit a form"), Text("表单", "forms")),
 )

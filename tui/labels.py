@@ -11,7 +11,7 @@ from workflow.definition import Definition
 from workflow.gates import CheckResult
 from workflow.i18n import Lang, Text, tr
 from workflow.models import Event
-from workflow.service import ROLE_LABELS
+from workflow.service import ROLE_LABELS, BulkOutcome
 
 EVENT_KINDS: dict[str, Text] = {
     "create": Text("创建", "create"),
@@ -24,6 +24,16 @@ EVENT_KINDS: dict[str, Text] = {
     "violation_open": Text("登记举报", "violation opened"),
     "violation_resolve": Text("处理举报", "violation resolved"),
 }
+
+OUTCOMES: dict[str, Text] = {
+    "advanced": Text("已推进", "advanced"),
+    "ready": Text("可推进", "ready"),
+    "blocked": Text("受阻", "blocked"),
+    "not_permitted": Text("无权执行", "not permitted"),
+    "conflict": Text("已被他人修改", "changed by someone else"),
+    "bad_input": Text("输入有误", "bad input"),
+}
+"""What a bulk step did with one township."""
 
 CHOICE_LABELS: dict[str, Text] = {
     "approved": Text("通过", "approved"),
@@ -132,3 +142,38 @@ def event_detail(e: Event, d: Definition, lang: Lang) -> str:
 def recorded(at: str) -> str:
     """'2026-11-26T01:00:01.000000Z' as '2026-11-26 01:00:01'."""
     return at[:19].replace("T", " ")
+
+
+def outcome_label(outcome: str, lang: Lang) -> str:
+    return OUTCOMES[outcome](lang) if outcome in OUTCOMES else outcome
+
+
+def bulk_report(outcomes: list[BulkOutcome], lang: Lang) -> list[str]:
+    """How many advanced (and which), then each township that did not with its reason:
+    for a blocked one its failing checks, for the others the service's message."""
+    done = [o.township for o in outcomes if o.outcome == "advanced"]
+    left = [o for o in outcomes if o.outcome != "advanced"]
+    sep = "、" if lang == "zh" else ", "
+    lines = [tr("已推进 {n} 个乡镇", "Townships advanced: {n}", n=len(done))(lang)]
+    if done:
+        lines[0] += tr("：{s}", " ({s})", s=sep.join(done))(lang)
+    if not left:
+        return lines
+    lines += ["", tr("未推进 {n} 个乡镇：", "Not advanced: {n}", n=len(left))(lang)]
+    for o in left:
+        lines.append(tr("{n}（{k}）", "{n} ({k})", n=o.township, k=outcome_label(o.outcome, lang))(lang))
+        if o.outcome == "blocked" and o.failing:
+            for c in o.failing:
+                lines.append(
+                    tr(
+                        "  - {m}（{i}：实际 {a}，要求 {r}）",
+                        "  - {m} ({i}: actual {a}, required {r})",
+                        m=c.message(lang).replace("\n", "\n    "),
+                        i=c.id,
+                        a=c.actual,
+                        r=c.required,
+                    )(lang)
+                )
+        elif o.reason is not None:
+            lines += [f"  {line}" for line in o.reason(lang).splitlines()]
+    return lines

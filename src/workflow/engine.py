@@ -4,11 +4,12 @@ with the number of townships."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from transitions import Machine, MachineError
+from transitions import EventData, Machine, MachineError
 
 from workflow.definition import Definition
 from workflow.errors import Blocked
@@ -20,10 +21,20 @@ StepKind = Literal["advance", "return", "revert"]
 class _Bound:
     """The model bound to the machine for one step."""
 
-    def __init__(self, gate_ok: bool, return_ok: bool) -> None:
+    def __init__(self, gate_ok: bool, return_ok: bool, target: str) -> None:
         self.gate_ok = gate_ok
         self.return_ok = return_ok
+        self.target = target
         self.state = ""
+
+
+def _target_is(dest: str) -> Callable[..., bool]:
+    """A condition: the step asked for ``dest``."""
+
+    def condition(event: EventData) -> bool:
+        return bool(getattr(event.model, "target", None) == dest)
+
+    return condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,8 @@ class Engine:
 
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
+        # Three triggers (advance, return, revert); the destination of a backward step is
+        # the model's ``target``, so binding a model adds few methods (it is per step).
         transitions: list[dict[str, object]] = []
         for t in definition.transitions:
             if t.kind == "advance":
@@ -50,10 +63,10 @@ class Engine:
             else:
                 transitions.append(
                     {
-                        "trigger": f"return_to_{t.dest}",
+                        "trigger": "return",
                         "source": t.source,
                         "dest": t.dest,
-                        "conditions": "return_ok",
+                        "conditions": ["return_ok", _target_is(t.dest)],
                     }
                 )
         if definition.revert_to_any_earlier:
@@ -61,7 +74,9 @@ class Engine:
             for i, dest in enumerate(ids):
                 later = ids[i + 1 :]
                 if later:
-                    transitions.append({"trigger": f"revert_to_{dest}", "source": later, "dest": dest})
+                    transitions.append(
+                        {"trigger": "revert", "source": later, "dest": dest, "conditions": _target_is(dest)}
+                    )
         self.machine = Machine(
             model=None,
             states=[s.id for s in definition.stages],
@@ -69,6 +84,7 @@ class Engine:
             initial=definition.initial,
             auto_transitions=False,
             ignore_invalid_triggers=False,
+            send_event=True,
         )
 
     def plan(self, current: str, kind: Literal["advance", "return"], to: str | None) -> Plan:
@@ -119,9 +135,9 @@ class Engine:
             (t for t in d.transitions if t.kind == "return" and t.source == current and t.dest == to), None
         )
         if explicit is not None:
-            return Plan("return", f"return_to_{to}", current, to)
+            return Plan("return", "return", current, to)
         if d.revert_to_any_earlier:
-            return Plan("revert", f"revert_to_{to}", current, to)
+            return Plan("revert", "revert", current, to)
         raise Blocked(
             Text(
                 f"流程定义不允许从「{cur.zh}」退回「{tgt.zh}」。阶段顺序：{d.order_text().zh}",
@@ -131,7 +147,7 @@ class Engine:
 
     def perform(self, plan: Plan, gate_ok: bool, return_ok: bool = True) -> str:
         """Bind a model at ``plan.source``, fire the trigger, unbind; the new stage."""
-        model = _Bound(gate_ok, return_ok)
+        model = _Bound(gate_ok, return_ok, plan.dest)
         self.machine.add_model(model, initial=plan.source)
         try:
             try:

@@ -895,7 +895,7 @@ class Service:
                                     v=value,
                                 )
                             )
-                        plan = Plan("revert", f"revert_to_{plan.dest}", plan.source, plan.dest)
+                        plan = Plan("revert", "revert", plan.source, plan.dest)
             new_stage = engine.perform(plan, gate_ok=True, return_ok=return_ok)
             ev = self._append(
                 session, town, plan.kind, new_stage, effective, reason, {"reason": reason}, expected

@@ -15,10 +15,13 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from workflow.dashboard import DistrictProgress, GateState, Page
 from workflow.errors import WorkflowError
-from workflow.i18n import Text, tr
+from workflow.i18n import Lang, Text, tr
+from workflow.service import BulkOutcome
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
-from workflow.tui.labels import days_in_stage, deadline, gate_text, stage_step
+from workflow.tui.labels import bulk_report, days_in_stage, deadline, gate_text, stage_step
+from workflow.tui.widgets.confirm_advance import AdvanceRequest
+from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
@@ -36,6 +39,14 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("gate", Text("下一关", "Next gate")),
     ("violations", Text("违纪举报", "Violations")),
 )
+
+SELECTED = Text("[选]", "[x]")
+"""The mark of a selected row, as text rather than colour alone."""
+
+
+def town_cell(name: str, selected: bool, lang: Lang) -> str:
+    """The township's name, marked when it is selected."""
+    return f"{SELECTED(lang)} {name}" if selected else name
 
 
 class TownTable(DataTable[str]):
@@ -62,13 +73,15 @@ class DashboardScreen(Screen[None]):
     | enter | open the township |
     | j / k, arrows | move |
     | / | filter by name, stage or state |
-    | escape | clear the filter |
+    | space | select the township or not (those who may change it) |
+    | a | advance the selected townships |
+    | escape | clear the selection, else the filter |
     | h | history of the township |
     | f5 | refresh |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings("filter", "history", "refresh", "down", "up"),
+        *bindings("filter", "select", "advance_selected", "history", "refresh", "down", "up"),
         Binding("enter", "open", show=False, id="open.screen"),
         Binding("escape", "clear_filter", show=False, id="clear_filter"),
     ]
@@ -97,6 +110,20 @@ class DashboardScreen(Screen[None]):
             super().__init__()
             self.error = error
 
+    class BulkDone(Message):
+        """The selected townships were tried; ``outcomes`` says what became of each."""
+
+        def __init__(self, outcomes: list[BulkOutcome]) -> None:
+            super().__init__()
+            self.outcomes = outcomes
+
+    class BulkFailed(Message):
+        """The service refused the whole request (a bad date, say); nothing changed."""
+
+        def __init__(self, error: WorkflowError) -> None:
+            super().__init__()
+            self.error = error
+
     def __init__(self) -> None:
         super().__init__(id="dashboard")
         self.request = 0
@@ -104,6 +131,12 @@ class DashboardScreen(Screen[None]):
         self.total: int | None = None
         self.loading = False
         self.debounce: Timer | None = None
+        self.listed: dict[int, tuple[str, int]] = {}
+        """The townships in the table: id -> (name, version shown)."""
+        self.chosen: dict[int, tuple[str, int]] = {}
+        """The selected townships: id -> (name, version shown on the dashboard)."""
+        self.advancing = False
+        """A bulk advance is running: ``a`` waits for its result."""
 
     def compose(self) -> ComposeResult:
         t = lang(self)
@@ -165,6 +198,16 @@ class DashboardScreen(Screen[None]):
             return
         self.post_message(self.PageLoaded(request, page, append, cursor))
 
+    @work(thread=True, exclusive=True, group="bulk")
+    def submit_bulk(self, req: AdvanceRequest, townships: list[tuple[int, int]]) -> None:
+        """Ask the service to advance each (id, version shown); it reports each one."""
+        try:
+            outcomes = wf(self).service.advance_many(townships, on=req.on or None, note=req.note)
+        except WorkflowError as e:
+            self.post_message(self.BulkFailed(e))
+            return
+        self.post_message(self.BulkDone(outcomes))
+
     @work(thread=True, group="gates")
     def load_gates(self, request: int, ids: list[int]) -> None:
         board = wf(self).board
@@ -211,11 +254,15 @@ class DashboardScreen(Screen[None]):
         towns = self.query_one("#towns", DataTable)
         if not message.append:
             towns.clear()
+            self.listed.clear()
         page = message.page
         for r in page.rows:
+            self.listed[r.id] = (r.name, r.version)
+            if r.id in self.chosen:
+                self.chosen[r.id] = (r.name, r.version)  # what the row shows now
             towns.add_row(
                 r.district,
-                r.name,
+                town_cell(r.name, r.id in self.chosen, t),
                 stage_step(d, r.stage, t),
                 days_in_stage(r.stage_since, today) if r.stage != d.final else "-",
                 deadline(d, r.stage, r.stage_since, today, t),
@@ -258,6 +305,8 @@ class DashboardScreen(Screen[None]):
             text = say(self, "共 {n} 个乡镇", "{n} townships", n=shown)
         if self.next_start is not None:
             text += say(self, "（移到末尾自动加载）", " (moving to the end loads more)")
+        if self.chosen:
+            text += say(self, "  已选 {n} 个乡镇", "  {n} selected", n=len(self.chosen))
         self.query_one("#pager", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#towns")
@@ -285,6 +334,10 @@ class DashboardScreen(Screen[None]):
         self.query_one("#filter", Input).focus()
 
     def action_clear_filter(self) -> None:
+        """Escape: clear the selection if there is one, else the filter."""
+        if self.chosen:
+            self.unselect_all()
+            return
         box = self.query_one("#filter", Input)
         if box.value:
             box.value = ""
@@ -316,6 +369,91 @@ class DashboardScreen(Screen[None]):
         tid = self.selected()
         if tid is not None:
             wf(self).open_history(tid)
+
+    # ------------------------------------------------------------ selection
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Selecting and bulk advancing only for those who may change something;
+        ``a`` only with a selection (without one it does nothing here)."""
+        if action == "toggle_select":
+            return wf(self).may_change_any()
+        if action == "advance_selected":
+            return wf(self).may_change_any() and bool(self.chosen) and not self.advancing
+        return True
+
+    def mark_row(self, tid: int) -> None:
+        """Show the row of ``tid`` (if it is listed) as selected or not."""
+        towns = self.query_one("#towns", DataTable)
+        row = self.listed.get(tid)
+        if row is not None and str(tid) in towns.rows:
+            cell = town_cell(row[0], tid in self.chosen, lang(self))
+            towns.update_cell(str(tid), "township", cell, update_width=True)
+
+    def chosen_changed(self) -> None:
+        self.show_pager()
+        self.refresh_bindings()
+
+    def unselect_all(self) -> None:
+        ids = list(self.chosen)
+        self.chosen.clear()
+        for tid in ids:
+            self.mark_row(tid)
+        self.chosen_changed()
+
+    def action_toggle_select(self) -> None:
+        tid = self.selected()
+        if tid is None:
+            return
+        app = wf(self)
+        if tid in self.chosen:
+            del self.chosen[tid]
+        else:
+            row = self.listed.get(tid)
+            if row is None:
+                return
+            if not app.may_change(tid):
+                self.notify(
+                    say(self, "无权修改「{n}」，不能选择。", "You may not change '{n}'.", n=row[0]),
+                    severity="warning",
+                )
+                return
+            self.chosen[tid] = row
+        self.mark_row(tid)
+        self.chosen_changed()
+
+    def action_advance_selected(self) -> None:
+        if not self.chosen:
+            return
+        townships = [(tid, version) for tid, (_name, version) in self.chosen.items()]
+        names = [name for name, _version in self.chosen.values()]
+
+        def confirmed(req: AdvanceRequest | None) -> None:
+            if req is not None:
+                self.advancing = True
+                self.refresh_bindings()
+                self.submit_bulk(req, townships)
+
+        self.app.push_screen(ConfirmBulkAdvance(names, wf(self).service.today(), lang(self)), confirmed)
+
+    def on_dashboard_screen_bulk_done(self, message: BulkDone) -> None:
+        t = lang(self)
+        left = any(o.outcome != "advanced" for o in message.outcomes)
+        self.advancing = False
+        self.unselect_all()
+        self.app.push_screen(
+            MessageDialog(
+                say(self, "批量推进结果", "Bulk advance: result"),
+                bulk_report(message.outcomes, t),
+                t,
+                warning=left,
+            )
+        )
+        self.action_refresh()
+
+    def on_dashboard_screen_bulk_failed(self, message: BulkFailed) -> None:
+        self.advancing = False
+        self.refresh_bindings()
+        self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
 
     def action_refresh(self) -> None:
         self.load_progress()

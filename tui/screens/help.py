@@ -51,9 +51,12 @@ class HelpScreen(Screen[None]):
                 say(
                     self,
                     "\n只读用户（审计员）看不到修改类按键；协调员只在自己负责的乡镇看到。\n"
+                    "总览中按空格选择多个乡镇，再按 a 一起推进：每个乡镇分别检查、分别记录。\n"
                     "筛选词：名称、区名、阶段名或步骤（如 4/8），以及 逾期 受阻 就绪 豁免 违纪 我的。",
                     "\nRead-only users (auditors) see no key that changes anything; coordinators see them "
-                    "on their own townships only.\nFilter words: a name, a district, a stage name or "
+                    "on their own townships only.\nOn the dashboard, space selects townships and a "
+                    "advances them together, each checked and recorded on its own.\n"
+                    "Filter words: a name, a district, a stage name or "
                     "step (4/8), and overdue blocked ready waived violation mine.",
                 ),
                 markup=False,

@@ -1,4 +1,4 @@
-"""The confirmation before a township is stepped forward."""
+"""The confirmation before a township (or several) is stepped forward."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ class AdvanceRequest:
     note: str
 
 
-class ConfirmAdvance(ModalScreen[AdvanceRequest | None]):
-    """From which stage to which, the effective date (default today) and a note.
+class ConfirmStep(ModalScreen[AdvanceRequest | None]):
+    """A title, what is about to happen, the effective date (default today) and a note.
 
     | Key | Action |
     |---|---|
-    | y, enter, ctrl+s | advance |
+    | y, enter, ctrl+s | confirm |
     | n, escape | cancel |
     """
 
@@ -40,24 +40,18 @@ class ConfirmAdvance(ModalScreen[AdvanceRequest | None]):
         Binding("escape", "cancel", show=False, id="confirm.cancel"),
     ]
 
-    def __init__(self, township: str, source: str, dest: str, today: dt.date, lang: Lang) -> None:
+    def __init__(self, title: str, summary: str, today: dt.date, lang: Lang) -> None:
         super().__init__()
-        self.township = township
-        self.source = source
-        self.dest = dest
+        self.title_text = title
+        self.summary = summary
         self.today = today
         self.lang: Lang = lang
 
     def compose(self) -> ComposeResult:
         t = self.lang
         with Vertical(classes="dialog"):
-            yield Label(tr("确认推进", "Confirm advance")(t), classes="dialog-title")
-            yield Static(
-                tr("「{n}」：{a} -> {b}", "'{n}': {a} -> {b}", n=self.township, a=self.source, b=self.dest)(
-                    t
-                ),
-                markup=False,
-            )
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.summary, id="summary", markup=False)
             yield Label(
                 tr("生效日期（YYYY-MM-DD，默认今天）", "Effective date (YYYY-MM-DD, default today)")(t)
             )
@@ -106,3 +100,24 @@ class ConfirmAdvance(ModalScreen[AdvanceRequest | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmAdvance(ConfirmStep):
+    """Advance one township: from which stage to which.
+
+    | Key | Action |
+    |---|---|
+    | y, enter, ctrl+s | advance |
+    | n, escape | cancel |
+    """
+
+    def __init__(self, township: str, source: str, dest: str, today: dt.date, lang: Lang) -> None:
+        super().__init__(
+            tr("确认推进", "Confirm advance")(lang),
+            tr("「{n}」：{a} -> {b}", "'{n}': {a} -> {b}", n=township, a=source, b=dest)(lang),
+            today,
+            lang,
+        )
+        self.township = township
+        self.source = source
+        self.dest = dest
