@@ -1254,8 +1254,3 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise BadInput(tr("必须写明理由", "a reason is required"))
     return reason
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
