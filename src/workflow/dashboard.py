@@ -79,6 +79,16 @@ class DistrictProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """The progress summary: some districts one by one, and all added up when not all
+    of them are listed (``more`` is how many are not)."""
+
+    districts: list[DistrictProgress]
+    overall: DistrictProgress | None
+    more: int
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """A parsed filter: words matched against name, district and stage, and states."""
 
@@ -143,10 +153,12 @@ class Dashboard:
         with read_session(self.service.engine) as session:
             return self.service.actor(session)
 
-    def progress(self, limit: int = 500) -> list[DistrictProgress]:
-        """Townships per stage for each district (at most ``limit`` districts)."""
+    def progress(self, limit: int = 12) -> Progress:
+        """Townships per stage: every district's, the first ``limit`` districts shown
+        one by one and, when there are more, all of them added up (a province has
+        thousands of districts; the dashboard shows a summary, not a second list)."""
         with read_session(self.service.engine) as session:
-            self.service.actor(session)
+            self.service.reader(session)
             rows = session.exec(
                 select(District.name, Township.stage, func.count())
                 .join(Township, col(Township.district_id) == col(District.id))
@@ -154,11 +166,17 @@ class Dashboard:
                 .order_by(col(District.name))
             ).all()
         out: dict[str, dict[str, int]] = {}
+        overall: dict[str, int] = {}
         for name, stage, count in rows:
-            if name not in out and len(out) >= limit:
-                break
-            out.setdefault(name, {})[stage] = int(count)
-        return [DistrictProgress(n, sum(c.values()), c) for n, c in out.items()]
+            overall[stage] = overall.get(stage, 0) + int(count)
+            if name in out or len(out) < limit:
+                out.setdefault(name, {})[stage] = int(count)
+        districts = len({name for name, _, _ in rows})
+        return Progress(
+            [DistrictProgress(n, sum(c.values()), c) for n, c in out.items()],
+            DistrictProgress("", sum(overall.values()), overall) if districts > limit else None,
+            districts - len(out),
+        )
 
     def _where(self, q: Query, actor: Actor) -> list[Any]:
         d = self.definition

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from workflow.dashboard import DistrictProgress, GateState, Page
+from workflow.dashboard import GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.service import BulkOutcome
@@ -87,9 +87,9 @@ class DashboardScreen(Screen[None]):
     ]
 
     class ProgressLoaded(Message):
-        def __init__(self, rows: list[DistrictProgress]) -> None:
+        def __init__(self, progress: Progress) -> None:
             super().__init__()
-            self.rows = rows
+            self.progress = progress
 
     class PageLoaded(Message):
         def __init__(self, request: int, page: Page, append: bool, cursor: int | None) -> None:
@@ -237,13 +237,20 @@ class DashboardScreen(Screen[None]):
         d = wf(self).service.definition
         table = self.query_one("#progress", DataTable)
         table.clear()
-        for p in message.rows:
+        summary = message.progress
+        rows = list(summary.districts)
+        if summary.overall is not None:
+            rows.append(summary.overall)
+        for p in rows:
             parts = [
                 f"{s.order}.{s.label()(t)} {p.by_stage[s.id]}"
                 for s in d.working_stages()
                 if p.by_stage.get(s.id)
             ]
-            table.add_row(p.district, str(p.total), str(p.by_stage.get(d.final, 0)), "  ".join(parts) or "-")
+            name = p.district or say(
+                self, "合计（另有{n}个区）", "all (and {n} more districts)", n=summary.more
+            )
+            table.add_row(name, str(p.total), str(p.by_stage.get(d.final, 0)), "  ".join(parts) or "-")
 
     def on_dashboard_screen_page_loaded(self, message: PageLoaded) -> None:
         if message.request != self.request:
