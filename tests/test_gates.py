@@ -25,6 +25,7 @@ def ctx(
         today=today,
         calendar=D.calendar,
         fact_labels=D.fact_labels(),
+        field_labels=D.field_labels(),
     )
 
 
@@ -279,3 +280,12 @@ def test_missing_fact_says_what_is_missing() -> None:
     r = check("quorum", ctx())
     assert not r.passed and r.message.en == "Party congress not recorded yet"
     assert r.message.zh == "尚未记录「党代会」"
+
+
+def test_fact_checks_name_the_field_in_both_languages() -> None:
+    r = check("opinion_forms_issued", ctx({"consultation": {"forms_issued": 0, "suggestions": 0}}))
+    assert not r.passed and (r.actual, r.required) == ("0", ">= 1")
+    assert r.message.zh == "发放征求意见表(份)为0，少于1"
+    assert r.message.en == "Opinion forms issued: 0, below 1"
+    missing = check("draft_recorded", ctx())
+    assert (missing.actual, missing.required) == ("0", "1")

@@ -186,6 +186,9 @@ class Definition:
     def fact_labels(self) -> dict[str, Text]:
         return {name: f.label() for name, f in self.facts.items()}
 
+    def field_labels(self) -> dict[tuple[str, str], Text]:
+        return {(name, x.name): x.label() for name, f in self.facts.items() for x in f.fields}
+
 
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""

@@ -73,6 +73,10 @@ class GateContext:
     today: dt.date
     calendar: Calendar = field(default_factory=Calendar)
     fact_labels: Mapping[str, Text] = field(default_factory=dict)
+    field_labels: Mapping[tuple[str, str], Text] = field(default_factory=dict)
+
+    def field_label(self, fact: str, name: str) -> Text:
+        return self.field_labels.get((fact, name), Text(name, name))
 
     def fact(self, name: str) -> Mapping[str, Any] | None:
         return self.facts.get(name)
@@ -186,8 +190,8 @@ def _missing_fact(ctx: GateContext, fact: str) -> Outcome:
     label = ctx.fact_label(fact)
     return Outcome(
         False,
-        "—",
-        label.en,
+        "0",
+        "1",
         tr("尚未记录「{z}」", "{e} not recorded yet", z=label.zh, e=label.en),
     )
 
@@ -200,7 +204,7 @@ def fact_recorded(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     label = ctx.fact_label(p["fact"])
     if ctx.fact(p["fact"]) is None:
         return _missing_fact(ctx, p["fact"])
-    return Outcome(True, "recorded", "recorded", tr("已记录「{z}」", "{e} recorded", z=label.zh, e=label.en))
+    return Outcome(True, "1", "1", tr("已记录「{z}」", "{e} recorded", z=label.zh, e=label.en))
 
 
 @gate("fact_at_least", fact=(str, REQUIRED), field=(str, REQUIRED), min=(int, 1))
@@ -211,13 +215,14 @@ def fact_at_least(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     value = data.get(p["field"])
     got = value if isinstance(value, int) else 0
     ok = got >= p["min"]
+    label = ctx.field_label(p["fact"], p["field"])
     return Outcome(
         ok,
         str(got),
         f">= {p['min']}",
         Text(
-            f"{p['field']}为{got}，{'不少于' if ok else '少于'}{p['min']}",
-            f"{p['field']} is {got}, {'at least' if ok else 'below'} {p['min']}",
+            f"{label.zh}为{got}，{'不少于' if ok else '少于'}{p['min']}",
+            f"{label.en}: {got}, {'at least' if ok else 'below'} {p['min']}",
         ),
     )
 
@@ -228,6 +233,7 @@ def fact_equals(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     if data is None:
         return _missing_fact(ctx, p["fact"])
     label = ctx.fact_label(p["fact"])
+    name = ctx.field_label(p["fact"], p["field"])
     got = str(data.get(p["field"]))
     ok = got == p["value"]
     return Outcome(
@@ -235,8 +241,8 @@ def fact_equals(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
         got,
         p["value"],
         Text(
-            f"「{label.zh}」{p['field']}为{got}" + ("" if ok else f"，应为{p['value']}"),
-            f"{label.en}: {p['field']} is {got}" + ("" if ok else f", must be {p['value']}"),
+            f"「{label.zh}」{name.zh}为{got}" + ("" if ok else f"，应为{p['value']}"),
+            f"{label.en}: {name.en} is {got}" + ("" if ok else f", must be {p['value']}"),
         ),
     )
 
@@ -465,8 +471,8 @@ def standing_vote(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     ok = yes > no and yes > 0
     return Outcome(
         ok,
-        f"{yes}:{no}",
-        "for > against",
+        str(yes),
+        f"> {no}",
         Text(
             f"区委常委会票决赞成{yes}票、反对{no}票，" + ("通过" if ok else "未通过"),
             f"standing committee vote {yes} for, {no} against: " + ("passed" if ok else "not passed"),

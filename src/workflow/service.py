@@ -622,6 +622,7 @@ class Service:
             today=self.today(),
             calendar=d.calendar,
             fact_labels=d.fact_labels(),
+            field_labels=d.field_labels(),
         )
 
     def checks_for(self, session: Session, town: Town, d: Definition) -> list[CheckResult]:
