@@ -18,9 +18,6 @@ from workflow.service import Actor, Service
 from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import bindings, localise
 from workflow.tui.screens.dashboard import DashboardScreen
-from workflow.tui.screens.help import HelpScreen
-from workflow.tui.screens.history import HistoryScreen
-from workflow.tui.screens.township import TownshipScreen
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
@@ -117,12 +114,18 @@ class WorkflowApp(App[None]):
 
     def open_township(self, township_id: int) -> None:
         self._to_dashboard()
+        from workflow.tui.screens.township import TownshipScreen  # loaded on first use: start-up stays lean
+
         self.push_screen(TownshipScreen(township_id))
 
     def open_history(self, township_id: int) -> None:
+        from workflow.tui.screens.history import HistoryScreen
+
         self.push_screen(HistoryScreen(township_id))
 
     def action_help(self) -> None:
+        from workflow.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
