@@ -45,15 +45,6 @@ from workflow.store import check_schema, create_schema, read_session, write_sess
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
 VIOLATION_CHECK = "no_open_violation"
-TOWNSHIP = Township.__table__  # type: ignore[attr-defined]
-DISTRICT = District.__table__  # type: ignore[attr-defined]
-FACT = Fact.__table__  # type: ignore[attr-defined]
-WAIVER = Waiver.__table__  # type: ignore[attr-defined]
-VIOLATION = Violation.__table__  # type: ignore[attr-defined]
-USER = User.__table__  # type: ignore[attr-defined]
-USER_TOWNSHIP = UserTownship.__table__  # type: ignore[attr-defined]
-
-EVENT = Event.__table__  # type: ignore[attr-defined]
 
 
 def utc_now() -> str:
@@ -625,11 +616,13 @@ class Service:
             field_labels=d.field_labels(),
         )
 
-    def checks_for(self, session: Session, town: Town, d: Definition) -> list[CheckResult]:
+    def checks_for(
+        self, session: Session, town: Town, d: Definition, records: Records | None = None
+    ) -> list[CheckResult]:
         """Every check of the current stage's exit gate (waivers applied), and the
         open-violation check that guards every forward step."""
         stage = d.stage(town.stage)
-        records = self._records(session, town, d)
+        records = records or self._records(session, town, d)
         results: list[CheckResult] = []
         if stage.checks:
             ctx = self.gate_context(session, town, d, town.stage, records)
@@ -643,6 +636,7 @@ class Service:
 
     def _status(self, session: Session, town: Town) -> StatusView:
         d = self.definition_for(session, town)
+        records = self._records(session, town, d)
         district = session.get(District, town.district_id)
         counts = dict(
             session.exec(
@@ -660,8 +654,8 @@ class Service:
             next_stage=d.next_stage(town.stage),
             version=town.version,
             stage_since=town.stage_since,
-            checks=self.checks_for(session, town, d),
-            facts=self._facts(session, town, d),
+            checks=self.checks_for(session, town, d, records),
+            facts=records.facts,
             open_violations=list(
                 session.exec(
                     select(Violation).where(Violation.township_id == town.id, Violation.status == "open")
