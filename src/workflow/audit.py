@@ -23,22 +23,26 @@ from workflow.models import Event, Township
 GENESIS = "0" * 64
 
 
+# The fields an event's hash covers, in the order the event table stores them.
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "township_id",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "actor",
+    "recorded_at",
+    "effective_date",
+    "note",
+    "payload",
+    "prev_hash",
+)
+
+
 def canonical(ev: Event) -> bytes:
     """The bytes an event's hash covers: every field but its id and its own hash."""
-    return canonical_fields(
-        chain=ev.chain,
-        seq=ev.seq,
-        township_id=ev.township_id,
-        kind=ev.kind,
-        from_stage=ev.from_stage,
-        to_stage=ev.to_stage,
-        actor=ev.actor,
-        recorded_at=ev.recorded_at,
-        effective_date=ev.effective_date,
-        note=ev.note,
-        payload=ev.payload,
-        prev_hash=ev.prev_hash,
-    )
+    return canonical_fields(**{f: getattr(ev, f) for f in HASHED_FIELDS})
 
 
 def canonical_fields(

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from workflow.audit import HASHED_FIELDS
+
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
 TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"
@@ -43,21 +45,7 @@ BUMP_AND_MOVE = (
     "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head, "
     "stage = :stage, stage_since = :since WHERE id = :id AND version = :expected"
 )
-EVENT_COLUMNS = (
-    "chain",
-    "seq",
-    "township_id",
-    "kind",
-    "from_stage",
-    "to_stage",
-    "actor",
-    "recorded_at",
-    "effective_date",
-    "note",
-    "payload",
-    "prev_hash",
-    "hash",
-)
+EVENT_COLUMNS = (*HASHED_FIELDS, "hash")
 INSERT_EVENT = (
     f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)}) "
     "RETURNING id"
