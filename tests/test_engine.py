@@ -1,6 +1,8 @@
-"""The state machine: stage order, allowed backward steps, binding only while changing."""
+"""The state machine: stage order, allowed backward steps, one model however many steps."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -51,12 +53,26 @@ def test_return_needs_the_returned_decision() -> None:
         engine.perform(plan, gate_ok=True, return_ok=False)
 
 
-def test_the_machine_holds_no_model_between_steps() -> None:
+def test_the_machine_holds_one_model_whatever_the_number_of_steps() -> None:
     engine = engine_for(D)
-    for _ in range(3):
-        engine.perform(engine.plan("talks", "advance", None), gate_ok=True)
-    assert engine.machine.models == []
+    stages = [s.id for s in D.working_stages()]
+    for stage in stages * 3:
+        assert engine.perform(engine.plan(stage, "advance", None), gate_ok=True) == D.next_stage(stage)
+    assert len(engine.machine.models) == 1
     assert engine_for(D) is engine
+
+
+def test_steps_from_threads_each_see_their_own_stage() -> None:
+    engine = engine_for(D)
+    stages = [s.id for s in D.working_stages()]
+
+    def step(i: int) -> tuple[str, str]:
+        source = stages[i % len(stages)]
+        return source, engine.perform(engine.plan(source, "advance", None), gate_ok=True)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(step, range(400)))
+    assert all(dest == D.next_stage(source) for source, dest in results)
 
 
 def test_unknown_stage_names_the_order() -> None:

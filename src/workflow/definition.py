@@ -154,6 +154,7 @@ class Definition:
     rule_set: Text
     revert_to_any_earlier: bool
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
+    _labels: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({s.id: s for s in self.stages})
@@ -184,10 +185,20 @@ class Definition:
         )
 
     def fact_labels(self) -> dict[str, Text]:
-        return {name: f.label() for name, f in self.facts.items()}
+        """Each fact's label (built once: every gate check asks for them)."""
+        if "facts" not in self._labels:
+            self._labels["facts"] = {name: f.label() for name, f in self.facts.items()}
+        labels: dict[str, Text] = self._labels["facts"]
+        return labels
 
     def field_labels(self) -> dict[tuple[str, str], Text]:
-        return {(name, x.name): x.label() for name, f in self.facts.items() for x in f.fields}
+        """Each fact field's label, by (fact, field) (built once)."""
+        if "fields" not in self._labels:
+            self._labels["fields"] = {
+                (name, x.name): x.label() for name, f in self.facts.items() for x in f.fields
+            }
+        labels: dict[tuple[str, str], Text] = self._labels["fields"]
+        return labels
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

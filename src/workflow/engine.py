@@ -1,9 +1,11 @@
-"""The state machine: one ``transitions`` Machine per process definition. A township
-is bound to it only while it is being changed, so the cost of a step does not grow
-with the number of townships."""
+"""The state machine: one ``transitions`` Machine per process definition, with one
+model that stands for the township being changed: it is set to that township's stage
+for the step, so neither the machine nor the cost of a step grows with the number of
+townships (adding a model per township would: transitions' add_model is superlinear)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -19,12 +21,12 @@ StepKind = Literal["advance", "return", "revert"]
 
 
 class _Bound:
-    """The model bound to the machine for one step."""
+    """The model that stands for the township being changed."""
 
-    def __init__(self, gate_ok: bool, return_ok: bool, target: str) -> None:
-        self.gate_ok = gate_ok
-        self.return_ok = return_ok
-        self.target = target
+    def __init__(self) -> None:
+        self.gate_ok = False
+        self.return_ok = False
+        self.target = ""
         self.state = ""
 
 
@@ -86,6 +88,9 @@ class Engine:
             ignore_invalid_triggers=False,
             send_event=True,
         )
+        self._model = _Bound()
+        self.machine.add_model(self._model, initial=definition.initial)
+        self._lock = threading.Lock()  # the TUI steps townships from worker threads
 
     def plan(self, current: str, kind: Literal["advance", "return"], to: str | None) -> Plan:
         """The step from ``current`` that was asked for, or Blocked naming the order."""
@@ -146,19 +151,18 @@ class Engine:
         )
 
     def perform(self, plan: Plan, gate_ok: bool, return_ok: bool = True) -> str:
-        """Bind a model at ``plan.source``, fire the trigger, unbind; the new stage."""
-        model = _Bound(gate_ok, return_ok, plan.dest)
-        self.machine.add_model(model, initial=plan.source)
-        try:
+        """Set the model to ``plan.source``, fire the trigger; the new stage."""
+        with self._lock:
+            model = self._model
+            model.gate_ok, model.return_ok, model.target = gate_ok, return_ok, plan.dest
+            self.machine.set_state(plan.source, model=model)
             try:
                 moved = bool(model.trigger(plan.trigger))  # type: ignore[attr-defined]
             except MachineError as e:
                 raise Blocked(Text(f"该步骤不被允许：{e.value}", f"step not allowed: {e.value}")) from e
             if not moved:
                 raise Blocked(Text("门槛未满足，阶段未改变", "the gate does not hold; stage unchanged"))
-            return model.state
-        finally:
-            self.machine.remove_model(model)
+            return str(model.state)
 
 
 @cache

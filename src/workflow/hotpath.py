@@ -3,17 +3,21 @@
 A change of a township is a handful of small statements; through SQLAlchemy each costs
 five to ten times what the driver does, which would dominate an advance. So these few
 statements are plain SQL with named parameters (rewritten for drivers that use
-``%(name)s``), run inside the transaction that the session began."""
+``%(name)s``), run inside the transaction that a session began, or on a connection
+taken from the pool for a step (:func:`write`), which spares the session's own
+begin and commit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -93,15 +97,26 @@ def _pyformat(sql: str) -> str:
 
 
 class Raw:
-    """The driver cursor of a session's current transaction (one per session: use
-    :func:`raw`)."""
+    """Plain SQL on a driver connection: a session's current transaction (use
+    :func:`raw`) or a connection of its own for one step (use :func:`write`)."""
 
-    def __init__(self, session: Session) -> None:
-        conn = session.connection()
-        self.dbapi = conn.connection.dbapi_connection
-        self.errors: type[Exception] = conn.dialect.loaded_dbapi.Error
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.named = conn.dialect.paramstyle in ("named", "qmark")
+    def __init__(self, dbapi: Any, dialect: Dialect) -> None:
+        self.dbapi = dbapi
+        self.errors: type[Exception] = dialect.loaded_dbapi.Error
+        self.sqlite = dialect.name == "sqlite"
+        self.named = dialect.paramstyle in ("named", "qmark")
+
+    def _driver(self, what: str, call: Any) -> None:
+        try:
+            call()
+        except self.errors as e:
+            raise DBAPIError.instance(what, {}, e, self.errors) from e
+
+    def commit(self) -> None:
+        self._driver("COMMIT", self.dbapi.commit)
+
+    def rollback(self) -> None:
+        self._driver("ROLLBACK", self.dbapi.rollback)
 
     def sql(self, text: str) -> str:
         return text if self.named else _pyformat(text)
@@ -120,7 +135,7 @@ class Raw:
             raise DBAPIError.instance(sql, params, e, self.errors) from e
 
     def all(self, text: str, params: Mapping[str, Any]) -> list[Sequence[Any]]:
-        cur = self.dbapi.cursor()  # type: ignore[union-attr]
+        cur = self.dbapi.cursor()
         try:
             self._execute(cur, text, params)
             return list(cur.fetchall())
@@ -133,7 +148,7 @@ class Raw:
 
     def run(self, text: str, params: Mapping[str, Any]) -> int:
         """Execute; the number of rows changed."""
-        cur = self.dbapi.cursor()  # type: ignore[union-attr]
+        cur = self.dbapi.cursor()
         try:
             self._execute(cur, text, params)
             return int(cur.rowcount)
@@ -163,9 +178,38 @@ class Town(Protocol):
     head_hash: str
 
 
-def raw(session: Session) -> Raw:
-    """The :class:`Raw` of ``session``'s current transaction, made once per session."""
-    found = session.info.get("workflow_raw")
-    if found is None or found.dbapi is not session.connection().connection.dbapi_connection:
-        found = session.info["workflow_raw"] = Raw(session)
+Db = Session | Raw
+"""Where a read or a change runs: a session, or a step's own connection."""
+
+
+def raw(db: Db) -> Raw:
+    """The :class:`Raw` of a session's current transaction (made once per session), or
+    ``db`` itself."""
+    if isinstance(db, Raw):
+        return db
+    conn = db.connection()
+    found = db.info.get("workflow_raw")
+    if found is None or found.dbapi is not conn.connection.dbapi_connection:
+        found = db.info["workflow_raw"] = Raw(conn.connection.dbapi_connection, conn.dialect)
     return found
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Raw]:
+    """One write transaction on a pooled driver connection: committed at the end,
+    rolled back on error. SQLite takes the write lock at BEGIN, as write sessions do,
+    so that a second writer waits instead of failing on a stale snapshot."""
+    fairy = engine.raw_connection()
+    try:
+        db = Raw(fairy.dbapi_connection, engine.dialect)
+        if db.sqlite:
+            db.run("BEGIN IMMEDIATE", {})
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            with suppress(DBAPIError):  # keep the error that got us here
+                db.rollback()
+            raise
+    finally:
+        fairy.close()

@@ -24,7 +24,7 @@ from workflow.engine import Plan, engine_for
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, WorkflowError
 from workflow.fields import FieldError, parse_date
 from workflow.gates import GATES, CheckResult, GateContext, evaluate, waive
-from workflow.hotpath import EventRecord, Town, TownRow
+from workflow.hotpath import Db, EventRecord, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.models import (
     ROLES,
@@ -155,6 +155,16 @@ class Service:
         except DBAPIError as e:
             raise self._db_errors(e) from e
 
+    @contextmanager
+    def _step(self) -> Iterator[hot.Raw]:
+        """The write transaction of a stage change, on a connection of its own (no
+        session: a step is a few plain statements)."""
+        try:
+            with hot.write(self.engine) as db:
+                yield db
+        except DBAPIError as e:
+            raise self._db_errors(e) from e
+
     def _unknown_user(self) -> NotPermitted:
         return NotPermitted(
             tr(
@@ -214,24 +224,24 @@ class Service:
             )
         )
 
-    def definition_for(self, session: Session, township: Town) -> Definition:
+    def definition_for(self, db: Db, township: Town) -> Definition:
         """The definition a township's district runs on."""
-        return self.definition_for_district(session, township.district_id)
+        return self.definition_for_district(db, township.district_id)
 
-    def definition_for_district(self, session: Session, tid: int) -> Definition:
+    def definition_for_district(self, db: Db, tid: int) -> Definition:
         """A district's own definition, or the service's (cached per district)."""
         if tid not in self._district_defs:
-            district = session.get(District, tid)
-            if district is not None and district.definition_path:
-                self._district_defs[tid] = load_definition(Path(district.definition_path))
+            row = hot.raw(db).one("SELECT definition_path FROM district WHERE id = :id", {"id": tid})
+            if row is not None and row[0]:
+                self._district_defs[tid] = load_definition(Path(row[0]))
             else:
                 self._district_defs[tid] = self.definition
         return self._district_defs[tid]
 
-    def find_township(self, session: Session, ref: str) -> TownRow:
+    def find_township(self, db: Db, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
         ref = ref.strip()
-        raw = hot.raw(session)
+        raw = hot.raw(db)
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
             if row is not None:
@@ -245,10 +255,10 @@ class Service:
         if not found:
             raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
         if len(found) > 1:
-            districts = [session.get(District, t.district_id) for t in found]
-            names = ", ".join(
-                f"{d.name}/{t.name}" for d, t in zip(districts, found, strict=True) if d is not None
-            )
+            districts = {
+                int(i): str(n) for i, n in raw.all("SELECT id, name FROM district", {}) if i is not None
+            }
+            names = ", ".join(f"{districts.get(t.district_id, '?')}/{t.name}" for t in found)
             raise BadInput(
                 tr(
                     "乡镇名「{t}」不唯一，请写成 区/乡镇：{n}",
@@ -278,7 +288,7 @@ class Service:
 
     def _append(
         self,
-        session: Session,
+        db: Db,
         town: Town,
         kind: str,
         to_stage: str,
@@ -291,7 +301,7 @@ class Service:
         event, chained to the previous one. Both in the caller's transaction."""
         now = self.clock()
         from_stage = town.stage
-        prev = town.head_hash or self._head_from_events(session, town, expected_version)
+        prev = town.head_hash or self._head_from_events(db, town, expected_version)
         fields: dict[str, Any] = {
             "chain": str(town.id),
             "seq": expected_version + 1,
@@ -307,7 +317,7 @@ class Service:
             "prev_hash": prev,
         }
         fields["hash"] = audit.event_hash(**fields)
-        rw = hot.raw(session)
+        rw = hot.raw(db)
         params: dict[str, Any] = {
             "id": town.id,
             "expected": expected_version,
@@ -319,7 +329,7 @@ class Service:
         if moved:
             params |= {"stage": to_stage, "since": rw.date(effective)}
         if rw.run(hot.BUMP_AND_MOVE if moved else hot.BUMP, params) != 1:
-            session.rollback()
+            db.rollback()
             raise self._conflict(town, expected_version)
         inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
         assert inserted is not None
@@ -331,14 +341,15 @@ class Service:
         return EventRecord(id=int(inserted[0]), **fields)
 
     @staticmethod
-    def _head_from_events(session: Session, town: Town, version: int) -> str:
+    def _head_from_events(db: Db, town: Town, version: int) -> str:
         """The chain head for a township row that does not carry it (or the genesis)."""
         if version == 0:
             return audit.GENESIS
-        head = session.exec(
-            select(Event.hash).where(Event.chain == str(town.id), Event.seq == version)
-        ).first()
-        return head or audit.GENESIS
+        row = hot.raw(db).one(
+            "SELECT hash FROM event WHERE chain = :chain AND seq = :seq",
+            {"chain": str(town.id), "seq": version},
+        )
+        return str(row[0]) if row else audit.GENESIS
 
     def _conflict(self, town: Town, expected: int) -> Conflict:
         with read_session(self.engine) as s:
@@ -569,10 +580,10 @@ class Service:
             town = self.find_township(session, ref)
             return self._status(session, town)
 
-    def _records(self, session: Session, town: Town, d: Definition) -> Records:
+    def _records(self, db: Db, town: Town, d: Definition) -> Records:
         """A township's facts, waivers and open violations in one round trip."""
         rec = Records({}, {}, [])
-        for kind, key, value in hot.raw(session).all(hot.RECORDS, {"tid": town.id}):
+        for kind, key, value in hot.raw(db).all(hot.RECORDS, {"tid": town.id}):
             if kind == "f":
                 spec = d.facts.get(key)
                 data = json.loads(value)
@@ -584,17 +595,17 @@ class Service:
         rec.open_violations.sort()
         return rec
 
-    def _facts(self, session: Session, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
-        return self._records(session, town, d).facts
+    def _facts(self, db: Db, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
+        return self._records(db, town, d).facts
 
-    def _rosters(self, session: Session, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    def _rosters(self, db: Db, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         wanted = sorted(set(kinds))
         out: dict[str, list[dict[str, Any]]] = {k: [] for k in wanted}
         if not wanted:
             return out
         marks = ", ".join(f":k{i}" for i in range(len(wanted)))
         params: dict[str, Any] = {"tid": town.id} | {f"k{i}": k for i, k in enumerate(wanted)}
-        rows = hot.raw(session).all(
+        rows = hot.raw(db).all(
             f"SELECT kind, data FROM rosterrow WHERE township_id = :tid AND kind IN ({marks}) ORDER BY id",
             params,
         )
@@ -603,13 +614,13 @@ class Service:
         return out
 
     def gate_context(
-        self, session: Session, town: Town, d: Definition, stage: str, records: Records | None = None
+        self, db: Db, town: Town, d: Definition, stage: str, records: Records | None = None
     ) -> GateContext:
         kinds = {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
         return GateContext(
             township=town.name,
-            facts=(records or self._records(session, town, d)).facts,
-            rosters=self._rosters(session, town, kinds),
+            facts=(records or self._records(db, town, d)).facts,
+            rosters=self._rosters(db, town, kinds),
             today=self.today(),
             calendar=d.calendar,
             fact_labels=d.fact_labels(),
@@ -617,15 +628,15 @@ class Service:
         )
 
     def checks_for(
-        self, session: Session, town: Town, d: Definition, records: Records | None = None
+        self, db: Db, town: Town, d: Definition, records: Records | None = None
     ) -> list[CheckResult]:
         """Every check of the current stage's exit gate (waivers applied), and the
         open-violation check that guards every forward step."""
         stage = d.stage(town.stage)
-        records = records or self._records(session, town, d)
+        records = records or self._records(db, town, d)
         results: list[CheckResult] = []
         if stage.checks:
-            ctx = self.gate_context(session, town, d, town.stage, records)
+            ctx = self.gate_context(db, town, d, town.stage, records)
             for c in stage.checks:
                 r = evaluate(c.id, c.gate, c.params, ctx)
                 reason = records.waivers.get(c.id)
@@ -699,10 +710,10 @@ class Service:
     # ------------------------------------------------------------ changes
 
     def _load_for_change(
-        self, session: Session, ref: str, action: Action, expected_version: int | None
+        self, db: Db, ref: str, action: Action, expected_version: int | None
     ) -> tuple[TownRow, Definition, int]:
-        town = self.find_township(session, ref)
-        row = hot.raw(session).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
+        town = self.find_township(db, ref)
+        row = hot.raw(db).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
         if row is None:
             raise self._unknown_user()
         assert town.id is not None
@@ -711,7 +722,7 @@ class Service:
         expected = town.version if expected_version is None else expected_version
         if expected != town.version:
             raise self._conflict(town, expected)
-        return town, self.definition_for(session, town), expected
+        return town, self.definition_for(db, town), expected
 
     def advance(
         self,
@@ -724,12 +735,12 @@ class Service:
         """Step the township to its next stage if the gate holds."""
         self.ensure_schema()
         effective = self._effective(on)
-        with self._write() as session:
-            town, d, expected = self._load_for_change(session, ref, "change", expected_version)
+        with self._step() as db:
+            town, d, expected = self._load_for_change(db, ref, "change", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
             self._check_date_order(town, effective)
-            checks = self.checks_for(session, town, d)
+            checks = self.checks_for(db, town, d)
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
@@ -738,7 +749,7 @@ class Service:
                 "checks": [c.id for c in checks if c.passed],
                 "waived": [c.id for c in checks if c.waived],
             }
-            ev = self._append(session, town, "advance", new_stage, effective, note.strip(), payload, expected)
+            ev = self._append(db, town, "advance", new_stage, effective, note.strip(), payload, expected)
             return StepResult(town.name, "advance", plan.source, new_stage, ev)
 
     def bulk_advance(
@@ -863,8 +874,8 @@ class Service:
         self.ensure_schema()
         reason = _require_reason(reason)
         effective = self._effective(on)
-        with self._write() as session:
-            town, d, expected = self._load_for_change(session, ref, "review", expected_version)
+        with self._step() as db:
+            town, d, expected = self._load_for_change(db, ref, "review", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "return", to)
             self._check_date_order(town, effective)
@@ -877,7 +888,7 @@ class Service:
                 )
                 if t.when is not None:
                     fact, fld, value = t.when
-                    data = self._facts(session, town, d).get(fact) or {}
+                    data = self._facts(db, town, d).get(fact) or {}
                     return_ok = str(data.get(fld)) == value
                     if not return_ok:
                         if not d.revert_to_any_earlier:
@@ -892,9 +903,7 @@ class Service:
                             )
                         plan = Plan("revert", "revert", plan.source, plan.dest)
             new_stage = engine.perform(plan, gate_ok=True, return_ok=return_ok)
-            ev = self._append(
-                session, town, plan.kind, new_stage, effective, reason, {"reason": reason}, expected
-            )
+            ev = self._append(db, town, plan.kind, new_stage, effective, reason, {"reason": reason}, expected)
             return StepResult(town.name, plan.kind, plan.source, new_stage, ev)
 
     def record(
