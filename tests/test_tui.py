@@ -577,3 +577,48 @@ async def test_auditor_cannot_select_or_advance_in_bulk(demo_url: str) -> None:
         shown = str(app.screen.query_one("#message-text", Static).render())
         assert "白水乡（无权执行）" in shown
         assert town_state(svc, "白水乡") == before
+
+
+FIRST_PAINT_SCRIPT = """
+import asyncio, json, sys
+from textual.widgets import DataTable
+from workflow.tui.app import WorkflowApp
+from workflow.tui_commands import open_access
+
+async def main() -> None:
+    app = WorkflowApp(open_access(sys.argv[1], "admin", None, False, "zh"), "zh")
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not (app.screen.query("#towns") and app.screen.query_one("#towns", DataTable).row_count):
+            await pilot.pause(0.001)
+        table = app.screen.query_one("#towns", DataTable)
+        first = {
+            "rows": [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)],
+            "orm_loaded": "sqlmodel" in sys.modules or "workflow.service" in sys.modules,
+        }
+        for _ in range(6):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        gates = [str(v) for v in table.get_column("gate")]
+    print(json.dumps({**first, "gates": gates, "orm_later": "workflow.service" in sys.modules}))
+
+asyncio.run(main())
+"""
+
+
+def test_first_rows_are_on_screen_before_the_orm_and_service_load(demo_url: str) -> None:
+    """`workflow tui` shows its first rows on SQLAlchemy Core alone; the service (and
+    the ORM) load afterwards for the gate column (a fresh process, as a user starts it)."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT_SCRIPT, demo_url], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    svc = demo_service(demo_url)
+    expected = sorted((t.name, d) for t, d in svc.townships())
+    svc.engine.dispose()
+    assert sorted((r[1], r[0]) for r in seen["rows"]) == expected  # every township, with its district
+    assert seen["orm_loaded"] is False
+    assert seen["orm_later"] is True
+    assert len(seen["gates"]) == len(expected)
+    assert not any(g in ("计算中", "") for g in seen["gates"])  # every gate state filled in

@@ -3,7 +3,7 @@ do the rest. Run it with ``workflow tui``."""
 
 from __future__ import annotations
 
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import App
@@ -11,15 +11,18 @@ from textual.binding import BindingType
 from textual.command import CommandPalette, SearchIcon
 from textual.message import Message
 
+from workflow.access import Access, Actor
 from workflow.dashboard import Dashboard
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
-from workflow.service import Actor, Service
 from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import bindings, localise
 from workflow.tui.screens.dashboard import DashboardScreen
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
+
+if TYPE_CHECKING:
+    from workflow.service import Service
 
 
 class Palette(CommandPalette):
@@ -53,19 +56,34 @@ class WorkflowApp(App[None]):
             super().__init__()
             self.error = error
 
-    def __init__(self, service: Service, lang: Lang = "zh") -> None:
+    def __init__(self, source: Access | Service, lang: Lang = "zh") -> None:
+        """``source``: an :class:`Access` (the service is then loaded after the first
+        rows are on screen) or a service."""
         super().__init__()
-        self.service = service
-        self.board = Dashboard(service)
+        self.access = source if isinstance(source, Access) else Access.of(source)
+        self.board = Dashboard(self.access)
         self.lang: Lang = lang
         self.viewer: Actor | None = None
-        d = service.definition
+        self._viewer_asked = False
+        d = self.access.definition
         self.title = d.zh if lang == "zh" else d.en
         localise(self, lang)
 
+    @property
+    def service(self) -> Service:
+        """The service (built on first use: the first screen shows its rows without it)."""
+        return self.access.service()
+
     def on_mount(self) -> None:
-        self.load_viewer()
+        # The dashboard asks for the viewer once its first rows are on screen, so
+        # that reading them does not wait behind this (see DashboardScreen).
         self.push_screen(DashboardScreen())
+
+    def want_viewer(self) -> None:
+        """Read who is acting, unless that is known or being read."""
+        if self.viewer is None and not self._viewer_asked:
+            self._viewer_asked = True
+            self.load_viewer()
 
     @work(thread=True, exclusive=True, group="viewer")
     def load_viewer(self) -> None:
@@ -78,9 +96,10 @@ class WorkflowApp(App[None]):
 
     def on_workflow_app_viewer_loaded(self, message: ViewerLoaded) -> None:
         self.viewer = message.viewer
-        for bar in self.screen.query(TitleBar):
-            bar.refresh()
-        self.refresh_bindings()
+        if self.screen_stack:  # not when the app has already closed
+            for bar in self.screen.query(TitleBar):
+                bar.refresh()
+            self.refresh_bindings()
 
     def on_workflow_app_viewer_failed(self, message: ViewerFailed) -> None:
         self.push_screen(MessageDialog.for_error(message.error, self.lang))

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from workflow.dashboard import GateState, days_overdue
 from workflow.definition import Definition
 from workflow.gates import CheckResult
 from workflow.i18n import Lang, Text, tr
-from workflow.models import Event
-from workflow.service import ROLE_LABELS, BulkOutcome
+
+if TYPE_CHECKING:
+    from workflow.models import Event
+    from workflow.service import BulkOutcome
+from workflow.access import ROLE_LABELS
 
 EVENT_KINDS: dict[str, Text] = {
     "create": Text("创建", "create"),

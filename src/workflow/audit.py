@@ -17,27 +17,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from workflow.hotpath import HASHED_FIELDS
 from workflow.i18n import Text
 from workflow.models import Event, Township
 
 GENESIS = "0" * 64
-
-
-# The fields an event's hash covers, in the order the event table stores them.
-HASHED_FIELDS = (
-    "chain",
-    "seq",
-    "township_id",
-    "kind",
-    "from_stage",
-    "to_stage",
-    "actor",
-    "recorded_at",
-    "effective_date",
-    "note",
-    "payload",
-    "prev_hash",
-)
 
 
 def canonical(ev: Event) -> bytes:

@@ -1,21 +1,27 @@
 """Read-only, paged queries behind the dashboard: one page of townships at a time,
 progress per district by GROUP BY, and gate state computed only for the rows a
-front end shows. Nothing here changes the database; permissions are the service's."""
+front end shows. Nothing here changes the database; permissions are the service's.
+
+Plain SQL on SQLAlchemy Core (no ORM): the dashboard's first rows are read before the
+ORM and the service are loaded; the gate states, which need the service's checks,
+load them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, false, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import DBAPIError
 
+from workflow import hotpath as hot
+from workflow.access import Access, Actor, actor_of, db_error
 from workflow.definition import Definition
-from workflow.models import District, Township, Violation, Waiver
-from workflow.service import Actor, Service
-from workflow.store import read_session
+
+if TYPE_CHECKING:
+    from workflow.service import Service
 
 SCAN_CHUNK = 200
 """Townships evaluated per round when a filter needs each one's gate state."""
@@ -138,33 +144,35 @@ def days_overdue(d: Definition, stage: str, since: dt.date | None, today: dt.dat
 
 
 class Dashboard:
-    """The dashboard's reads, on the service's engine and actor."""
+    """The dashboard's reads, on an :class:`Access` (or a service's)."""
 
-    def __init__(self, service: Service) -> None:
-        self.service = service
+    def __init__(self, source: Access | Service) -> None:
+        self.access = source if isinstance(source, Access) else Access.of(source)
 
     @property
     def definition(self) -> Definition:
-        return self.service.definition
+        return self.access.definition
+
+    @contextmanager
+    def _read(self) -> Iterator[hot.Raw]:
+        try:
+            with hot.read(self.access.engine) as db:
+                yield db
+        except DBAPIError as e:
+            raise db_error(e) from e
 
     def viewer(self) -> Actor:
-        """Who is looking (a user the database does not know is refused)."""
-        self.service.ensure_schema()
-        with read_session(self.service.engine) as session:
-            return self.service.actor(session)
+        """Who is looking (a database at another schema revision, or a user it does not
+        know, is refused)."""
+        return self.access.check()
 
     def progress(self, limit: int = 12) -> Progress:
         """Townships per stage: every district's, the first ``limit`` districts shown
         one by one and, when there are more, all of them added up (a province has
         thousands of districts; the dashboard shows a summary, not a second list)."""
-        with read_session(self.service.engine) as session:
-            self.service.reader(session)
-            rows = session.exec(
-                select(District.name, Township.stage, func.count())
-                .join(Township, col(Township.district_id) == col(District.id))
-                .group_by(col(District.name), col(Township.stage))
-                .order_by(col(District.name))
-            ).all()
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            rows = db.all(PROGRESS, {})
         out: dict[str, dict[str, int]] = {}
         overall: dict[str, int] = {}
         for name, stage, count in rows:
@@ -178,94 +186,82 @@ class Dashboard:
             districts - len(out),
         )
 
-    def _where(self, q: Query, actor: Actor) -> list[Any]:
+    def _where(self, db: hot.Raw, q: Query, actor: Actor) -> Where:
+        """The filter as SQL conditions on ``t`` (township) and ``d`` (district)."""
         d = self.definition
-        today = self.service.today()
-        conds: list[Any] = []
+        today = self.access.today()
+        w = Where()
         for word in q.words:
-            like = f"%{word}%"
-            options: list[Any] = [col(Township.name).like(like), col(District.name).like(like)]
+            like = w.param(f"%{word}%")
+            options = [f"t.name LIKE {like}", f"d.name LIKE {like}"]
             stages = stage_matches(d, word)
             if stages:
-                options.append(col(Township.stage).in_(stages))
-            conds.append(or_(*options))
+                options.append(f"t.stage IN ({w.params(stages)})")
+            w.conds.append("(" + " OR ".join(options) + ")")
         if "overdue" in q.states:
             late = [
-                and_(
-                    col(Township.stage) == s.id,
-                    col(Township.stage_since) < today - dt.timedelta(days=s.deadline_days),
-                )
+                f"(t.stage = {w.param(s.id)} AND t.stage_since < "
+                f"{w.param(db.date(today - dt.timedelta(days=s.deadline_days)))})"
                 for s in d.working_stages()
                 if s.deadline_days is not None
             ]
-            conds.append(or_(*late) if late else false())
+            w.conds.append("(" + " OR ".join(late) + ")" if late else "1 = 0")
         if "violation" in q.states:
-            conds.append(
-                exists().where(
-                    col(Violation.township_id) == col(Township.id), col(Violation.status) == "open"
-                )
+            w.conds.append(
+                "EXISTS (SELECT 1 FROM violation v WHERE v.township_id = t.id AND v.status = 'open')"
             )
         if "waived" in q.states:
-            conds.append(exists().where(col(Waiver.township_id) == col(Township.id)))
+            w.conds.append("EXISTS (SELECT 1 FROM waiver w WHERE w.township_id = t.id)")
         if "mine" in q.states:
-            conds.append(col(Township.id).in_(sorted(actor.townships)) if actor.townships else false())
+            w.conds.append(f"t.id IN ({w.params(sorted(actor.townships))})" if actor.townships else "1 = 0")
         if q.needs_gates:
-            conds.append(col(Township.stage) != d.final)
-        return conds
+            w.conds.append(f"t.stage <> {w.param(d.final)}")
+        return w
 
-    def _candidates(
-        self, session: Session, conds: Sequence[Any], start: int, limit: int
-    ) -> list[TownshipRow]:
-        stmt = (
-            select(Township, District.name)
-            .join(District, col(Township.district_id) == col(District.id))
-            .where(*conds)
-            .order_by(col(District.name), col(Township.id))
-            .offset(start)
-            .limit(limit)
+    def _candidates(self, db: hot.Raw, where: Where, start: int, limit: int) -> list[TownshipRow]:
+        found = db.all(
+            f"{ROWS}{where.sql()} ORDER BY d.name, t.id LIMIT :limit OFFSET :start",
+            where.values | {"limit": limit, "start": start},
         )
-        found = list(session.exec(stmt))
-        ids = [t.id for t, _ in found]
-        open_counts: dict[int, int] = dict(
-            session.exec(
-                select(Violation.township_id, func.count())
-                .where(col(Violation.township_id).in_(ids), col(Violation.status) == "open")
-                .group_by(col(Violation.township_id))
-            ).all()
-        )
-        rows = []
-        for t, dname in found:
-            assert t.id is not None
-            rows.append(
-                TownshipRow(t.id, t.name, dname, t.stage, t.stage_since, t.version, open_counts.get(t.id, 0))
-            )
-        return rows
+        ids = [int(r[0]) for r in found]
+        open_counts: dict[int, int] = {}
+        if ids:
+            marks = ", ".join(f":i{n}" for n in range(len(ids)))
+            open_counts = {
+                int(tid): int(n)
+                for tid, n in db.all(
+                    "SELECT township_id, count(*) FROM violation WHERE status = 'open' "
+                    f"AND township_id IN ({marks}) GROUP BY township_id",
+                    {f"i{n}": i for n, i in enumerate(ids)},
+                )
+            }
+        return [
+            TownshipRow(int(r[0]), r[1], r[2], r[3], _date(r[4]), int(r[5]), open_counts.get(int(r[0]), 0))
+            for r in found
+        ]
 
     def page(self, text: str, start: int = 0, limit: int = 60) -> Page:
         """The townships matching ``text``, from candidate ``start``, at most ``limit``."""
         q = parse_query(text)
-        with read_session(self.service.engine) as session:
-            actor = self.service.actor(session)
-            conds = self._where(q, actor)
+        with self._read() as db:
+            actor = actor_of(db, self.access.actor_name)
+            where = self._where(db, q, actor)
             if not q.needs_gates:
-                total = session.exec(
-                    select(func.count())
-                    .select_from(Township)
-                    .join(District, col(Township.district_id) == col(District.id))
-                    .where(*conds)
-                ).one()
-                rows = self._candidates(session, conds, start, limit)
+                # every township has its district: no join to count them all
+                counted = db.one(f"{COUNT}{where.sql()}" if where.conds else COUNT_ALL, where.values)
+                total = int(counted[0]) if counted else 0
+                rows = self._candidates(db, where, start, limit)
                 end = start + len(rows)
-                return Page(rows, start, end if end < total else None, int(total))
+                return Page(rows, start, end if end < total else None, total)
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             picked: list[TownshipRow] = []
             gates: dict[int, GateState] = {}
             pos = start
             while len(picked) < limit:
-                chunk = self._candidates(session, conds, pos, SCAN_CHUNK)
+                chunk = self._candidates(db, where, pos, SCAN_CHUNK)
                 if not chunk:
                     return Page(picked, start, None, None, gates)
-                states = self._gates(session, [r.id for r in chunk])
+                states = self._gates(db, [r.id for r in chunk])
                 for r in chunk:
                     pos += 1
                     g = states[r.id]
@@ -274,18 +270,24 @@ class Dashboard:
                         gates[r.id] = g
                         if len(picked) >= limit:
                             break
-            more = self._candidates(session, conds, pos, 1)
+            more = self._candidates(db, where, pos, 1)
             return Page(picked, start, pos if more else None, None, gates)
 
-    def _gates(self, session: Session, ids: Sequence[int]) -> dict[int, GateState]:
-        svc = self.service
+    def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+        svc = self.access.service()
         out: dict[int, GateState] = {}
-        towns = session.exec(select(Township).where(col(Township.id).in_(list(ids)))).all()
-        for town in towns:
-            assert town.id is not None
-            d = svc.definition_for(session, town)
+        if not ids:
+            return out
+        marks = ", ".join(f":i{n}" for n in range(len(ids)))
+        rows = db.all(
+            f"SELECT {hot.TOWN_COLUMNS} FROM township WHERE id IN ({marks})",
+            {f"i{n}": i for n, i in enumerate(ids)},
+        )
+        for row in rows:
+            town = db.town(row)
+            d = svc.definition_for(db, town)
             final = d.next_stage(town.stage) is None
-            checks = [] if final else svc.checks_for(session, town, d)
+            checks = [] if final else svc.checks_for(db, town, d)
             out[town.id] = GateState(
                 town.id,
                 final,
@@ -296,16 +298,53 @@ class Dashboard:
 
     def gate_states(self, ids: Sequence[int]) -> dict[int, GateState]:
         """The next gate's state of each township in ``ids`` (the visible rows)."""
-        with read_session(self.service.engine) as session:
-            self.service.actor(session)
-            return self._gates(session, ids)
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            return self._gates(db, ids)
 
     def find(self, text: str, limit: int = 20) -> list[TownshipRow]:
         """Townships whose name (or district/name) contains ``text``, for jumping to."""
-        with read_session(self.service.engine) as session:
-            self.service.actor(session)
-            like = f"%{text.strip()}%"
-            conds = [
-                or_(col(Township.name).like(like), (col(District.name) + "/" + col(Township.name)).like(like))
-            ]
-            return self._candidates(session, conds, 0, limit)
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            w = Where()
+            like = w.param(f"%{text.strip()}%")
+            w.conds.append(f"(t.name LIKE {like} OR (d.name || '/' || t.name) LIKE {like})")
+            return self._candidates(db, w, 0, limit)
+
+
+ROWS = (
+    "SELECT t.id, t.name, d.name, t.stage, t.stage_since, t.version "
+    "FROM township t JOIN district d ON d.id = t.district_id"
+)
+COUNT = "SELECT count(*) FROM township t JOIN district d ON d.id = t.district_id"
+COUNT_ALL = "SELECT count(*) FROM township"
+PROGRESS = (
+    "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
+    "GROUP BY d.name, t.stage ORDER BY d.name"
+)
+
+
+@dataclass
+class Where:
+    """SQL conditions with their bound values (named ``:pN``)."""
+
+    conds: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+    def params(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.param(v) for v in values)
+
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.conds)) if self.conds else ""
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date as the driver returned it (SQLite keeps ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

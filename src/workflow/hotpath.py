@@ -15,13 +15,29 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
-from workflow.audit import HASHED_FIELDS
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# The fields an event's hash covers, in the order the event table stores them.
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "township_id",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "actor",
+    "recorded_at",
+    "effective_date",
+    "note",
+    "payload",
+    "prev_hash",
+)
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
@@ -178,8 +194,8 @@ class Town(Protocol):
     head_hash: str
 
 
-Db = Session | Raw
-"""Where a read or a change runs: a session, or a step's own connection."""
+Db: TypeAlias = "Session | Raw"
+"""Where a read or a change runs: a session, or a connection of its own."""
 
 
 def raw(db: Db) -> Raw:
@@ -192,6 +208,24 @@ def raw(db: Db) -> Raw:
     if found is None or found.dbapi is not conn.connection.dbapi_connection:
         found = db.info["workflow_raw"] = Raw(conn.connection.dbapi_connection, conn.dialect)
     return found
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Raw]:
+    """One read transaction on a pooled driver connection (one snapshot for all its
+    statements); nothing is written."""
+    fairy = engine.raw_connection()
+    try:
+        db = Raw(fairy.dbapi_connection, engine.dialect)
+        if db.sqlite:
+            db.run("BEGIN", {})
+        try:
+            yield db
+        finally:
+            with suppress(DBAPIError):
+                db.rollback()
+    finally:
+        fairy.close()
 
 
 @contextmanager

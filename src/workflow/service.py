@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 
 from workflow import audit
 from workflow import hotpath as hot
+from workflow.access import ROLE_LABELS, Actor, actor_of, unknown_user
 from workflow.definition import Definition, default_definition
 from workflow.definition import load as load_definition
 from workflow.engine import Plan, engine_for
@@ -49,13 +50,6 @@ VIOLATION_CHECK = "no_open_violation"
 
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    name: str
-    role: str
-    townships: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +160,7 @@ class Service:
             raise self._db_errors(e) from e
 
     def _unknown_user(self) -> NotPermitted:
-        return NotPermitted(
-            tr(
-                "用户「{u}」不存在：请管理员用 workflow user add 添加",
-                "user '{u}' does not exist: an admin adds users with 'workflow user add'",
-                u=self.actor_name,
-            )
-        )
+        return unknown_user(self.actor_name)
 
     def reader(self, session: Session) -> str:
         """The acting user's role; refuses an unknown user. Every role may read."""
@@ -181,15 +169,9 @@ class Service:
             raise self._unknown_user()
         return role
 
-    def actor(self, session: Session) -> Actor:
+    def actor(self, db: Db) -> Actor:
         """The acting user with the townships assigned to them."""
-        user = session.exec(select(User).where(User.name == self.actor_name)).first()
-        if user is None:
-            raise self._unknown_user()
-        towns = frozenset(
-            session.exec(select(UserTownship.township_id).where(UserTownship.user_id == user.id)).all()
-        )
-        return Actor(user.name, user.role, towns)
+        return actor_of(db, self.actor_name)
 
     def _require(self, actor: Actor, action: Action, township: Town | None = None) -> None:
         role = actor.role
@@ -1173,14 +1155,6 @@ class Service:
                 town = self.find_township(session, ref)
                 stmt = stmt.where(Violation.township_id == town.id)
             return list(session.exec(stmt.order_by(col(Violation.id))))
-
-
-ROLE_LABELS = {
-    "coordinator": Text("协调员", "coordinator"),
-    "reviewer": Text("审核人", "reviewer"),
-    "auditor": Text("审计员", "auditor"),
-    "admin": Text("管理员", "admin"),
-}
 
 
 def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:

@@ -8,16 +8,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import create_engine, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
-from sqlmodel import Session, create_engine
 
 from workflow.errors import BadInput
 from workflow.i18n import tr
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -92,6 +94,8 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose one transaction commits at the end, or rolls back on error."""
+    from sqlmodel import Session
+
     bind = engine.execution_options(workflow_write=True)
     with Session(bind, expire_on_commit=False) as session:
         try:
@@ -104,6 +108,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

@@ -13,7 +13,7 @@ import typer
 from workflow.i18n import Lang, parse_lang, tr
 
 if TYPE_CHECKING:
-    from workflow.service import Service
+    from workflow.access import Access
 
 
 def demo_url() -> str:
@@ -25,33 +25,30 @@ def demo_url() -> str:
     return f"sqlite:///{path}"
 
 
-def open_service(db: str | None, user: str, definition: Path | None, demo: bool, lang: Lang) -> Service:
-    """The service the UI will run on; with ``demo``, the demo data is built first if
-    the database is empty (the current user becomes its admin). A database that is not
-    initialised, or a user it does not know, is refused here, before the screen opens."""
-    from sqlmodel import select
-
+def open_access(db: str | None, user: str, definition: Path | None, demo: bool, lang: Lang) -> Access:
+    """The database, user and definition the UI will run on; with ``demo``, the demo
+    data is built first if the database is empty (the current user becomes its admin).
+    A database that is not initialised, or a user it does not know, is refused here,
+    before the screen opens. Only SQLAlchemy Core is loaded: the ORM and the service
+    follow once the first rows are on screen."""
+    from workflow.access import Access
     from workflow.definition import default_definition, load
-    from workflow.models import District
-    from workflow.service import Service
-    from workflow.store import is_initialised, open_engine, read_session
+    from workflow.store import is_initialised, open_engine
 
     url = db if db else (demo_url() if demo else None)
-    svc = Service(open_engine(url), user, load(definition) if definition else default_definition())
+    access = Access(open_engine(url), user, load(definition) if definition else default_definition())
     if demo:
-        empty = not is_initialised(svc.engine)
+        empty = not is_initialised(access.engine)
         if not empty:
-            with read_session(svc.engine) as session:
-                empty = session.exec(select(District).limit(1)).first() is None
+            with access.engine.connect() as conn:
+                empty = conn.exec_driver_sql("SELECT 1 FROM district LIMIT 1").first() is None
         if empty:
             from workflow.demo import build_demo
 
             typer.echo(tr("正在生成演示数据", "building the demo data")(lang), err=True)
-            build_demo(svc)
-    svc.ensure_schema()
-    with read_session(svc.engine) as session:
-        svc.actor(session)
-    return svc
+            build_demo(access.service())
+    access.check()
+    return access
 
 
 def _lang(value: str | None, default: Lang) -> Lang:
@@ -83,10 +80,10 @@ def register(app: typer.Typer) -> None:
         from workflow.cli import OPTS
 
         chosen = _lang(lang, OPTS.lang)
-        svc = open_service(db or OPTS.db, (as_user or OPTS.user).strip(), OPTS.definition, demo, chosen)
+        access = open_access(db or OPTS.db, (as_user or OPTS.user).strip(), OPTS.definition, demo, chosen)
         from workflow.tui.app import WorkflowApp
 
-        WorkflowApp(svc, chosen).run()
+        WorkflowApp(access, chosen).run()
 
     @app.command()
     def serve(

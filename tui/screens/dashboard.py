@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from workflow.dashboard import GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
-from workflow.service import BulkOutcome
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import bulk_report, days_in_stage, deadline, gate_text, stage_step
@@ -24,6 +23,9 @@ from workflow.tui.widgets.confirm_advance import AdvanceRequest
 from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
+
+if TYPE_CHECKING:
+    from workflow.service import BulkOutcome
 
 PAGE = 60
 """Rows read per query; more are read when the cursor nears the end."""
@@ -137,6 +139,7 @@ class DashboardScreen(Screen[None]):
         """The selected townships: id -> (name, version shown on the dashboard)."""
         self.advancing = False
         """A bulk advance is running: ``a`` waits for its result."""
+        self.first_page_done = False
 
     def compose(self) -> ComposeResult:
         t = lang(self)
@@ -173,8 +176,13 @@ class DashboardScreen(Screen[None]):
             towns.add_column(label(t), key=key)
         localise(towns, lang(self))
         towns.focus()
-        self.load_progress()
-        self.reload()
+        self.reload()  # the townships first; the progress and who is acting follow
+
+    def _after_first_page(self) -> None:
+        if not self.first_page_done:
+            self.first_page_done = True
+            wf(self).want_viewer()
+            self.load_progress()
 
     # ------------------------------------------------------------ workers
 
@@ -234,7 +242,7 @@ class DashboardScreen(Screen[None]):
 
     def on_dashboard_screen_progress_loaded(self, message: ProgressLoaded) -> None:
         t = lang(self)
-        d = wf(self).service.definition
+        d = wf(self).access.definition
         table = self.query_one("#progress", DataTable)
         table.clear()
         summary = message.progress
@@ -257,7 +265,7 @@ class DashboardScreen(Screen[None]):
             return
         t = lang(self)
         app = wf(self)
-        d, today = app.service.definition, app.service.today()
+        d, today = app.access.definition, app.access.today()
         towns = self.query_one("#towns", DataTable)
         if not message.append:
             towns.clear()
@@ -284,8 +292,13 @@ class DashboardScreen(Screen[None]):
             towns.move_cursor(row=min(message.cursor, towns.row_count - 1), animate=False)
         self.show_pager()
         missing = [r.id for r in page.rows if r.id not in page.gates]
+        # Gate states, progress and who is acting are read once these rows are painted.
+        self.call_after_refresh(self._after_page, message.request, missing)
+
+    def _after_page(self, request: int, missing: list[int]) -> None:
+        self._after_first_page()
         if missing:
-            self.load_gates(message.request, missing)
+            self.load_gates(request, missing)
 
     def on_dashboard_screen_gates_loaded(self, message: GatesLoaded) -> None:
         if message.request != self.request:
@@ -297,6 +310,7 @@ class DashboardScreen(Screen[None]):
 
     def on_dashboard_screen_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
+        self._after_first_page()
         self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
 
     def show_pager(self) -> None:
@@ -440,7 +454,7 @@ class DashboardScreen(Screen[None]):
                 self.refresh_bindings()
                 self.submit_bulk(req, townships)
 
-        self.app.push_screen(ConfirmBulkAdvance(names, wf(self).service.today(), lang(self)), confirmed)
+        self.app.push_screen(ConfirmBulkAdvance(names, wf(self).access.today(), lang(self)), confirmed)
 
     def on_dashboard_screen_bulk_done(self, message: BulkDone) -> None:
         t = lang(self)

@@ -26,7 +26,7 @@ class TitleBar(Static):
 
     def render(self) -> RichText:
         app = wf(self)
-        d = app.service.definition
+        d = app.access.definition
         title = d.zh if app.lang == "zh" else d.en
         viewer = app.viewer
         who = (
@@ -38,9 +38,9 @@ class TitleBar(Static):
                 r=role_label(viewer.role, app.lang),
             )
             if viewer
-            else say(self, "用户：{u}", "user: {u}", u=app.service.actor_name)
+            else say(self, "用户：{u}", "user: {u}", u=app.access.actor_name)
         )
-        day = say(self, "今天：{d}", "today: {d}", d=app.service.today().isoformat())
+        day = say(self, "今天：{d}", "today: {d}", d=app.access.today().isoformat())
         out = RichText(title, style="bold")
         out.append(f"    {who}    {day}")
         return out
