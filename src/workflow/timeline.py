@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
@@ -117,6 +118,12 @@ def is_backdated(effective: dt.date, recorded_at: str) -> bool:
     return effective.isoformat() < recorded_at[:10]
 
 
+@cache
+def _stage_facts(d: Definition) -> dict[str, tuple[int, int | None]]:
+    """Each stage's number and deadline in days."""
+    return {s.id: (s.order, s.deadline_days) for s in d.stages}
+
+
 def _finish(span: Span, today: dt.date) -> None:
     if span.final:
         return
@@ -145,6 +152,9 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
     cur: Span | None = None
     count = 0  # events in the current span, and whether any of them is backdated
     late = False
+    final = d.final
+    fromiso = dt.date.fromisoformat
+    facts = _stage_facts(d)
     for _key, seq, kind, to_stage, actor, effective, backdated, payload in events:
         if kind not in SPAN_KINDS or to_stage is None:
             # Most events (records, imports) only count; keep that path short.
@@ -156,7 +166,7 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
                 if check:
                     _add_waived(cur, (check,))
             continue
-        day = dt.date.fromisoformat(effective)
+        day = fromiso(effective)
         if cur is not None:
             cur.events = count
             cur.backdated = late
@@ -169,18 +179,9 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
             _finish(cur, today)
             spans.append(cur)
         visit = visits[to_stage] = visits.get(to_stage, 0) + 1
-        stage = d.stage(to_stage) if d.has_stage(to_stage) else None
-        cur = Span(
-            stage=to_stage,
-            order=stage.order if stage else 0,
-            visit=visit,
-            entered=day,
-            entered_via=kind,
-            entered_by=actor or "",
-            entered_seq=seq,
-            final=to_stage == d.final,
-            deadline_days=stage.deadline_days if stage else None,
-        )
+        order, deadline_days = facts.get(to_stage, (0, None))
+        # positional, in field order (a span per stage visit: this runs for every one)
+        cur = Span(to_stage, order, visit, day, kind, actor or "", seq, to_stage == final, deadline_days)
         count = 1
         late = bool(backdated)
     if cur is not None:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from workflow.definition import Definition
 from workflow.errors import BadInput
 from workflow.i18n import Lang, Text, tr
-from workflow.timeline import DistrictScope, TownshipTimeline
+from workflow.timeline import RETURN_KINDS, DistrictScope, TownshipTimeline
 
 Progress = Callable[[int, int], None]
 """Called with (townships done, townships in total) as an export goes."""
@@ -145,24 +145,45 @@ def headers(columns: Sequence[tuple[str, Text, int]], lang: Lang) -> list[str]:
 
 class TimelineRows:
     """Timeline rows for the tabular formats; labels are looked up once, not per row.
-    Dates stay dates (the CSV writer turns them into ISO text)."""
+    Dates stay dates, or with ``text_dates`` become ISO text (each date converted once:
+    the same few hundred days recur on every row)."""
 
-    def __init__(self, ctx: ExportContext) -> None:
+    def __init__(self, ctx: ExportContext, text_dates: bool = False) -> None:
         self.ctx = ctx
+        self._iso: dict[dt.date, str] | None = {} if text_dates else None
         self.yes, self.no = YES(ctx.lang), NO(ctx.lang)
         self.kinds = {k: v(ctx.lang) for k, v in KIND_LABELS.items()}
         self.kinds[""] = ""
-        self._names: dict[tuple[int, str], str] = {}
+        self._names: dict[int, dict[str, str]] = {}
+        self._safe: dict[str, str] = {}
 
-    def stage_name(self, d: Definition, stage: str) -> str:
-        key = (id(d), stage)
-        name = self._names.get(key)
-        if name is None:
-            name = self._names[key] = self.ctx.stage_name(d, stage)
-        return name
+    def stage_names(self, d: Definition) -> dict[str, str]:
+        """Each stage's name in the export's language (built once per definition)."""
+        names = self._names.get(id(d))
+        if names is None:
+            names = self._names[id(d)] = {s.id: self.ctx.stage_name(d, s.id) for s in d.stages}
+        return names
+
+    def _person(self, name: str | None) -> str:
+        """A user's name as a safe cell (the same few names recur on every row)."""
+        if not name:
+            return ""
+        cell = self._safe.get(name)
+        if cell is None:
+            cell = self._safe[name] = safe(name)
+        return cell
+
+    def _date(self, day: dt.date | None) -> Any:
+        if day is None or self._iso is None:
+            return day
+        text = self._iso.get(day)
+        if text is None:
+            text = self._iso[day] = day.isoformat()
+        return text
 
     def rows(self, t: TownshipTimeline) -> list[list[Any]]:
-        yes, no, kinds = self.yes, self.no, self.kinds
+        yes, no, kinds, person, date = self.yes, self.no, self.kinds, self._person, self._date
+        names = self.stage_names(t.definition)
         district, township, tid = safe(t.district), safe(t.township), t.township_id
         return [
             [
@@ -171,20 +192,20 @@ class TimelineRows:
                 tid,
                 s.order,
                 s.stage,
-                self.stage_name(t.definition, s.stage),
+                names.get(s.stage, s.stage),
                 s.visit,
-                s.entered,
-                s.left,
+                date(s.entered),
+                date(s.left),
                 s.days,
                 s.deadline_days,
-                s.deadline,
+                date(s.deadline),
                 s.overdue_days,
                 yes if s.left is None else no,
                 kinds.get(s.entered_via, s.entered_via),
-                safe(s.entered_by),
+                person(s.entered_by),
                 kinds.get(s.left_via or "", s.left_via),
-                safe(s.left_by) if s.left_by else "",
-                yes if s.returned else no,
+                person(s.left_by),
+                yes if s.left_via in RETURN_KINDS else no,
                 ";".join(s.waived),
                 yes if s.backdated else no,
             ]

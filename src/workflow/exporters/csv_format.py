@@ -49,7 +49,7 @@ def write_timeline(
     ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
 ) -> int:
     spans = 0
-    table = TimelineRows(ctx)
+    table = TimelineRows(ctx, text_dates=True)
     sink = _Sink(out)
     sink.rows([headers(TIMELINE_COLUMNS, ctx.lang)])
     for done, t in enumerate(timelines, start=1):
