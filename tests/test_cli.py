@@ -110,6 +110,29 @@ def test_cli_does_not_import_textual(tmp_path: Path) -> None:
     assert p.stdout.strip().endswith("False"), p.stderr
 
 
+def test_status_reads_without_the_orm(tmp_path: Path) -> None:
+    """``workflow status`` is plain SQL on SQLAlchemy Core: it shows a township's
+    violations and waivers without loading sqlmodel (a third of its start-up)."""
+    db = tmp_path / "w.db"
+    for args in (("init",), ("district", "add", "某区"), ("township", "add", "东湖镇", "--district", "某区")):
+        assert main(["--db", str(db), *args]) == 0
+    assert main(["--db", str(db), "waive", "东湖镇", "draft_recorded", "--reason", "区委书面同意"]) == 0
+    assert main(["--db", str(db), "violation", "open", "东湖镇", "--note", "拉票举报"]) == 0
+    code = (
+        "import sys, json; from workflow.cli import main; "
+        "rc = main(['--db', sys.argv[1], 'status', '东湖镇', '--json']); "
+        "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules}))"
+    )
+    p = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
+    lines = p.stdout.strip().splitlines()
+    status, seen = json.loads("\n".join(lines[:-1])), json.loads(lines[-1])
+    assert seen == {"rc": 0, "orm": False}, p.stderr
+    assert [(w["check"], w["reason"]) for w in status["waivers"]] == [("draft_recorded", "区委书面同意")]
+    assert all(w["by"] for w in status["waivers"])
+    assert [v["note"] for v in status["open_violations"]] == ["拉票举报"]
+    assert status["ready"] is False  # the open report blocks the step
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_plain_install_works_from_another_directory(tmp_path: Path) -> None:
     """pip install . of a copy of the repo into a fresh venv (dependencies shared from

@@ -1,7 +1,8 @@
 """Who is acting, on which database, under which process definition: what a front end
 needs before it shows anything. Everything here runs plain SQL on SQLAlchemy Core, so
 a screen can show its first rows before the ORM (sqlmodel) and the service are
-loaded; :meth:`Access.service` loads them when a front end first needs them."""
+loaded; :meth:`Access.reads` gives the township reads that need no ORM either, and
+:meth:`Access.service` loads the service when a front end first needs it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
 
 if TYPE_CHECKING:
+    from workflow.reads import Reads
     from workflow.service import Service
 
 ROLE_LABELS = {
@@ -69,6 +71,7 @@ class Access:
     definition: Definition
     today: Callable[[], dt.date] = dt.date.today
     _service: Service | None = field(default=None, repr=False)
+    _reads: Reads | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -85,6 +88,18 @@ class Access:
 
                 self._service = Service(self.engine, self.actor_name, self.definition, self.today)
             return self._service
+
+    def reads(self) -> Reads:
+        """Reads of townships (gate checks, status) without the ORM: the service if it
+        is already built, else a :class:`Reads` on the same database."""
+        with self._lock:
+            if self._service is not None:
+                return self._service
+            if self._reads is None:
+                from workflow.reads import Reads
+
+                self._reads = Reads(self.engine, self.actor_name, self.definition, self.today)
+            return self._reads
 
     def check(self) -> Actor:
         """Refuse a database that is not initialised or at another schema revision, and

@@ -45,6 +45,15 @@ class Options:
     lang: Lang
     definition: Path | None
 
+    def reads(self) -> Any:
+        """Reads only (``status``): no ORM is loaded."""
+        from workflow.definition import default_definition, load
+        from workflow.reads import Reads
+        from workflow.store import open_engine
+
+        definition = load(self.definition) if self.definition else default_definition()
+        return Reads(open_engine(self.db), self.user, definition)
+
     def service(self) -> Any:
         from workflow.definition import default_definition, load
         from workflow.service import Service
@@ -217,7 +226,7 @@ def _check_line(c: Any) -> str:
 @app.command()
 def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A township's stage, next stage, and each check of its exit gate."""
-    v = OPTS.service().status(township)
+    v = OPTS.reads().status(township)
     if as_json:
         emit_json(
             {

@@ -2,9 +2,8 @@
 progress per district by GROUP BY, and gate state computed only for the rows a
 front end shows. Nothing here changes the database; permissions are the service's.
 
-Plain SQL on SQLAlchemy Core (no ORM): the dashboard's first rows are read before the
-ORM and the service are loaded; the gate states, which need the service's checks,
-load them."""
+Plain SQL on SQLAlchemy Core (no ORM): the dashboard, gate states included, reads
+without loading sqlmodel or the service."""
 
 from __future__ import annotations
 
@@ -274,7 +273,7 @@ class Dashboard:
             return Page(picked, start, pos if more else None, None, gates)
 
     def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
-        svc = self.access.service()
+        svc = self.access.reads()
         out: dict[int, GateState] = {}
         if not ids:
             return out

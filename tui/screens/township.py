@@ -23,8 +23,8 @@ from workflow.definition import Definition
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.models import Event, Violation
+from workflow.reads import VIOLATION_CHECK, StatusView
 from workflow.rosters import ROSTER_KINDS
-from workflow.service import VIOLATION_CHECK, StatusView
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
