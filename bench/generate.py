@@ -297,22 +297,31 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
 
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
 
+    postgres = engine.dialect.name == "postgresql"
+
+    def bulk(conn: Any, table: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """Many rows at once: COPY on PostgreSQL (executemany there is a round trip a
+        row), one prepared INSERT on SQLite."""
+        if postgres:
+            cur = conn.connection.dbapi_connection.cursor()
+            with cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})", rows
+        )
+
     def flush() -> None:
         nonlocal batch
         with engine.begin() as conn:
             conn.execute(insert(Township), batch.townships)
             cols = list(batch.events[0])
-            conn.exec_driver_sql(
-                f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})",
-                [tuple(e[c] for c in cols) for e in batch.events],
-            )
+            bulk(conn, "event", cols, [tuple(e[c] for c in cols) for e in batch.events])
             if batch.facts:
                 conn.execute(insert(Fact), _dedupe_facts(batch.facts))
             if batch.rosters:
-                conn.exec_driver_sql(
-                    f"INSERT INTO rosterrow (township_id, kind, line, data) VALUES ({mark}, {mark}, {mark}, {mark})",
-                    batch.rosters,
-                )
+                bulk(conn, "rosterrow", ["township_id", "kind", "line", "data"], batch.rosters)
             if batch.waivers:
                 conn.execute(insert(Waiver), batch.waivers)
             if batch.violations:

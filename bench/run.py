@@ -31,6 +31,9 @@ sys.path.insert(0, str(HERE))
 
 from generate import ADMIN, generate  # noqa: E402
 
+ADVANCE_BLOCKS = 5
+"""Blocks of advances per database, interleaved."""
+
 
 @dataclass
 class Row:
@@ -102,8 +105,9 @@ def prepare_advance(url: str, n: int) -> list[int]:
     return ids
 
 
-def time_service_advance(url: str, ids: list[int], rounds: int) -> float:
-    """Median seconds of one advance through the service (then reverted, untimed)."""
+def time_service_advance(url: str, ids: list[int], rounds: int) -> list[float]:
+    """Seconds of each of ``rounds`` advances through the service (each then
+    returned, untimed)."""
     from workflow.service import Service
     from workflow.store import open_engine
 
@@ -116,11 +120,12 @@ def time_service_advance(url: str, ids: list[int], rounds: int) -> float:
         samples.append(time.perf_counter() - t0)
         svc.return_(tid, "draft_report", "bench")
     svc.engine.dispose()
-    return statistics.median(samples)
+    return samples
 
 
-def time_plain_sqlite(path: Path, ids: list[int], rounds: int) -> float:
-    """Median seconds of the same UPDATE and INSERT in one transaction with sqlite3."""
+def time_plain_sqlite(path: Path, ids: list[int], rounds: int) -> list[float]:
+    """Seconds of each of ``rounds`` of the same UPDATE and INSERT in one transaction
+    with sqlite3."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -157,7 +162,7 @@ def time_plain_sqlite(path: Path, ids: list[int], rounds: int) -> float:
         samples.append(time.perf_counter() - t0)
         conn.execute("UPDATE township SET stage = 'draft_report' WHERE id = ?", (tid,))
     conn.close()
-    return statistics.median(samples)
+    return samples
 
 
 # ---------------------------------------------------------------- status
@@ -278,9 +283,14 @@ def main() -> None:
         shutil.copy(dbs[n], path)
     ids_big = prepare_advance(f"sqlite:///{scratch[big]}", 20)
     ids_small = prepare_advance(f"sqlite:///{scratch[10]}", 3)
-    ours_big = time_service_advance(f"sqlite:///{scratch[big]}", ids_big, rounds)
-    ours_small = time_service_advance(f"sqlite:///{scratch[10]}", ids_small, rounds)
-    plain = time_plain_sqlite(scratch[big], ids_big, rounds)
+    # In interleaved blocks, so that the machine's drift (a shared, noisy one) falls
+    # on all three alike; medians of all samples.
+    samples: dict[str, list[float]] = {"big": [], "small": [], "plain": []}
+    for _ in range(ADVANCE_BLOCKS):
+        samples["big"] += time_service_advance(f"sqlite:///{scratch[big]}", ids_big, rounds)
+        samples["small"] += time_service_advance(f"sqlite:///{scratch[10]}", ids_small, rounds)
+        samples["plain"] += time_plain_sqlite(scratch[big], ids_big, rounds)
+    ours_big, ours_small, plain = (statistics.median(samples[k]) for k in ("big", "small", "plain"))
     rows.append(
         Row(
             f"one advance via the service, {big} townships (median)", ours_big * 1000, plain * 1000, "ms", 3.0
@@ -356,7 +366,7 @@ def main() -> None:
             print(f"generating {big} townships into --db-url ...", file=sys.stderr)
             print(f"  {json.dumps(generate(a.db_url, big, quiet=True))}", file=sys.stderr)
         pg_ids = prepare_advance(a.db_url, 20)
-        pg = time_service_advance(a.db_url, pg_ids, rounds)
+        pg = statistics.median(time_service_advance(a.db_url, pg_ids, rounds * ADVANCE_BLOCKS))
         rows.append(
             Row(
                 f"one advance via the service, --db-url, {big} townships (vs SQLite)",
