@@ -234,12 +234,15 @@ class _Streamer:
     plain tuples ``size`` at a time. On SQLite the statement is compiled once and read
     from the driver's own cursor (its cursors stream, and rows skip SQLAlchemy's
     per-row processing, a third of the time of a large export); other databases stream
-    through SQLAlchemy's server-side cursor."""
+    through SQLAlchemy's server-side cursor, or with ``bounded`` (a statement whose
+    rows are few: one district's) read the rows in one round trip, since a
+    server-side cursor costs round trips of its own on each execution."""
 
-    def __init__(self, conn: Connection, stmt: Select[Any], size: int) -> None:
+    def __init__(self, conn: Connection, stmt: Select[Any], size: int, bounded: bool = False) -> None:
         self.conn = conn
         self.stmt = stmt
         self.size = size
+        self.bounded = bounded
         self.sqlite = conn.dialect.name == "sqlite"
         if self.sqlite:
             compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
@@ -249,6 +252,8 @@ class _Streamer:
 
     def __call__(self, **params: Any) -> Iterator[Any]:
         if not self.sqlite:
+            if self.bounded:
+                return iter(self.conn.execute(self.stmt, params).all())
             result = self.conn.execute(self.stmt.execution_options(yield_per=self.size), params)
             return chain.from_iterable(result.partitions())
         values = {**self.defaults, **params}
@@ -297,11 +302,13 @@ def iter_timelines(
     ev_stmt = sa_select(*columns).order_by(col(Event.township_id), col(Event.id))
     conn = session.connection()
     # Whole districts (the common case, and the large one): each statement built once.
-    whole_towns = _Streamer(conn, town_stmt.order_by(town.c.id), yield_per)
+    # A district's townships and events are few (tens of townships): each read whole.
+    whole_towns = _Streamer(conn, town_stmt.order_by(town.c.id), yield_per, bounded=True)
     whole_events = _Streamer(
         conn,
         ev_stmt.where(col(Event.township_id).in_(sa_select(town.c.id).where(town.c.district_id == district))),
         yield_per,
+        bounded=True,
     )
     for scope in scopes:
         d = definition_for(scope.district_id)
