@@ -348,6 +348,10 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
         flush()
     counts["townships"] = tid
     if engine.dialect.name == "postgresql":
+        # Statistics for the planner now, as after any bulk load: until autovacuum
+        # gathers them it takes the event table for small and scans it whole.
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
         with engine.begin() as conn:
             for table in ("township", "district"):
                 conn.execute(
