@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -120,3 +121,32 @@ def test_progress_adds_up_the_districts_it_does_not_list(demo_url: str) -> None:
     assert summary.more == 1
     assert summary.overall is not None and summary.overall.total == 16
     assert summary.overall.by_stage["completed"] == 10
+
+
+def test_a_district_with_its_own_definition_is_labelled_and_filtered_by_it(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """A district on its own definition file: its rows carry that definition (stage
+    names, deadlines) and the overdue filter uses its deadlines, not the default's."""
+    toml = (Path(__file__).parent.parent / "states" / "township_election.toml").read_text(encoding="utf-8")
+    own = toml.replace('zh = "起草工作报告"', 'zh = "起草报告（试点）"', 1).replace(
+        "deadline_days = 10", "deadline_days = 60", 1
+    )
+    path = tmp_path / "pilot.toml"
+    path.write_text(own, encoding="utf-8")
+    svc = demo_service(demo_url)
+    svc.add_district("试点区", str(path))
+    svc.add_district("对照区")
+    began = FROZEN_TODAY - dt.timedelta(days=20)
+    svc.add_township("试点镇", "试点区", since=began)
+    svc.add_township("对照镇", "对照区", since=began)
+    page = Dashboard(svc).page("", 0, 100)
+    rows = {r.name: r for r in page.rows}
+    pilot, control = rows["试点镇"], rows["对照镇"]
+    assert page.definitions[pilot.district_id].stage("draft_report").zh == "起草报告（试点）"
+    assert control.district_id not in page.definitions  # the default
+    assert (
+        days_overdue(page.definitions[pilot.district_id], pilot.stage, pilot.stage_since, FROZEN_TODAY) == 0
+    )
+    late = names(demo_url, "逾期")
+    assert "对照镇" in late and "试点镇" not in late

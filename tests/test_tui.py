@@ -126,6 +126,33 @@ async def test_dashboard_lists_both_districts_with_stages(demo_url: str) -> None
 
 
 @sync
+async def test_a_district_on_its_own_definition_shows_its_stage_names_and_deadlines(
+    demo_url: str, tmp_path: Path
+) -> None:
+    toml = (Path(__file__).parent.parent / "states" / "township_election.toml").read_text(encoding="utf-8")
+    own = toml.replace('zh = "起草工作报告"', 'zh = "起草报告（试点）"', 1).replace(
+        "deadline_days = 10", "deadline_days = 60", 1
+    )
+    (tmp_path / "pilot.toml").write_text(own, encoding="utf-8")
+    svc = demo_service(demo_url)
+    svc.add_district("试点区", str(tmp_path / "pilot.toml"))
+    svc.add_township("试点镇", "试点区", since="2026-11-06")
+    svc.add_township("对照镇", "某区", since="2026-11-06")
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = towns_table(app)
+        stages = dict(zip(column(table, "township"), column(table, "stage"), strict=True))
+        deadline = dict(zip(column(table, "township"), column(table, "deadline"), strict=True))
+        assert stages["试点镇"] == "1/8 起草报告（试点）" and deadline["试点镇"] == "按期"
+        assert stages["对照镇"] == "1/8 起草工作报告" and deadline["对照镇"] == "逾期10天"
+        app.open_township(svc.status("试点镇").township_id)
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+        assert "起草报告（试点）" in str(app.screen.query_one("#stepper", Static).render())
+
+
+@sync
 async def test_filter_as_you_type_and_escape_clears(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:

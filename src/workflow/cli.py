@@ -105,11 +105,12 @@ def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def stage_name(stage_id: str | None) -> str:
-    """'n.name' of a stage in the user's language."""
+def stage_name(stage_id: str | None, definition: Any = None) -> str:
+    """'n.name' of a stage in the user's language (of ``definition``, else the one in
+    use)."""
     if stage_id is None:
         return "-"
-    d = current_definition()
+    d = definition or current_definition()
     if d.has_stage(stage_id):
         s = d.stage(stage_id)
         return f"{s.order}.{s.zh if OPTS.lang == 'zh' else s.en}"
@@ -253,9 +254,14 @@ def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fal
         return
     say(f"{v.township}（{v.district}）" if OPTS.lang == "zh" else f"{v.township} ({v.district})")
     say(
-        tr("当前阶段：{s}（自 {d}）", "stage: {s} (since {d})", s=stage_name(v.stage), d=v.stage_since or "-")
+        tr(
+            "当前阶段：{s}（自 {d}）",
+            "stage: {s} (since {d})",
+            s=stage_name(v.stage, v.definition),
+            d=v.stage_since or "-",
+        )
     )
-    say(tr("下一阶段：{s}", "next stage: {s}", s=stage_name(v.next_stage)))
+    say(tr("下一阶段：{s}", "next stage: {s}", s=stage_name(v.next_stage, v.definition)))
     if v.checks:
         say(tr("出口检查：", "exit gate:"))
         for c in v.checks:

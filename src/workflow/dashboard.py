@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
@@ -47,6 +48,7 @@ class TownshipRow:
     stage_since: dt.date | None
     version: int
     open_violations: int
+    district_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,9 @@ class Page:
     next_start: int | None
     total: int | None
     gates: dict[int, GateState] = field(default_factory=dict)
+    definitions: dict[int, Definition] = field(default_factory=dict)
+    """District id -> its own definition, for the rows' districts that have one (the
+    others run on the default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,19 @@ class Dashboard:
 
     def __init__(self, source: Access | Service) -> None:
         self.access = source if isinstance(source, Access) else Access.of(source)
+        self._loaded: dict[str, Definition] = {}
+
+    def _own_definitions(self, db: hot.Raw) -> dict[int, Definition]:
+        """District id -> definition, for the districts with a definition file of their
+        own (few: most districts run on the default; each file is read once)."""
+        from workflow.definition import load
+
+        out: dict[int, Definition] = {}
+        for did, path in db.all(OWN_DEFINITIONS, {}):
+            if path not in self._loaded:
+                self._loaded[path] = load(Path(path))
+            out[int(did)] = self._loaded[path]
+        return out
 
     @property
     def definition(self) -> Definition:
@@ -185,25 +203,34 @@ class Dashboard:
             districts - len(out),
         )
 
-    def _where(self, db: hot.Raw, q: Query, actor: Actor) -> Where:
-        """The filter as SQL conditions on ``t`` (township) and ``d`` (district)."""
+    def _where(self, db: hot.Raw, q: Query, actor: Actor, own: dict[int, Definition]) -> Where:
+        """The filter as SQL conditions on ``t`` (township) and ``d`` (district); stage
+        words and deadlines follow each district's definition (``own``: the districts
+        with one of their own)."""
         d = self.definition
+        definitions = [d, *{id(x): x for x in own.values() if x is not d}.values()]
         today = self.access.today()
         w = Where()
         for word in q.words:
             like = w.param(f"%{word}%")
             options = [f"t.name LIKE {like}", f"d.name LIKE {like}"]
-            stages = stage_matches(d, word)
+            stages = sorted({s for x in definitions for s in stage_matches(x, word)})
             if stages:
                 options.append(f"t.stage IN ({w.params(stages)})")
             w.conds.append("(" + " OR ".join(options) + ")")
         if "overdue" in q.states:
-            late = [
-                f"(t.stage = {w.param(s.id)} AND t.stage_since < "
-                f"{w.param(db.date(today - dt.timedelta(days=s.deadline_days)))})"
-                for s in d.working_stages()
-                if s.deadline_days is not None
-            ]
+            late: list[str] = []
+            for x in definitions:
+                if x is d:
+                    scope = f"t.district_id NOT IN ({w.params(sorted(own))}) AND " if own else ""
+                else:
+                    scope = f"t.district_id IN ({w.params(sorted(k for k, v in own.items() if v is x))}) AND "
+                late += [
+                    f"({scope}t.stage = {w.param(s.id)} AND t.stage_since < "
+                    f"{w.param(db.date(today - dt.timedelta(days=s.deadline_days)))})"
+                    for s in x.working_stages()
+                    if s.deadline_days is not None
+                ]
             w.conds.append("(" + " OR ".join(late) + ")" if late else "1 = 0")
         if "violation" in q.states:
             w.conds.append(
@@ -214,7 +241,7 @@ class Dashboard:
         if "mine" in q.states:
             w.conds.append(f"t.id IN ({w.params(sorted(actor.townships))})" if actor.townships else "1 = 0")
         if q.needs_gates:
-            w.conds.append(f"t.stage <> {w.param(d.final)}")
+            w.conds.append(f"t.stage NOT IN ({w.params(sorted({x.final for x in definitions}))})")
         return w
 
     def _candidates(self, db: hot.Raw, where: Where, start: int, limit: int) -> list[TownshipRow]:
@@ -235,7 +262,9 @@ class Dashboard:
                 )
             }
         return [
-            TownshipRow(int(r[0]), r[1], r[2], r[3], _date(r[4]), int(r[5]), open_counts.get(int(r[0]), 0))
+            TownshipRow(
+                int(r[0]), r[1], r[2], r[3], _date(r[4]), int(r[5]), open_counts.get(int(r[0]), 0), int(r[6])
+            )
             for r in found
         ]
 
@@ -244,14 +273,15 @@ class Dashboard:
         q = parse_query(text)
         with self._read() as db:
             actor = actor_of(db, self.access.actor_name)
-            where = self._where(db, q, actor)
+            own = self._own_definitions(db)
+            where = self._where(db, q, actor, own)
             if not q.needs_gates:
                 # every township has its district: no join to count them all
                 counted = db.one(f"{COUNT}{where.sql()}" if where.conds else COUNT_ALL, where.values)
                 total = int(counted[0]) if counted else 0
                 rows = self._candidates(db, where, start, limit)
                 end = start + len(rows)
-                return Page(rows, start, end if end < total else None, total)
+                return Page(rows, start, end if end < total else None, total, definitions=own)
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             picked: list[TownshipRow] = []
             gates: dict[int, GateState] = {}
@@ -259,7 +289,7 @@ class Dashboard:
             while len(picked) < limit:
                 chunk = self._candidates(db, where, pos, SCAN_CHUNK)
                 if not chunk:
-                    return Page(picked, start, None, None, gates)
+                    return Page(picked, start, None, None, gates, own)
                 states = self._gates(db, [r.id for r in chunk])
                 for r in chunk:
                     pos += 1
@@ -270,7 +300,7 @@ class Dashboard:
                         if len(picked) >= limit:
                             break
             more = self._candidates(db, where, pos, 1)
-            return Page(picked, start, pos if more else None, None, gates)
+            return Page(picked, start, pos if more else None, None, gates, own)
 
     def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
         svc = self.access.reads()
@@ -312,11 +342,14 @@ class Dashboard:
 
 
 ROWS = (
-    "SELECT t.id, t.name, d.name, t.stage, t.stage_since, t.version "
+    "SELECT t.id, t.name, d.name, t.stage, t.stage_since, t.version, t.district_id "
     "FROM township t JOIN district d ON d.id = t.district_id"
 )
 COUNT = "SELECT count(*) FROM township t JOIN district d ON d.id = t.district_id"
 COUNT_ALL = "SELECT count(*) FROM township"
+OWN_DEFINITIONS = (
+    "SELECT id, definition_path FROM district WHERE definition_path IS NOT NULL AND definition_path <> ''"
+)
 PROGRESS = (
     "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
     "GROUP BY d.name, t.stage ORDER BY d.name"

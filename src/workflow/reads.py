@@ -73,6 +73,8 @@ class StatusView:
     open_violations: list[OpenViolation]
     waivers: list[WaiverView]
     roster_counts: dict[str, int]
+    definition: Definition
+    """The definition the township's district runs on (stage names, deadlines)."""
 
     @property
     def ready(self) -> bool:
@@ -133,6 +135,16 @@ class Reads:
             else:
                 self._district_defs[tid] = self.definition
         return self._district_defs[tid]
+
+    def definition_of(self, town: Town) -> Definition:
+        """The definition a township's district runs on, read on a connection of its own."""
+        if town.district_id in self._district_defs:
+            return self._district_defs[town.district_id]
+        try:
+            with hot.read(self.engine) as db:
+                return self.definition_for(db, town)
+        except DBAPIError as e:
+            raise db_error(e) from e
 
     def find_township(self, db: Db, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
@@ -271,6 +283,7 @@ class Reads:
             open_violations=[OpenViolation(int(i), n, b, as_date(o)) for i, n, b, o in violations],
             waivers=[WaiverView(c, r, a) for c, r, a in waivers],
             roster_counts={str(k): int(v) for k, v in counts},
+            definition=d,
         )
 
 

@@ -265,13 +265,14 @@ class DashboardScreen(Screen[None]):
             return
         t = lang(self)
         app = wf(self)
-        d, today = app.access.definition, app.access.today()
+        default, today = app.access.definition, app.access.today()
         towns = self.query_one("#towns", DataTable)
         if not message.append:
             towns.clear()
             self.listed.clear()
         page = message.page
         for r in page.rows:
+            d = page.definitions.get(r.district_id, default)  # the district's own, if it has one
             self.listed[r.id] = (r.name, r.version)
             if r.id in self.chosen:
                 self.chosen[r.id] = (r.name, r.version)  # what the row shows now

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from workflow.audit import Problem
+from workflow.definition import Definition
 from workflow.errors import WorkflowError
 from workflow.hotpath import TownRow
 from workflow.i18n import Text
@@ -47,9 +48,12 @@ class HistoryScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings("back", "down", "up")
 
     class Loaded(Message):
-        def __init__(self, town: TownRow, events: list[Event], problem: Problem | None) -> None:
+        def __init__(
+            self, town: TownRow, events: list[Event], problem: Problem | None, definition: Definition
+        ) -> None:
             super().__init__()
             self.town = town
+            self.definition = definition
             self.events = events
             self.problem = problem
 
@@ -79,15 +83,17 @@ class HistoryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="history")
     def load(self) -> None:
         try:
-            town, events, problem = wf(self).service.history(str(self.township_id))
+            svc = wf(self).service
+            town, events, problem = svc.history(str(self.township_id))
+            definition = svc.definition_of(town)
         except WorkflowError as e:
             self.post_message(self.Failed(e))
             return
-        self.post_message(self.Loaded(town, events, problem))
+        self.post_message(self.Loaded(town, events, problem, definition))
 
     def on_history_screen_loaded(self, message: Loaded) -> None:
         t = lang(self)
-        d = wf(self).service.definition
+        d = message.definition
         town, events = message.town, message.events
         if message.problem is None:
             chain = say(

@@ -161,7 +161,7 @@ class TownshipScreen(Screen[None]):
     def render_view(self, v: StatusView, problem: Problem | None) -> None:
         t = lang(self)
         app = wf(self)
-        d, today = app.service.definition, app.service.today()
+        d, today = v.definition, app.access.today()
         final = v.next_stage is None
         head = f"{v.township}（{v.district}）" if t == "zh" else f"{v.township} ({v.district})"
         head += say(self, "  当前阶段 {s}", "  stage {s}", s=stage_step(d, v.stage, t))
@@ -270,7 +270,7 @@ class TownshipScreen(Screen[None]):
         if action in REVIEW_ACTIONS:
             if v is None or not app.may_review():
                 return False
-            d = app.service.definition
+            d = v.definition
             if action == "return_stage":
                 return d.stage(v.stage).order > 1
             return any(not c.passed and c.id != VIOLATION_CHECK for c in v.checks)
@@ -289,7 +289,7 @@ class TownshipScreen(Screen[None]):
         if v is None:
             return
         app = wf(self)
-        d = app.service.definition
+        d = v.definition
         if v.failing or v.next_stage is None:
             # The service refuses and says why; asking it keeps the rule in one place.
             self.submit_advance(AdvanceRequest("", ""), v.version)
@@ -316,7 +316,7 @@ class TownshipScreen(Screen[None]):
         except WorkflowError as e:
             self.post_message(self.Failed(e))
             return
-        d = svc.definition
+        d = self.view.definition if self.view is not None else svc.definition
         t = lang(self)
         self.post_message(
             self.Changed(
@@ -359,7 +359,7 @@ class TownshipScreen(Screen[None]):
         if v is None:
             return
         app = wf(self)
-        d = app.service.definition
+        d = v.definition
         cur = d.stage(v.stage).order
         facts = [f for s in d.stages if s.order >= cur for f in s.facts]
         if not facts:
@@ -392,7 +392,7 @@ class TownshipScreen(Screen[None]):
         if v is None:
             return
         app = wf(self)
-        d = app.service.definition
+        d = v.definition
         cur = d.stage(v.stage).order
         kinds = [k for s in d.stages if s.order >= cur for k in s.rosters]
         if not kinds:
@@ -419,7 +419,7 @@ class TownshipScreen(Screen[None]):
         if v is None:
             return
         app = wf(self)
-        d, t = app.service.definition, lang(self)
+        d, t = v.definition, lang(self)
         cur = d.stage(v.stage).order
         options = [(stage_step(d, s.id, t), s.id) for s in reversed(d.stages) if s.order < cur]
         ref, version = self.ref, v.version
