@@ -56,7 +56,8 @@ def unknown_user(name: str) -> NotPermitted:
     )
 
 
-def db_error(e: DBAPIError) -> BadInput:
+def db_error(e: Exception) -> BadInput:
+    """A database error as the user sees it (the driver's first line)."""
     return BadInput(
         tr("数据库错误：{e}", "database error: {e}", e=str(getattr(e, "orig", e)).splitlines()[0])
     )

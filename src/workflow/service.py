@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from workflow import audit
 from workflow import hotpath as hot
-from workflow.access import ROLE_LABELS, Actor
+from workflow.access import ROLE_LABELS, Actor, db_error
 from workflow.definition import Definition
 from workflow.definition import load as load_definition
 from workflow.engine import Plan, engine_for
@@ -82,9 +82,7 @@ class Service(Reads):
                     e=str(e.orig).splitlines()[0],
                 )
             )
-        return BadInput(
-            tr("数据库错误：{e}", "database error: {e}", e=str(getattr(e, "orig", e)).splitlines()[0])
-        )
+        return db_error(e)
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
