@@ -1,6 +1,6 @@
 """Benchmarks that hold the line at national scale (40,000 townships).
 
-    python bench/run.py [--quick] [--db-url postgresql+psycopg://...]
+    python bench/run.py [--quick] [--db postgresql+psycopg://...]
 
 Each figure is measured against a baseline measured in the same run, on the same
 machine, and printed as one table: figure, ours, baseline, ratio, target. Medians of
@@ -264,7 +264,13 @@ def first_township(path: Path) -> str:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="smaller sizes; under two minutes")
-    p.add_argument("--db-url", default=None, help="also measure advance on this database (e.g. PostgreSQL)")
+    p.add_argument(
+        "--db",
+        "--db-url",
+        dest="db_url",
+        default=None,
+        help="also measure advance, status and export on this database (e.g. PostgreSQL; no targets)",
+    )
     p.add_argument("--work", default=None, help="folder for generated databases (kept between runs)")
     a = p.parse_args()
     big = 4000 if a.quick else 40_000
