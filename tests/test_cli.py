@@ -91,6 +91,14 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     assert code == 2 and "--lang" in err
     code, _, err = run(db, "status", "东湖镇")
     assert code == 2 and "workflow init" in err
+    for args in (
+        ("advance", "东湖镇"),
+        ("tui",),
+        ("export", "timeline", "--format", "csv", "-o", str(tmp_path / "t.csv")),
+    ):
+        code, _, err = run(db, *args)
+        assert code == 2 and "workflow init" in err, args
+    assert list(tmp_path.iterdir()) == []  # a mistyped path creates no database file
 
 
 def test_diagram_is_mermaid_from_the_definition(tmp_path: Path) -> None:

@@ -115,7 +115,13 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The stored schema revision, or None when the database is not initialised."""
+    """The stored schema revision, or None when the database is not initialised. A
+    SQLite file that does not exist is not created by asking (only ``init`` creates it)."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database or ""
+        on_disk = database and database != ":memory:" and not database.startswith("file:")
+        if on_disk and not Path(database).exists():
+            return None
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
