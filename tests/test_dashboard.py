@@ -150,3 +150,11 @@ def test_a_district_with_its_own_definition_is_labelled_and_filtered_by_it(
     )
     late = names(demo_url, "逾期")
     assert "对照镇" in late and "试点镇" not in late
+    # a stage word names the stage of the definitions that have it, in their districts only
+    assert names(demo_url, "报告（试点") == ["试点镇"]
+    default_word = names(demo_url, "起草工作报告")
+    assert "对照镇" in default_word and "试点镇" not in default_word
+    # an unreadable definition file leaves the list working (its district on the default)
+    path.unlink()
+    assert names(demo_url, "对照") == ["对照镇"]
+    assert "试点镇" in names(demo_url, "")

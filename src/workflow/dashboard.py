@@ -8,9 +8,10 @@ without loading sqlmodel or the service."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from workflow import hotpath as hot
 from workflow.access import Access, Actor, actor_of, db_error
 from workflow.definition import Definition
+from workflow.errors import WorkflowError
 
 if TYPE_CHECKING:
     from workflow.service import Service
@@ -156,13 +158,18 @@ class Dashboard:
 
     def _own_definitions(self, db: hot.Raw) -> dict[int, Definition]:
         """District id -> definition, for the districts with a definition file of their
-        own (few: most districts run on the default; each file is read once)."""
+        own (few: most districts run on the default; each file is read once). A file
+        that cannot be read leaves its district on the default here, so that the list
+        still shows every district; that district's gates and steps report the file."""
         from workflow.definition import load
 
         out: dict[int, Definition] = {}
         for did, path in db.all(OWN_DEFINITIONS, {}):
             if path not in self._loaded:
-                self._loaded[path] = load(Path(path))
+                try:
+                    self._loaded[path] = load(Path(path))
+                except WorkflowError:
+                    continue  # not cached: read again once the file is mended
             out[int(did)] = self._loaded[path]
         return out
 
@@ -205,33 +212,29 @@ class Dashboard:
 
     def _where(self, db: hot.Raw, q: Query, actor: Actor, own: dict[int, Definition]) -> Where:
         """The filter as SQL conditions on ``t`` (township) and ``d`` (district); stage
-        words and deadlines follow each district's definition (``own``: the districts
-        with one of their own)."""
-        d = self.definition
-        definitions = [d, *{id(x): x for x in own.values() if x is not d}.values()]
+        words, deadlines and the final stage follow each district's definition (``own``:
+        the districts with one of their own)."""
         today = self.access.today()
         w = Where()
         for word in q.words:
             like = w.param(f"%{word}%")
             options = [f"t.name LIKE {like}", f"d.name LIKE {like}"]
-            stages = sorted({s for x in definitions for s in stage_matches(x, word)})
-            if stages:
-                options.append(f"t.stage IN ({w.params(stages)})")
+            in_stage = self._per_definition(w, own, partial(_stage_in, w, word))
+            if in_stage:
+                options.append(in_stage)
             w.conds.append("(" + " OR ".join(options) + ")")
         if "overdue" in q.states:
-            late: list[str] = []
-            for x in definitions:
-                if x is d:
-                    scope = f"t.district_id NOT IN ({w.params(sorted(own))}) AND " if own else ""
-                else:
-                    scope = f"t.district_id IN ({w.params(sorted(k for k, v in own.items() if v is x))}) AND "
-                late += [
-                    f"({scope}t.stage = {w.param(s.id)} AND t.stage_since < "
+            late = self._per_definition(
+                w,
+                own,
+                lambda x: [
+                    f"(t.stage = {w.param(s.id)} AND t.stage_since < "
                     f"{w.param(db.date(today - dt.timedelta(days=s.deadline_days)))})"
                     for s in x.working_stages()
                     if s.deadline_days is not None
-                ]
-            w.conds.append("(" + " OR ".join(late) + ")" if late else "1 = 0")
+                ],
+            )
+            w.conds.append(late or "1 = 0")
         if "violation" in q.states:
             w.conds.append(
                 "EXISTS (SELECT 1 FROM violation v WHERE v.township_id = t.id AND v.status = 'open')"
@@ -241,8 +244,32 @@ class Dashboard:
         if "mine" in q.states:
             w.conds.append(f"t.id IN ({w.params(sorted(actor.townships))})" if actor.townships else "1 = 0")
         if q.needs_gates:
-            w.conds.append(f"t.stage NOT IN ({w.params(sorted({x.final for x in definitions}))})")
+            w.conds.append(self._per_definition(w, own, lambda x: [f"t.stage <> {w.param(x.final)}"]))
         return w
+
+    def _per_definition(
+        self, w: Where, own: dict[int, Definition], conds: Callable[[Definition], list[str]]
+    ) -> str:
+        """``conds`` of each definition in use, each on its own districts' townships,
+        joined with OR ('' when there are none)."""
+        default = self.definition
+        groups: dict[int, tuple[Definition, list[int]]] = {}
+        for did, x in own.items():
+            if x is not default:
+                groups.setdefault(id(x), (x, []))[1].append(did)
+        others = sorted(did for _, ids in groups.values() for did in ids)
+        parts: list[str] = []
+        for x, ids in [(default, others), *groups.values()]:
+            found = conds(x)
+            if not found:
+                continue
+            either = "(" + " OR ".join(found) + ")"
+            if x is default:
+                scope = f"t.district_id NOT IN ({w.params(others)}) AND " if others else ""
+            else:
+                scope = f"t.district_id IN ({w.params(sorted(ids))}) AND "
+            parts.append(f"({scope}{either})")
+        return "(" + " OR ".join(parts) + ")" if parts else ""
 
     def _candidates(self, db: hot.Raw, where: Where, start: int, limit: int) -> list[TownshipRow]:
         found = db.all(
@@ -373,6 +400,12 @@ class Where:
 
     def sql(self) -> str:
         return (" WHERE " + " AND ".join(self.conds)) if self.conds else ""
+
+
+def _stage_in(w: Where, word: str, d: Definition) -> list[str]:
+    """The township is at a stage of ``d`` that ``word`` names (none when no stage does)."""
+    stages = stage_matches(d, word)
+    return [f"t.stage IN ({w.params(stages)})"] if stages else []
 
 
 def _date(value: Any) -> dt.date | None:

@@ -212,8 +212,9 @@ def raw(db: Db) -> Raw:
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Raw]:
-    """One read transaction on a pooled driver connection (one snapshot for all its
-    statements); nothing is written."""
+    """One read transaction on a pooled driver connection; nothing is written. On
+    SQLite its statements share one snapshot; on PostgreSQL (read committed) each sees
+    what was committed when it began, as a session's reads do."""
     fairy = engine.raw_connection()
     try:
         db = Raw(fairy.dbapi_connection, engine.dialect)
