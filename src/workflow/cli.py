@@ -45,22 +45,24 @@ class Options:
     lang: Lang
     definition: Path | None
 
+    def loaded_definition(self) -> Any:
+        """The ``--definition`` file, else the default definition."""
+        from workflow.definition import default_definition, load
+
+        return load(self.definition) if self.definition else default_definition()
+
     def reads(self) -> Any:
         """Reads only (``status``): no ORM is loaded."""
-        from workflow.definition import default_definition, load
         from workflow.reads import Reads
         from workflow.store import open_engine
 
-        definition = load(self.definition) if self.definition else default_definition()
-        return Reads(open_engine(self.db), self.user, definition)
+        return Reads(open_engine(self.db), self.user, self.loaded_definition())
 
     def service(self) -> Any:
-        from workflow.definition import default_definition, load
         from workflow.service import Service
         from workflow.store import open_engine
 
-        definition = load(self.definition) if self.definition else default_definition()
-        return Service(open_engine(self.db), self.user, definition)
+        return Service(open_engine(self.db), self.user, self.loaded_definition())
 
 
 OPTS = Options(None, "", "en", None)
@@ -118,9 +120,7 @@ def stage_name(stage_id: str | None, definition: Any = None) -> str:
 
 
 def current_definition() -> Any:
-    from workflow.definition import default_definition, load
-
-    return load(OPTS.definition) if OPTS.definition else default_definition()
+    return OPTS.loaded_definition()
 
 
 # ---------------------------------------------------------------- set-up

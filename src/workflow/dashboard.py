@@ -290,7 +290,14 @@ class Dashboard:
             }
         return [
             TownshipRow(
-                int(r[0]), r[1], r[2], r[3], _date(r[4]), int(r[5]), open_counts.get(int(r[0]), 0), int(r[6])
+                int(r[0]),
+                r[1],
+                r[2],
+                r[3],
+                hot.date_of(r[4]),
+                int(r[5]),
+                open_counts.get(int(r[0]), 0),
+                int(r[6]),
             )
             for r in found
         ]
@@ -406,10 +413,3 @@ def _stage_in(w: Where, word: str, d: Definition) -> list[str]:
     """The township is at a stage of ``d`` that ``word`` names (none when no stage does)."""
     stages = stage_matches(d, word)
     return [f"t.stage IN ({w.params(stages)})"] if stages else []
-
-
-def _date(value: Any) -> dt.date | None:
-    """A date as the driver returned it (SQLite keeps ISO text)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))

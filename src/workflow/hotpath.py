@@ -107,6 +107,14 @@ class EventRecord:
     hash: str
 
 
+def date_of(value: Any) -> Any:
+    """A date column as the driver returned it, as a date (SQLite keeps ISO text);
+    None stays None."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
 @cache
 def _pyformat(sql: str) -> str:
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
@@ -172,10 +180,7 @@ class Raw:
             cur.close()
 
     def town(self, row: Sequence[Any]) -> TownRow:
-        since = row[4]
-        if isinstance(since, str):
-            since = dt.date.fromisoformat(since)
-        return TownRow(row[0], row[1], row[2], row[3], since, row[5], row[6] or "", row[7], row[8])
+        return TownRow(row[0], row[1], row[2], row[3], date_of(row[4]), row[5], row[6] or "", row[7], row[8])
 
 
 class Town(Protocol):
@@ -215,18 +220,8 @@ def read(engine: Engine) -> Iterator[Raw]:
     """One read transaction on a pooled driver connection; nothing is written. On
     SQLite its statements share one snapshot; on PostgreSQL (read committed) each sees
     what was committed when it began, as a session's reads do."""
-    fairy = engine.raw_connection()
-    try:
-        db = Raw(fairy.dbapi_connection, engine.dialect)
-        if db.sqlite:
-            db.run("BEGIN", {})
-        try:
-            yield db
-        finally:
-            with suppress(DBAPIError):
-                db.rollback()
-    finally:
-        fairy.close()
+    with _transaction(engine, write=False) as db:
+        yield db
 
 
 @contextmanager
@@ -234,17 +229,26 @@ def write(engine: Engine) -> Iterator[Raw]:
     """One write transaction on a pooled driver connection: committed at the end,
     rolled back on error. SQLite takes the write lock at BEGIN, as write sessions do,
     so that a second writer waits instead of failing on a stale snapshot."""
+    with _transaction(engine, write=True) as db:
+        yield db
+
+
+@contextmanager
+def _transaction(engine: Engine, write: bool) -> Iterator[Raw]:
     fairy = engine.raw_connection()
     try:
         db = Raw(fairy.dbapi_connection, engine.dialect)
         if db.sqlite:
-            db.run("BEGIN IMMEDIATE", {})
+            db.run("BEGIN IMMEDIATE" if write else "BEGIN", {})
+        committed = False
         try:
             yield db
-            db.commit()
-        except BaseException:
-            with suppress(DBAPIError):  # keep the error that got us here
-                db.rollback()
-            raise
+            if write:
+                db.commit()
+                committed = True
+        finally:
+            if not committed:
+                with suppress(DBAPIError):  # keep the error that got us here, if any
+                    db.rollback()
     finally:
         fairy.close()

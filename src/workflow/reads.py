@@ -33,11 +33,6 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def as_date(value: Any) -> dt.date:
-    """A date as the driver returned it (SQLite keeps ISO text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 @dataclass(frozen=True, slots=True)
 class OpenViolation:
     """An open violation report as a township's status shows it."""
@@ -280,7 +275,7 @@ class Reads:
             stage_since=town.stage_since,
             checks=self.checks_for(db, town, d, records),
             facts=records.facts,
-            open_violations=[OpenViolation(int(i), n, b, as_date(o)) for i, n, b, o in violations],
+            open_violations=[OpenViolation(int(i), n, b, hot.date_of(o)) for i, n, b, o in violations],
             waivers=[WaiverView(c, r, a) for c, r, a in waivers],
             roster_counts={str(k): int(v) for k, v in counts},
             definition=d,
