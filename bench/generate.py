@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from sqlalchemy import insert, text
 
-from workflow import audit
-from workflow.definition import default_definition
-from workflow.models import District, Fact, Township, User, Violation, Waiver
-from workflow.service import Service
-from workflow.store import open_engine
+from workflow.app.service import Service
+from workflow.domain.definition import default_definition
+from workflow.ledger import chain as audit
+from workflow.store.db import open_engine
+from workflow.store.tables import District, Fact, Township, User, Violation, Waiver
 
 ADMIN = "bench"
 TODAY = dt.date.today()

@@ -84,9 +84,9 @@ def prepare_advance(url: str, n: int) -> list[int]:
     """Townships at the first stage with their draft recorded (not timed)."""
     from sqlmodel import select
 
-    from workflow.models import Township, Violation
-    from workflow.service import Service
-    from workflow.store import open_engine, read_session
+    from workflow.app.service import Service
+    from workflow.store.db import open_engine, read_session
+    from workflow.store.tables import Township, Violation
 
     svc = Service(open_engine(url), ADMIN)
     with read_session(svc.engine) as s:
@@ -108,8 +108,8 @@ def prepare_advance(url: str, n: int) -> list[int]:
 def time_service_advance(url: str, ids: list[int], rounds: int) -> list[float]:
     """Seconds of each of ``rounds`` advances through the service (each then
     returned, untimed)."""
-    from workflow.service import Service
-    from workflow.store import open_engine
+    from workflow.app.service import Service
+    from workflow.store.db import open_engine
 
     svc = Service(open_engine(url), ADMIN)
     samples = []
@@ -243,7 +243,7 @@ def build(path: Path, townships: int) -> None:
 def first_township_url(url: str) -> str:
     from sqlalchemy import text as sql_text
 
-    from workflow.store import open_engine
+    from workflow.store.db import open_engine
 
     engine = open_engine(url)
     with engine.connect() as conn:
@@ -360,7 +360,7 @@ def main() -> None:
         # The same figures on another database (PostgreSQL): no targets, for the record.
         from sqlalchemy import text as sql_text
 
-        from workflow.store import is_initialised, open_engine
+        from workflow.store.db import is_initialised, open_engine
 
         engine = open_engine(a.db_url)
         with engine.connect() as conn:

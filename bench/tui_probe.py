@@ -41,7 +41,7 @@ class BareApp(App[None]):
     def on_mount(self) -> None:
         from sqlmodel import Session, create_engine, select
 
-        from workflow.models import Township
+        from workflow.store.tables import Township
 
         table = self.query_one(DataTable)
         table.add_columns("id", "name", "stage")
@@ -67,8 +67,8 @@ async def main(which: str, db: str, what: str) -> None:
             await pilot._wait_for_screen()  # processed (drawn), not only added
             print(f"painted {time.time():.6f}")
         return
+    from workflow.cli.tui import open_access
     from workflow.tui.app import WorkflowApp
-    from workflow.tui_commands import open_access
 
     # as `workflow tui` opens it: schema and user checked before the screen opens
     app = WorkflowApp(open_access(url, "bench", None, False, "zh"), "zh")

@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from workflow.service import Service
-from workflow.store import open_engine
+from workflow.app.service import Service
+from workflow.store.db import open_engine
 
 PG_URL = os.environ.get("WORKFLOW_TEST_PG_URL", "")
 TODAY = dt.date(2021, 6, 30)
@@ -84,7 +84,7 @@ class FakeClock:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file holding the demo data, built once per test session with a frozen
     today (2026-11-26) and clock; admin user 'admin'."""
-    from workflow.demo import build_demo
+    from workflow.app.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     svc = Service(open_engine(f"sqlite:///{path}"), "admin", today=lambda: FROZEN_TODAY, clock=FakeClock())

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import make_service
-from workflow.cli import main
-from workflow.service import Service
+from workflow.app.service import Service
+from workflow.cli.main import main
 
 
 def walk(svc: Service) -> None:
@@ -73,8 +73,8 @@ def test_edited_event_with_recomputed_hash_is_caught_by_the_next(
 ) -> None:
     from sqlmodel import Session
 
-    from workflow import audit
-    from workflow.models import Event
+    from workflow.ledger import chain as audit
+    from workflow.store.tables import Event
 
     walk(svc)
     drop_triggers(svc)
@@ -115,8 +115,8 @@ def _forge(svc: Service, seq: int, prev_hash: str) -> int:
     """Insert a well-formed, correctly hashed event with ``seq`` after ``prev_hash``."""
     from sqlmodel import Session
 
-    from workflow import audit
-    from workflow.models import Event
+    from workflow.ledger import chain as audit
+    from workflow.store.tables import Event
 
     with Session(svc.engine) as s:
         ev = Event(

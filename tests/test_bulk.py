@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_service import dump
-from workflow.cli import main
-from workflow.service import Service
+from workflow.app.service import Service
+from workflow.cli.main import main
 
 
 def setup_district(svc: Service) -> None:

@@ -6,13 +6,14 @@ import json
 import os
 import shutil
 import subprocess
+import sysconfig
 import sys
 import venv
 from pathlib import Path
 
 import pytest
 
-from workflow.cli import main
+from workflow.cli.main import main
 
 ROOT = Path(__file__).parent.parent
 
@@ -110,7 +111,7 @@ def test_diagram_is_mermaid_from_the_definition(tmp_path: Path) -> None:
 
 def test_cli_does_not_import_textual(tmp_path: Path) -> None:
     code = (
-        "import sys; from workflow.cli import main; "
+        "import sys; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], 'init']); "
         "print('textual' in sys.modules)"
     )
@@ -127,7 +128,7 @@ def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     assert main(["--db", str(db), "waive", "东湖镇", "draft_recorded", "--reason", "区委书面同意"]) == 0
     assert main(["--db", str(db), "violation", "open", "东湖镇", "--note", "拉票举报"]) == 0
     code = (
-        "import sys, json; from workflow.cli import main; "
+        "import sys, json; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], 'status', '东湖镇', '--json']); "
         "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules}))"
     )
@@ -147,11 +148,22 @@ def test_plain_install_works_from_another_directory(tmp_path: Path) -> None:
     this interpreter), used from an empty directory."""
     src = tmp_path / "src"
     shutil.copytree(
-        ROOT, src, ignore=shutil.ignore_patterns(".git", "*.egg-info", "build", "__pycache__", ".*cache")
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(".git", ".venv", "*.egg-info", "build", "__pycache__", ".*cache"),
     )
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
+    # The dependencies come from the environment running the tests (a venv or not), after
+    # the new venv's own site-packages, where the project itself is installed.
+    ours = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(ours, "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     p = subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", str(src)],
         capture_output=True,

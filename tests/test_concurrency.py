@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 
 from tests.conftest import make_service
-from workflow.service import Service
+from workflow.app.service import Service
 
 ROUNDS = 50
 
@@ -24,7 +24,7 @@ def _advancer(url: str, barrier: Any, tasks: Any, results: Any) -> None:
     """A separate process running the CLI's advance for each task, in step with its twin."""
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115
-    from workflow.cli import main
+    from workflow.cli.main import main
 
     while (task := tasks.get()) is not None:
         town, version = task
@@ -89,8 +89,8 @@ def test_two_processes_advance_the_same_township_exactly_one_wins(db_url: str) -
 CHANGES = textwrap.dedent(
     """
     import sys
-    from workflow.service import Service
-    from workflow.store import open_engine
+    from workflow.app.service import Service
+    from workflow.store.db import open_engine
 
     svc = Service(open_engine(sys.argv[1]), "admin")
     towns = [f"乡镇{i:02d}" for i in range(20)]

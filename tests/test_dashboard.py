@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session
 
 from tests.conftest import FROZEN_TODAY, demo_service
-from workflow.dashboard import Dashboard, days_overdue, parse_query, stage_matches
-from workflow.definition import default_definition
+from workflow.app.dashboard import Dashboard, days_overdue, parse_query, stage_matches
+from workflow.domain.definition import default_definition
 from workflow.errors import NotPermitted
-from workflow.models import District, Township
+from workflow.store.tables import District, Township
 
 
 def board(url: str, actor: str = "admin") -> Dashboard:

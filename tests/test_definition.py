@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.definition import default_definition, load
+from workflow.domain.definition import default_definition, load
 from workflow.errors import BadInput
 
 SHIPPED = Path(__file__).parent.parent / "states" / "township_election.toml"

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from workflow.definition import default_definition
-from workflow.engine import engine_for
+from workflow.domain.definition import default_definition
+from workflow.domain.engine import engine_for
 from workflow.errors import Blocked
 
 D = default_definition()

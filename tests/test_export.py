@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import FROZEN_TODAY, demo_service
-from workflow.exporters import export_timeline
-from workflow.exporters.common import TIMELINE_COLUMNS
+from workflow.app.exporters import export_timeline
+from workflow.app.exporters.common import TIMELINE_COLUMNS
+from workflow.app.service import Service
+from workflow.domain.timeline import Span, spans_from_events
 from workflow.i18n import Lang
-from workflow.service import Service
-from workflow.timeline import Span, spans_from_events
 
 Expected = dict[tuple[str, str], list[Span]]
 
@@ -255,7 +255,7 @@ def test_xlsx_events_spill_into_a_second_sheet_past_the_row_limit(
 ) -> None:
     from openpyxl import load_workbook
 
-    from workflow.exporters import xlsx_format
+    from workflow.app.exporters import xlsx_format
 
     monkeypatch.setattr(xlsx_format, "MAX_ROWS", 101)
     wb = load_workbook(export(svc, "xlsx", tmp_path / "t.xlsx", districts=["某区"]))
@@ -268,7 +268,7 @@ def test_xlsx_leaves_out_the_detail_sheets_for_large_exports(
 ) -> None:
     from openpyxl import load_workbook
 
-    from workflow.exporters import xlsx_format
+    from workflow.app.exporters import xlsx_format
 
     monkeypatch.setattr(xlsx_format, "DETAIL_LIMIT", 3)
     wb = load_workbook(export(svc, "xlsx", tmp_path / "t.xlsx"))

@@ -17,9 +17,9 @@ import pytest
 
 from tests.conftest import demo_service
 from tests.test_export import expected_spans
-from workflow.cli import main
+from workflow.app.exporters import FORMATS, export_history, export_timeline, plan_timeline
+from workflow.cli.main import main
 from workflow.errors import BadInput
-from workflow.exporters import FORMATS, export_history, export_timeline, plan_timeline
 
 FROZEN = ["--as", "admin"]
 
@@ -113,7 +113,7 @@ def test_an_unwritable_path_is_refused_up_front(demo_url: str, tmp_path: Path) -
 def test_a_failed_export_leaves_no_file(
     demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workflow.exporters import csv_format
+    from workflow.app.exporters import csv_format
 
     def broken(*_args: object) -> int:
         raise RuntimeError("disk full")
@@ -233,7 +233,7 @@ def test_the_export_command_does_not_import_textual_or_unneeded_libraries(
 ) -> None:
     code = (
         "import sys\n"
-        "from workflow.cli import main\n"
+        "from workflow.cli.main import main\n"
         f"rc = main(['--db', {db_path(demo_url)!r}, '--as', 'admin', 'export', 'timeline', '-f', 'csv', "
         f"'-o', {str(tmp_path / 't.csv')!r}])\n"
         "bad = [m for m in ('textual', 'openpyxl', 'icalendar', 'rich') if m in sys.modules]\n"
@@ -258,7 +258,7 @@ def test_export_to_a_device_writes_through_it_and_never_replaces_it() -> None:
     """-o /dev/null must write to the device, not rename a temporary file over it."""
     import stat
 
-    from workflow.exporters.common import open_output
+    from workflow.app.exporters.common import open_output
 
     with open_output("/dev/null") as out:
         out.write(b"timeline")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import demo_service
 from tests.test_export import check_bars, parse_html
-from workflow.exporters import export_timeline
+from workflow.app.exporters import export_timeline
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

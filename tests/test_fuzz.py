@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_service
 from tests.test_service import dump
-from workflow.definition import loads
+from workflow.app.service import Service
+from workflow.domain.definition import loads
+from workflow.domain.rosters import MAX_CELL, ROSTER_KINDS, parse_bytes
 from workflow.errors import BadInput, BadRows
-from workflow.rosters import MAX_CELL, ROSTER_KINDS, parse_bytes
-from workflow.service import Service
 
 TODAY = dt.date(2021, 6, 30)
 KINDS = st.sampled_from(sorted(ROSTER_KINDS))
@@ -141,7 +141,7 @@ def test_definition_loader_refuses_random_bytes(data: bytes) -> None:
 def test_definition_loader_refuses_odd_structures(text: object) -> None:
     import tomllib
 
-    from workflow.definition import build
+    from workflow.domain.definition import build
 
     raw = {"process": text, "stages": text, "transitions": text}
     try:

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from workflow.definition import default_definition
-from workflow.gates import GateContext, evaluate
+from workflow.domain.definition import default_definition
+from workflow.domain.gates import GateContext, evaluate
 
 D = default_definition()
 DAY = dt.date(2021, 5, 20)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import inspect
 
 from tests.conftest import make_service
-from workflow import migrate
-from workflow.cli import main
+from workflow.app.service import Service
+from workflow.cli.main import main
 from workflow.errors import BadInput
-from workflow.service import Service
+from workflow.store import migrate
 
 
 def test_head_constant_matches_the_scripts() -> None:

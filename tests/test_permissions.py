@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import make_service
 from tests.test_service import dump
-from workflow.cli import main
+from workflow.cli.main import main
 
 ROLES = {"管理员": "admin", "协调甲": "coordinator", "审核乙": "reviewer", "审计丙": "auditor"}
 ALL = set(ROLES)

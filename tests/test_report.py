@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from tests.conftest import demo_service
-from workflow.demo import build_demo
-from workflow.report import render_text
+from workflow.app.demo import build_demo
+from workflow.app.report import render_text
 
 
 def test_seed_district_figures(demo_url: str) -> None:

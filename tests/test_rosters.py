@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import make_service
 from tests.test_service import dump
+from workflow.app.service import Service
+from workflow.domain.rosters import ROSTER_KINDS, template_csv
 from workflow.errors import BadInput, BadRows
-from workflow.rosters import ROSTER_KINDS, template_csv
-from workflow.service import Service
 
 HEADER = "name,gender,birth_date,category,nominated_by,review,elected\n"
 
@@ -174,7 +174,7 @@ def test_templates_have_every_column() -> None:
 def test_cli_import_of_a_bad_file_exits_2_and_lists_every_row(
     svc: Service, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from workflow.cli import main
+    from workflow.cli.main import main
 
     path = write(
         tmp_path,

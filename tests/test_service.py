@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from tests.conftest import TODAY, make_service
-from workflow import hotpath
+from workflow.app.service import Service
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted
-from workflow.models import Event, Township
-from workflow.service import Service
+from workflow.store import sql as hotpath
+from workflow.store.tables import Event, Township
 
 
 def dump(svc: Service) -> dict[str, list[Any]]:

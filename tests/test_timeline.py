@@ -9,10 +9,8 @@ import json
 from sqlmodel import col, select
 
 from tests.conftest import FROZEN_TODAY, demo_service
-from workflow.definition import default_definition
-from workflow.models import District
-from workflow.store import read_session
-from workflow.timeline import (
+from workflow.domain.definition import default_definition
+from workflow.domain.timeline import (
     DistrictScope,
     EventRow,
     Span,
@@ -22,6 +20,8 @@ from workflow.timeline import (
     overlaps,
     spans_from_events,
 )
+from workflow.store.db import read_session
+from workflow.store.tables import District
 
 TODAY = dt.date(2021, 6, 30)
 

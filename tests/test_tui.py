@@ -18,8 +18,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from tests.conftest import demo_service
-from workflow.models import Event, Township
-from workflow.service import Service
+from workflow.app.service import Service
+from workflow.store.tables import Event, Township
 from workflow.tui.app import WorkflowApp
 from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import KEYS
@@ -405,7 +405,7 @@ async def test_english_labels(demo_url: str) -> None:
 def test_cli_does_not_import_textual() -> None:
     import subprocess
 
-    code = "import sys, workflow.cli; print(json.dumps(sorted(m for m in sys.modules if m.startswith('textual'))))"
+    code = "import sys, workflow.cli.main; print(json.dumps(sorted(m for m in sys.modules if m.startswith('textual'))))"
     out = subprocess.run(
         [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
     ).stdout
@@ -413,7 +413,7 @@ def test_cli_does_not_import_textual() -> None:
 
 
 def test_tui_refuses_an_unknown_user_before_opening(demo_url: str, capsys: object) -> None:
-    from workflow.cli import main
+    from workflow.cli.main import main
 
     assert main(["--db", demo_url, "--as", "nobody", "--lang", "zh", "tui"]) == 4
 
@@ -610,7 +610,7 @@ FIRST_PAINT_SCRIPT = """
 import asyncio, json, sys
 from textual.widgets import DataTable
 from workflow.tui.app import WorkflowApp
-from workflow.tui_commands import open_access
+from workflow.cli.tui import open_access
 
 async def main() -> None:
     app = WorkflowApp(open_access(sys.argv[1], "admin", None, False, "zh"), "zh")
@@ -620,7 +620,7 @@ async def main() -> None:
         table = app.screen.query_one("#towns", DataTable)
         first = {
             "rows": [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)],
-            "orm_loaded": "sqlmodel" in sys.modules or "workflow.service" in sys.modules,
+            "orm_loaded": "sqlmodel" in sys.modules or "workflow.app.service" in sys.modules,
         }
         for _ in range(6):
             await app.workers.wait_for_complete()

@@ -11,8 +11,9 @@ from textual.binding import BindingType
 from textual.command import CommandPalette, SearchIcon
 from textual.message import Message
 
-from workflow.access import Access, Actor
-from workflow.dashboard import Dashboard
+from workflow.app.access import Access
+from workflow.app.actors import Actor
+from workflow.app.dashboard import Dashboard
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.tui.commands import WorkflowCommands
@@ -22,7 +23,7 @@ from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
-    from workflow.service import Service
+    from workflow.app.service import Service
 
 
 class Palette(CommandPalette):

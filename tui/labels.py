@@ -7,15 +7,15 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from workflow.dashboard import GateState, days_overdue
-from workflow.definition import Definition
-from workflow.gates import CheckResult
+from workflow.app.dashboard import GateState, days_overdue
+from workflow.domain.definition import Definition
+from workflow.domain.gates import CheckResult
 from workflow.i18n import Lang, Text, tr
 
 if TYPE_CHECKING:
-    from workflow.models import Event
-    from workflow.service import BulkOutcome
-from workflow.access import ROLE_LABELS
+    from workflow.app.service import BulkOutcome
+    from workflow.store.tables import Event
+from workflow.app.actors import ROLE_LABELS
 
 EVENT_KINDS: dict[str, Text] = {
     "create": Text("创建", "create"),

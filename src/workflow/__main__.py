@@ -1,5 +1,5 @@
 """``python -m workflow`` runs the CLI."""
 
-from workflow.cli import main
+from workflow.cli.main import main
 
 main()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from workflow.i18n import Text
 
 if TYPE_CHECKING:
-    from workflow.gates import CheckResult
+    from workflow.domain.gates import CheckResult
 
 
 class WorkflowError(Exception):

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from workflow.dashboard import GateState, Page, Progress
+from workflow.app.dashboard import GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.tui.context import lang, say, wf
@@ -25,7 +25,7 @@ from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
-    from workflow.service import BulkOutcome
+    from workflow.app.service import BulkOutcome
 
 PAGE = 60
 """Rows read per query; more are read when the cursor nears the end."""

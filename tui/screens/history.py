@@ -11,12 +11,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from workflow.audit import Problem
-from workflow.definition import Definition
+from workflow.domain.definition import Definition
 from workflow.errors import WorkflowError
-from workflow.hotpath import TownRow
 from workflow.i18n import Text
-from workflow.models import Event
+from workflow.ledger.chain import Problem
+from workflow.store.sql import TownRow
+from workflow.store.tables import Event
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import event_detail, event_flags, event_kind, recorded, stage_step

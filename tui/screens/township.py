@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from workflow.audit import Problem
-from workflow.definition import Definition
+from workflow.app.reads import VIOLATION_CHECK, StatusView
+from workflow.domain.definition import Definition
+from workflow.domain.rosters import ROSTER_KINDS
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
-from workflow.models import Event, Violation
-from workflow.reads import VIOLATION_CHECK, StatusView
-from workflow.rosters import ROSTER_KINDS
+from workflow.ledger.chain import Problem
+from workflow.store.tables import Event, Violation
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
@@ -339,7 +339,7 @@ class TownshipScreen(Screen[None]):
         svc, ref, t = app.service, f"{v.district}/{v.township}", lang(self)
 
         def submit(fmt: str, path: str) -> object:
-            from workflow.exporters import export_timeline
+            from workflow.app.exporters import export_timeline
 
             return export_timeline(svc, fmt, path, townships=[ref], lang=t)
 

@@ -14,7 +14,7 @@ from workflow.tui.widgets.validators import Required
 
 Submit = Callable[[str, str], object]
 FORMATS = {"csv": ".csv", "json": ".json", "ics": ".ics", "xlsx": ".xlsx", "html": ".html", "mermaid": ".mmd"}
-"""The timeline formats (``workflow.exporters.FORMATS``) and their file suffixes."""
+"""The timeline formats (``workflow.app.exporters.FORMATS``) and their file suffixes."""
 
 
 class ExportForm(ServiceForm):

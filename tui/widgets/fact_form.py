@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
-from workflow.definition import Definition
-from workflow.fields import FieldSpec
+from workflow.domain.definition import Definition
+from workflow.domain.fields import FieldSpec
 from workflow.i18n import Lang, tr
 from workflow.tui.labels import CHOICE_LABELS
 from workflow.tui.widgets.service_form import ServiceForm

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from workflow.domain.rosters import ROSTER_KINDS
 from workflow.i18n import Lang, tr
-from workflow.rosters import ROSTER_KINDS
 from workflow.tui.widgets.service_form import ServiceForm
 
 Submit = Callable[[str, Path, bool], object]

@@ -7,7 +7,7 @@ import datetime as dt
 
 from textual.validation import ValidationResult, Validator
 
-from workflow.fields import FieldError, FieldSpec, parse_date
+from workflow.domain.fields import FieldError, FieldSpec, parse_date
 from workflow.i18n import Lang, tr
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
-from workflow.models import Violation
+from workflow.store.tables import Violation
 from workflow.tui.widgets.service_form import ServiceForm
 from workflow.tui.widgets.validators import Required
 

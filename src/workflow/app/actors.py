@@ -1,0 +1,48 @@
+"""The acting user: their role and the townships assigned to them, read in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.errors import NotPermitted
+from workflow.i18n import Text, tr
+from workflow.store import sql as hot
+
+ROLE_LABELS = {
+    "coordinator": Text("协调员", "coordinator"),
+    "reviewer": Text("审核人", "reviewer"),
+    "auditor": Text("审计员", "auditor"),
+    "admin": Text("管理员", "admin"),
+}
+
+ACTOR = (
+    'SELECT u.role, ut.township_id FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
+    "WHERE u.name = :name"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The acting user with the townships assigned to them."""
+
+    name: str
+    role: str
+    townships: frozenset[int]
+
+
+def unknown_user(name: str) -> NotPermitted:
+    return NotPermitted(
+        tr(
+            "用户「{u}」不存在：请管理员用 workflow user add 添加",
+            "user '{u}' does not exist: an admin adds users with 'workflow user add'",
+            u=name,
+        )
+    )
+
+
+def actor_of(db: hot.Db, name: str) -> Actor:
+    """The user ``name`` with their townships, read on ``db``."""
+    rows = hot.raw(db).all(ACTOR, {"name": name})
+    if not rows:
+        raise unknown_user(name)
+    return Actor(name, str(rows[0][0]), frozenset(int(r[1]) for r in rows if r[1] is not None))

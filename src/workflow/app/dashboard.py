@@ -1,0 +1,417 @@
+"""Read-only, paged queries behind the dashboard: one page of townships at a time,
+progress per district by GROUP BY, and gate state computed only for the rows a
+front end shows. Nothing here changes the database; permissions are the service's.
+
+Plain SQL on SQLAlchemy Core (no ORM): the dashboard, gate states included, reads
+without loading sqlmodel or the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError
+
+from workflow.app.access import Access
+from workflow.app.actors import Actor, actor_of
+from workflow.domain.definition import Definition
+from workflow.errors import WorkflowError
+from workflow.store import sql as hot
+from workflow.store.errors import db_error
+
+if TYPE_CHECKING:
+    from workflow.app.service import Service
+
+SCAN_CHUNK = 200
+"""Townships evaluated per round when a filter needs each one's gate state."""
+
+STATE_WORDS: dict[str, tuple[str, ...]] = {
+    "overdue": ("逾期", "超期", "overdue", "late"),
+    "violation": ("违纪", "举报", "violation", "violations"),
+    "waived": ("豁免", "waived", "waiver"),
+    "blocked": ("受阻", "未通过", "blocked", "failing"),
+    "ready": ("就绪", "可推进", "ready"),
+    "mine": ("我的", "mine"),
+}
+"""Filter words that select by state rather than by name or stage."""
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipRow:
+    """One township as the dashboard lists it (no gate state yet)."""
+
+    id: int
+    name: str
+    district: str
+    stage: str
+    stage_since: dt.date | None
+    version: int
+    open_violations: int
+    district_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GateState:
+    """The next gate of one township: how many checks fail, how many are waived."""
+
+    township_id: int
+    final: bool
+    failing: int
+    waived: int
+
+    @property
+    def ready(self) -> bool:
+        return not self.final and self.failing == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Some rows of a filtered list. ``start`` and ``next_start`` count candidates
+    in the filtered order; ``next_start`` is None at the end; ``total`` is None when
+    the filter needs gate states, which are not counted over the whole table."""
+
+    rows: list[TownshipRow]
+    start: int
+    next_start: int | None
+    total: int | None
+    gates: dict[int, GateState] = field(default_factory=dict)
+    definitions: dict[int, Definition] = field(default_factory=dict)
+    """District id -> its own definition, for the rows' districts that have one (the
+    others run on the default)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictProgress:
+    district: str
+    total: int
+    by_stage: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The progress summary: some districts one by one, and all added up when not all
+    of them are listed (``more`` is how many are not)."""
+
+    districts: list[DistrictProgress]
+    overall: DistrictProgress | None
+    more: int
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed filter: words matched against name, district and stage, and states."""
+
+    words: tuple[str, ...] = ()
+    states: frozenset[str] = frozenset()
+
+    @property
+    def needs_gates(self) -> bool:
+        return bool(self.states & {"ready", "blocked"})
+
+
+def parse_query(text: str) -> Query:
+    """Split the filter text into name/stage words and state words."""
+    words: list[str] = []
+    states: set[str] = set()
+    for token in text.split():
+        low = token.lower()
+        state = next((s for s, names in STATE_WORDS.items() if low in names), None)
+        if state is None:
+            words.append(token)
+        else:
+            states.add(state)
+    return Query(tuple(words), frozenset(states))
+
+
+def stage_matches(d: Definition, word: str) -> list[str]:
+    """Stage ids whose id, Chinese or English name contains ``word``, or whose
+    step number it is ("4", "4/8")."""
+    low = word.lower()
+    n = len(d.working_stages())
+    out = []
+    for s in d.stages:
+        step = f"{s.order}/{n}"
+        if low in s.id.lower() or low in s.zh or low in s.en.lower() or low in (str(s.order), step):
+            out.append(s.id)
+    return out
+
+
+def days_overdue(d: Definition, stage: str, since: dt.date | None, today: dt.date) -> int | None:
+    """Days past the stage's deadline, 0 when on time, None when it has none."""
+    if since is None or not d.has_stage(stage):
+        return None
+    limit = d.stage(stage).deadline_days
+    if limit is None or stage == d.final:
+        return None
+    return max(0, (today - since).days - limit)
+
+
+class Dashboard:
+    """The dashboard's reads, on an :class:`Access` (or a service's)."""
+
+    def __init__(self, source: Access | Service) -> None:
+        self.access = source if isinstance(source, Access) else Access.of(source)
+        self._loaded: dict[str, Definition] = {}
+
+    def _own_definitions(self, db: hot.Raw) -> dict[int, Definition]:
+        """District id -> definition, for the districts with a definition file of their
+        own (few: most districts run on the default; each file is read once). A file
+        that cannot be read leaves its district on the default here, so that the list
+        still shows every district; that district's gates and steps report the file."""
+        from workflow.domain.definition import load
+
+        out: dict[int, Definition] = {}
+        for did, path in db.all(OWN_DEFINITIONS, {}):
+            if path not in self._loaded:
+                try:
+                    self._loaded[path] = load(Path(path))
+                except WorkflowError:
+                    continue  # not cached: read again once the file is mended
+            out[int(did)] = self._loaded[path]
+        return out
+
+    @property
+    def definition(self) -> Definition:
+        return self.access.definition
+
+    @contextmanager
+    def _read(self) -> Iterator[hot.Raw]:
+        try:
+            with hot.read(self.access.engine) as db:
+                yield db
+        except DBAPIError as e:
+            raise db_error(e) from e
+
+    def viewer(self) -> Actor:
+        """Who is looking (a database at another schema revision, or a user it does not
+        know, is refused)."""
+        return self.access.check()
+
+    def progress(self, limit: int = 12) -> Progress:
+        """Townships per stage: every district's, the first ``limit`` districts shown
+        one by one and, when there are more, all of them added up (a province has
+        thousands of districts; the dashboard shows a summary, not a second list)."""
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            rows = db.all(PROGRESS, {})
+        out: dict[str, dict[str, int]] = {}
+        overall: dict[str, int] = {}
+        for name, stage, count in rows:
+            overall[stage] = overall.get(stage, 0) + int(count)
+            if name in out or len(out) < limit:
+                out.setdefault(name, {})[stage] = int(count)
+        districts = len({name for name, _, _ in rows})
+        return Progress(
+            [DistrictProgress(n, sum(c.values()), c) for n, c in out.items()],
+            DistrictProgress("", sum(overall.values()), overall) if districts > limit else None,
+            districts - len(out),
+        )
+
+    def _where(self, db: hot.Raw, q: Query, actor: Actor, own: dict[int, Definition]) -> Where:
+        """The filter as SQL conditions on ``t`` (township) and ``d`` (district); stage
+        words, deadlines and the final stage follow each district's definition (``own``:
+        the districts with one of their own)."""
+        today = self.access.today()
+        w = Where()
+        for word in q.words:
+            like = w.param(f"%{word}%")
+            options = [f"t.name LIKE {like}", f"d.name LIKE {like}"]
+            in_stage = self._per_definition(w, own, partial(_stage_in, w, word))
+            if in_stage:
+                options.append(in_stage)
+            w.conds.append("(" + " OR ".join(options) + ")")
+        if "overdue" in q.states:
+            late = self._per_definition(
+                w,
+                own,
+                lambda x: [
+                    f"(t.stage = {w.param(s.id)} AND t.stage_since < "
+                    f"{w.param(db.date(today - dt.timedelta(days=s.deadline_days)))})"
+                    for s in x.working_stages()
+                    if s.deadline_days is not None
+                ],
+            )
+            w.conds.append(late or "1 = 0")
+        if "violation" in q.states:
+            w.conds.append(
+                "EXISTS (SELECT 1 FROM violation v WHERE v.township_id = t.id AND v.status = 'open')"
+            )
+        if "waived" in q.states:
+            w.conds.append("EXISTS (SELECT 1 FROM waiver w WHERE w.township_id = t.id)")
+        if "mine" in q.states:
+            w.conds.append(f"t.id IN ({w.params(sorted(actor.townships))})" if actor.townships else "1 = 0")
+        if q.needs_gates:
+            w.conds.append(self._per_definition(w, own, lambda x: [f"t.stage <> {w.param(x.final)}"]))
+        return w
+
+    def _per_definition(
+        self, w: Where, own: dict[int, Definition], conds: Callable[[Definition], list[str]]
+    ) -> str:
+        """``conds`` of each definition in use, each on its own districts' townships,
+        joined with OR ('' when there are none)."""
+        default = self.definition
+        groups: dict[int, tuple[Definition, list[int]]] = {}
+        for did, x in own.items():
+            if x is not default:
+                groups.setdefault(id(x), (x, []))[1].append(did)
+        others = sorted(did for _, ids in groups.values() for did in ids)
+        parts: list[str] = []
+        for x, ids in [(default, others), *groups.values()]:
+            found = conds(x)
+            if not found:
+                continue
+            either = "(" + " OR ".join(found) + ")"
+            if x is default:
+                scope = f"t.district_id NOT IN ({w.params(others)}) AND " if others else ""
+            else:
+                scope = f"t.district_id IN ({w.params(sorted(ids))}) AND "
+            parts.append(f"({scope}{either})")
+        return "(" + " OR ".join(parts) + ")" if parts else ""
+
+    def _candidates(self, db: hot.Raw, where: Where, start: int, limit: int) -> list[TownshipRow]:
+        found = db.all(
+            f"{ROWS}{where.sql()} ORDER BY d.name, t.id LIMIT :limit OFFSET :start",
+            where.values | {"limit": limit, "start": start},
+        )
+        ids = [int(r[0]) for r in found]
+        open_counts: dict[int, int] = {}
+        if ids:
+            marks = ", ".join(f":i{n}" for n in range(len(ids)))
+            open_counts = {
+                int(tid): int(n)
+                for tid, n in db.all(
+                    "SELECT township_id, count(*) FROM violation WHERE status = 'open' "
+                    f"AND township_id IN ({marks}) GROUP BY township_id",
+                    {f"i{n}": i for n, i in enumerate(ids)},
+                )
+            }
+        return [
+            TownshipRow(
+                int(r[0]),
+                r[1],
+                r[2],
+                r[3],
+                hot.date_of(r[4]),
+                int(r[5]),
+                open_counts.get(int(r[0]), 0),
+                int(r[6]),
+            )
+            for r in found
+        ]
+
+    def page(self, text: str, start: int = 0, limit: int = 60) -> Page:
+        """The townships matching ``text``, from candidate ``start``, at most ``limit``."""
+        q = parse_query(text)
+        with self._read() as db:
+            actor = actor_of(db, self.access.actor_name)
+            own = self._own_definitions(db)
+            where = self._where(db, q, actor, own)
+            if not q.needs_gates:
+                # every township has its district: no join to count them all
+                counted = db.one(f"{COUNT}{where.sql()}" if where.conds else COUNT_ALL, where.values)
+                total = int(counted[0]) if counted else 0
+                rows = self._candidates(db, where, start, limit)
+                end = start + len(rows)
+                return Page(rows, start, end if end < total else None, total, definitions=own)
+            want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
+            picked: list[TownshipRow] = []
+            gates: dict[int, GateState] = {}
+            pos = start
+            while len(picked) < limit:
+                chunk = self._candidates(db, where, pos, SCAN_CHUNK)
+                if not chunk:
+                    return Page(picked, start, None, None, gates, own)
+                states = self._gates(db, [r.id for r in chunk])
+                for r in chunk:
+                    pos += 1
+                    g = states[r.id]
+                    if (not want_ready or g.ready) and (not want_blocked or not g.ready):
+                        picked.append(r)
+                        gates[r.id] = g
+                        if len(picked) >= limit:
+                            break
+            more = self._candidates(db, where, pos, 1)
+            return Page(picked, start, pos if more else None, None, gates, own)
+
+    def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+        svc = self.access.reads()
+        out: dict[int, GateState] = {}
+        if not ids:
+            return out
+        marks = ", ".join(f":i{n}" for n in range(len(ids)))
+        rows = db.all(
+            f"SELECT {hot.TOWN_COLUMNS} FROM township WHERE id IN ({marks})",
+            {f"i{n}": i for n, i in enumerate(ids)},
+        )
+        for row in rows:
+            town = db.town(row)
+            d = svc.definition_for(db, town)
+            final = d.next_stage(town.stage) is None
+            checks = [] if final else svc.checks_for(db, town, d)
+            out[town.id] = GateState(
+                town.id,
+                final,
+                sum(1 for c in checks if not c.ok),
+                sum(1 for c in checks if c.waived and not c.passed),
+            )
+        return out
+
+    def gate_states(self, ids: Sequence[int]) -> dict[int, GateState]:
+        """The next gate's state of each township in ``ids`` (the visible rows)."""
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            return self._gates(db, ids)
+
+    def find(self, text: str, limit: int = 20) -> list[TownshipRow]:
+        """Townships whose name (or district/name) contains ``text``, for jumping to."""
+        with self._read() as db:
+            actor_of(db, self.access.actor_name)
+            w = Where()
+            like = w.param(f"%{text.strip()}%")
+            w.conds.append(f"(t.name LIKE {like} OR (d.name || '/' || t.name) LIKE {like})")
+            return self._candidates(db, w, 0, limit)
+
+
+ROWS = (
+    "SELECT t.id, t.name, d.name, t.stage, t.stage_since, t.version, t.district_id "
+    "FROM township t JOIN district d ON d.id = t.district_id"
+)
+COUNT = "SELECT count(*) FROM township t JOIN district d ON d.id = t.district_id"
+COUNT_ALL = "SELECT count(*) FROM township"
+OWN_DEFINITIONS = (
+    "SELECT id, definition_path FROM district WHERE definition_path IS NOT NULL AND definition_path <> ''"
+)
+PROGRESS = (
+    "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
+    "GROUP BY d.name, t.stage ORDER BY d.name"
+)
+
+
+@dataclass
+class Where:
+    """SQL conditions with their bound values (named ``:pN``)."""
+
+    conds: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+    def params(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.param(v) for v in values)
+
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.conds)) if self.conds else ""
+
+
+def _stage_in(w: Where, word: str, d: Definition) -> list[str]:
+    """The township is at a stage of ``d`` that ``word`` names (none when no stage does)."""
+    stages = stage_matches(d, word)
+    return [f"t.stage IN ({w.params(stages)})"] if stages else []

@@ -1,0 +1,64 @@
+"""Mermaid: a ``gantt`` block that renders as is, one section per township, one task
+per stage span (done, active, or crit when overdue), a milestone on completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import IO
+
+from workflow.app.exporters.common import ExportContext, Progress
+from workflow.domain.timeline import TownshipTimeline
+from workflow.i18n import tr
+
+# Characters Mermaid's gantt grammar reads as syntax inside a name.
+_UNSAFE = str.maketrans({":": "：", ";": "；", "#": "＃", "\n": " ", "\r": " ", "%": "％"})
+
+
+def clean(text: str) -> str:
+    return text.translate(_UNSAFE).strip() or "-"
+
+
+def write_timeline(
+    ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
+) -> int:
+    title = tr("乡镇党委换届时间线", "Township Party committee re-election timeline")(ctx.lang)
+    head = [
+        "gantt",
+        f"    title {clean(title)}",
+        "    dateFormat YYYY-MM-DD",
+        "    axisFormat %Y-%m-%d",
+        "",
+    ]
+    out.write(("\n".join(head) + "\n").encode("utf-8"))
+    one = dt.timedelta(days=1)
+    spans = 0
+    for done, t in enumerate(timelines, start=1):
+        lines = [f"    section {clean(t.district)} {clean(t.township)}"]
+        for k, s in enumerate(t.spans, start=1):
+            name = ctx.stage_name(t.definition, s.stage)
+            task_id = f"t{t.township_id}s{k}"
+            if s.final:
+                lines.append(f"    {clean(name)} :milestone, {task_id}, {s.entered.isoformat()}, 0d")
+                spans += 1
+                continue
+            label = f"{s.order}.{name}"
+            if s.visit > 1:
+                label += tr("（第{v}次）", " (visit {v})", v=s.visit)(ctx.lang)
+            if s.waived:
+                label += tr(" [豁免]", " [waived]")(ctx.lang)
+            if s.overdue_days:
+                label += tr(" [超期{n}天]", " [overdue {n}d]", n=s.overdue_days)(ctx.lang)
+            tags = ["active" if s.current else "done"]
+            if s.overdue_days:
+                tags.insert(0, "crit")
+            end = s.left if s.left is not None else max(ctx.today, s.entered) + one
+            end = max(end, s.entered + one)
+            lines.append(
+                f"    {clean(label)} :{', '.join(tags)}, {task_id}, {s.entered.isoformat()}, {end.isoformat()}"
+            )
+            spans += 1
+        out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        if progress is not None:
+            progress(done, ctx.township_count)
+    return spans

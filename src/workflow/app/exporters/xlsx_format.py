@@ -1,0 +1,196 @@
+"""Excel: sheets for the timeline, the full event history, the gate checks of each
+township and the district report; headers frozen, columns sized, dates real Excel
+dates. openpyxl's write-only mode streams each sheet's rows to disk as they come."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from workflow.app.exporters.common import (
+    CHECK_COLUMNS,
+    HISTORY_COLUMNS,
+    TIMELINE_COLUMNS,
+    ExportContext,
+    Progress,
+    TimelineRows,
+    headers,
+    report_rows,
+    safe,
+)
+from workflow.app.exporters.csv_format import history_cells
+from workflow.domain.timeline import TownshipTimeline
+from workflow.i18n import Text, tr
+from workflow.store.tables import Event, Township
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+WriteOnlyWorksheet = Any
+"""openpyxl's write-only sheet (its type stubs lack ``column_dimensions``)."""
+
+MAX_ROWS = 1_048_576
+DETAIL_LIMIT = 2000
+"""Above this many townships the gate-check and report sheets are left out (each needs
+a township's or a district's records in memory); the sheet says so."""
+
+TITLES = {
+    "timeline": Text("时间线", "Timeline"),
+    "events": Text("事件记录", "Events"),
+    "checks": Text("出口检查", "Gate checks"),
+    "report": Text("区报告", "District report"),
+}
+
+
+def _sheet(
+    wb: Workbook,
+    title: str,
+    columns: Sequence[tuple[str, Text, int]],
+    ctx: ExportContext,
+    freeze: str = "A2",
+    index: int | None = None,
+) -> WriteOnlyWorksheet:
+    from openpyxl.utils import get_column_letter
+
+    ws: WriteOnlyWorksheet = wb.create_sheet(title, index)
+    ws.freeze_panes = freeze
+    for i, (_, _, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.append([_bold(ws, h) for h in headers(columns, ctx.lang)])
+    return ws
+
+
+def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _note(ws: WriteOnlyWorksheet, text: str) -> None:
+    ws.append([text])
+
+
+def write_timeline(
+    ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
+) -> int:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = _sheet(wb, TITLES["timeline"](ctx.lang), TIMELINE_COLUMNS, ctx, freeze="C2")
+    events_ws = _sheet(wb, TITLES["events"](ctx.lang), HISTORY_COLUMNS, ctx, freeze="C2")
+    checks_ws = _sheet(wb, TITLES["checks"](ctx.lang), CHECK_COLUMNS, ctx, freeze="C2")
+    report_cols = (
+        ("item", Text("项目", "item"), 40),
+        ("value", Text("数值", "value"), 40),
+    )
+    report_ws = _sheet(wb, TITLES["report"](ctx.lang), report_cols, ctx)
+    table = TimelineRows(ctx)
+    spans = 0
+    for done, t in enumerate(timelines, start=1):
+        for row in table.rows(t):
+            ws.append(row)
+        spans += len(t.spans)
+        if progress is not None:
+            progress(done, ctx.township_count)
+    _write_events(ctx, wb, events_ws)
+    if ctx.township_count > DETAIL_LIMIT:
+        text = tr(
+            "所选乡镇超过{n}个：为保持流式导出，此表从略；请用 workflow status / workflow report 查看",
+            "more than {n} townships selected: this sheet is left out to keep the export streaming; "
+            "use 'workflow status' / 'workflow report' instead",
+            n=DETAIL_LIMIT,
+        )(ctx.lang)
+        _note(checks_ws, text)
+        _note(report_ws, text)
+    else:
+        _write_checks(ctx, checks_ws)
+        _write_report(ctx, report_ws)
+    wb.save(out)  # any binary stream will do
+    return spans
+
+
+def _write_events(ctx: ExportContext, wb: Workbook, ws: WriteOnlyWorksheet) -> None:
+    """Every event of the selected townships (within the dates, if given), spilling
+    into further sheets past Excel's row limit."""
+    title = TITLES["events"](ctx.lang)
+    rows, part = 1, 1
+    for scope in ctx.scopes:
+        stmt = (
+            select(Township.name, Event)
+            .join(Township, col(Event.township_id) == col(Township.id))
+            .where(Township.district_id == scope.district_id)
+        )
+        if scope.township_ids is not None:
+            stmt = stmt.where(col(Township.id).in_(list(scope.township_ids)))
+        if ctx.date_from is not None:
+            stmt = stmt.where(col(Event.effective_date) >= ctx.date_from)
+        if ctx.date_to is not None:
+            stmt = stmt.where(col(Event.effective_date) <= ctx.date_to)
+        stmt = stmt.order_by(col(Event.township_id), col(Event.id))
+        for name, ev in ctx.session.exec(stmt.execution_options(yield_per=2000)):
+            if rows >= MAX_ROWS:
+                part += 1
+                index = wb.sheetnames.index(ws.title) + 1
+                ws = _sheet(wb, f"{title} {part}", HISTORY_COLUMNS, ctx, freeze="C2", index=index)
+                rows = 1
+            ws.append(history_cells(scope.name, name, ev))
+            rows += 1
+
+
+def _township_ids(ctx: ExportContext) -> Iterable[int]:
+    for scope in ctx.scopes:
+        if scope.township_ids is not None:
+            yield from sorted(scope.township_ids)
+            continue
+        stmt = select(Township.id).where(Township.district_id == scope.district_id)
+        for tid in ctx.session.exec(stmt.order_by(col(Township.id))).all():
+            if tid is not None:
+                yield tid
+
+
+def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
+    """Each township's exit-gate checks as ``workflow status`` shows them."""
+    lang = ctx.lang
+    defs = {s.name: ctx.definitions[s.district_id] for s in ctx.scopes}
+    for tid in _township_ids(ctx):
+        v = ctx.service.status(str(tid))
+        d = defs.get(v.district, ctx.service.definition)
+        stage = f"{d.stage(v.stage).order}.{ctx.stage_name(d, v.stage)}" if d.has_stage(v.stage) else v.stage
+        if not v.checks:
+            ws.append([safe(v.district), safe(v.township), stage, "", "-", "", "", "", ""])
+            continue
+        for c in v.checks:
+            if c.passed:
+                result = tr("通过", "pass")(lang)
+            elif c.waived:
+                result = tr("已豁免", "waived")(lang)
+            else:
+                result = tr("未通过", "FAIL")(lang)
+            ws.append(
+                [
+                    safe(v.district),
+                    safe(v.township),
+                    stage,
+                    c.id,
+                    result,
+                    safe(str(c.actual)),
+                    safe(str(c.required)),
+                    safe(c.message(lang)),
+                    safe(c.waiver_reason),
+                ]
+            )
+
+
+def _write_report(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
+    """The district report of each district exported, from ``Service.report``."""
+    for scope in ctx.scopes:
+        report: dict[str, Any] = ctx.service.report(scope.name)
+        ws.append([_bold(ws, safe(scope.name))])
+        for label, value in report_rows(report, ctx.definitions[scope.district_id], ctx.lang):
+            ws.append([safe(label), safe(value) if isinstance(value, str) else value])
+        ws.append([])

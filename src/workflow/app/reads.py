@@ -1,0 +1,299 @@
+"""Reading a township: who is asking, which township, its records, its gate checks
+and its status. Plain SQL on SQLAlchemy Core (no ORM), so that ``workflow status`` and
+the dashboard's gate column run without loading sqlmodel; :class:`Service` (the
+changes) builds on this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import DBAPIError
+
+from workflow.app.actors import Actor, actor_of, unknown_user
+from workflow.domain.definition import Definition, default_definition
+from workflow.domain.definition import load as load_definition
+from workflow.domain.gates import GATES, CheckResult, GateContext, evaluate, waive
+from workflow.domain.rosters import ROSTER_KINDS
+from workflow.errors import BadInput, NotPermitted
+from workflow.i18n import Text, tr
+from workflow.store import sql as hot
+from workflow.store.db import check_schema
+from workflow.store.errors import db_error
+from workflow.store.sql import Db, Town, TownRow
+
+VIOLATION_CHECK = "no_open_violation"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenViolation:
+    """An open violation report as a township's status shows it."""
+
+    id: int
+    opened_note: str
+    opened_by: str
+    opened_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverView:
+    """A waived check as a township's status shows it."""
+
+    check_id: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """What a front end shows of one township."""
+
+    township_id: int
+    township: str
+    district: str
+    stage: str
+    next_stage: str | None
+    version: int
+    stage_since: dt.date | None
+    checks: list[CheckResult]
+    facts: dict[str, dict[str, Any]]
+    open_violations: list[OpenViolation]
+    waivers: list[WaiverView]
+    roster_counts: dict[str, int]
+    definition: Definition
+    """The definition the township's district runs on (stage names, deadlines)."""
+
+    @property
+    def ready(self) -> bool:
+        return self.next_stage is not None and all(c.ok for c in self.checks)
+
+    @property
+    def failing(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.ok]
+
+
+@dataclass(slots=True)
+class Records:
+    """What a township's gates read besides rosters."""
+
+    facts: dict[str, dict[str, Any]]
+    waivers: dict[str, str]
+    open_violations: list[tuple[int, str]]
+
+
+@dataclass(slots=True)
+class Reads:
+    """Reads of townships for one acting user (the service adds the changes)."""
+
+    engine: SAEngine
+    actor_name: str
+    definition: Definition = field(default_factory=default_definition)
+    today: Callable[[], dt.date] = dt.date.today
+    clock: Callable[[], str] = utc_now
+    _district_defs: dict[int, Definition] = field(default_factory=dict)
+    _schema_ok: bool = False
+
+    def ensure_schema(self) -> None:
+        if not self._schema_ok:  # checked once per service: the schema does not change under us
+            check_schema(self.engine)
+            self._schema_ok = True
+
+    def _unknown_user(self) -> NotPermitted:
+        return unknown_user(self.actor_name)
+
+    def reader(self, db: Db) -> str:
+        """The acting user's role; refuses an unknown user. Every role may read."""
+        return actor_of(db, self.actor_name).role
+
+    def actor(self, db: Db) -> Actor:
+        """The acting user with the townships assigned to them."""
+        return actor_of(db, self.actor_name)
+
+    def definition_for(self, db: Db, township: Town) -> Definition:
+        """The definition a township's district runs on."""
+        return self.definition_for_district(db, township.district_id)
+
+    def definition_for_district(self, db: Db, tid: int) -> Definition:
+        """A district's own definition, or the service's (cached per district)."""
+        if tid not in self._district_defs:
+            row = hot.raw(db).one("SELECT definition_path FROM district WHERE id = :id", {"id": tid})
+            if row is not None and row[0]:
+                self._district_defs[tid] = load_definition(Path(row[0]))
+            else:
+                self._district_defs[tid] = self.definition
+        return self._district_defs[tid]
+
+    def definition_of(self, town: Town) -> Definition:
+        """The definition a township's district runs on, read on a connection of its own."""
+        if town.district_id in self._district_defs:
+            return self._district_defs[town.district_id]
+        try:
+            with hot.read(self.engine) as db:
+                return self.definition_for(db, town)
+        except DBAPIError as e:
+            raise db_error(e) from e
+
+    def find_township(self, db: Db, ref: str) -> TownRow:
+        """A township by id, by name, or by 'district/name'."""
+        ref = ref.strip()
+        raw = hot.raw(db)
+        if ref.isdigit():
+            row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
+            if row is not None:
+                return raw.town(row)
+        if "/" in ref:
+            dname, tname = ref.split("/", 1)
+            rows = raw.all(hot.TOWN_BY_DISTRICT_AND_NAME, {"district": dname, "name": tname})
+        else:
+            rows = raw.all(hot.TOWN_BY_NAME, {"name": ref})
+        found = [raw.town(r) for r in rows]
+        if not found:
+            raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
+        if len(found) > 1:
+            districts = {
+                int(i): str(n) for i, n in raw.all("SELECT id, name FROM district", {}) if i is not None
+            }
+            names = ", ".join(f"{districts.get(t.district_id, '?')}/{t.name}" for t in found)
+            raise BadInput(
+                tr(
+                    "乡镇名「{t}」不唯一，请写成 区/乡镇：{n}",
+                    "township name '{t}' is ambiguous; write district/township: {n}",
+                    t=ref,
+                    n=names,
+                )
+            )
+        return found[0]
+
+    def status(self, ref: str) -> StatusView:
+        self.ensure_schema()
+        try:
+            with hot.read(self.engine) as db:
+                self.reader(db)
+                town = self.find_township(db, ref)
+                return self._status(db, town)
+        except DBAPIError as e:
+            raise db_error(e) from e
+
+    def _records(self, db: Db, town: Town, d: Definition) -> Records:
+        """A township's facts, waivers and open violations in one round trip."""
+        rec = Records({}, {}, [])
+        for kind, key, value in hot.raw(db).all(hot.RECORDS, {"tid": town.id}):
+            if kind == "f":
+                spec = d.facts.get(key)
+                data = json.loads(value)
+                rec.facts[key] = {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
+            elif kind == "w":
+                rec.waivers[key] = value
+            else:
+                rec.open_violations.append((int(key), value))
+        rec.open_violations.sort()
+        return rec
+
+    def _facts(self, db: Db, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
+        return self._records(db, town, d).facts
+
+    def _rosters(self, db: Db, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        wanted = sorted(set(kinds))
+        out: dict[str, list[dict[str, Any]]] = {k: [] for k in wanted}
+        if not wanted:
+            return out
+        marks = ", ".join(f":k{i}" for i in range(len(wanted)))
+        params: dict[str, Any] = {"tid": town.id} | {f"k{i}": k for i, k in enumerate(wanted)}
+        rows = hot.raw(db).all(
+            f"SELECT kind, data FROM rosterrow WHERE township_id = :tid AND kind IN ({marks}) ORDER BY id",
+            params,
+        )
+        for kind, data in rows:
+            out[kind].append(ROSTER_KINDS[kind].load_row(json.loads(data)))
+        return out
+
+    def gate_context(
+        self, db: Db, town: Town, d: Definition, stage: str, records: Records | None = None
+    ) -> GateContext:
+        kinds = {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
+        return GateContext(
+            township=town.name,
+            facts=(records or self._records(db, town, d)).facts,
+            rosters=self._rosters(db, town, kinds),
+            today=self.today(),
+            calendar=d.calendar,
+            fact_labels=d.fact_labels(),
+            field_labels=d.field_labels(),
+        )
+
+    def checks_for(
+        self, db: Db, town: Town, d: Definition, records: Records | None = None
+    ) -> list[CheckResult]:
+        """Every check of the current stage's exit gate (waivers applied), and the
+        open-violation check that guards every forward step."""
+        stage = d.stage(town.stage)
+        records = records or self._records(db, town, d)
+        results: list[CheckResult] = []
+        if stage.checks:
+            ctx = self.gate_context(db, town, d, town.stage, records)
+            for c in stage.checks:
+                r = evaluate(c.id, c.gate, c.params, ctx)
+                reason = records.waivers.get(c.id)
+                results.append(waive(r, reason) if reason is not None else r)
+        if d.next_stage(town.stage) is not None:
+            results.append(violation_check(records.open_violations))
+        return results
+
+    def _status(self, db: Db, town: Town) -> StatusView:
+        raw = hot.raw(db)
+        d = self.definition_for(db, town)
+        records = self._records(db, town, d)
+        district = raw.one("SELECT name FROM district WHERE id = :id", {"id": town.district_id})
+        counts = raw.all(
+            "SELECT kind, count(*) FROM rosterrow WHERE township_id = :tid GROUP BY kind", {"tid": town.id}
+        )
+        violations = raw.all(
+            "SELECT id, opened_note, opened_by, opened_on FROM violation "
+            "WHERE township_id = :tid AND status = 'open' ORDER BY id",
+            {"tid": town.id},
+        )
+        waivers = raw.all(
+            "SELECT check_id, reason, actor FROM waiver WHERE township_id = :tid ORDER BY id",
+            {"tid": town.id},
+        )
+        assert town.id is not None
+        return StatusView(
+            township_id=town.id,
+            township=town.name,
+            district=str(district[0]) if district else "",
+            stage=town.stage,
+            next_stage=d.next_stage(town.stage),
+            version=town.version,
+            stage_since=town.stage_since,
+            checks=self.checks_for(db, town, d, records),
+            facts=records.facts,
+            open_violations=[OpenViolation(int(i), n, b, hot.date_of(o)) for i, n, b, o in violations],
+            waivers=[WaiverView(c, r, a) for c, r, a in waivers],
+            roster_counts={str(k): int(v) for k, v in counts},
+            definition=d,
+        )
+
+
+def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:
+    """The check that any open violation report blocks every forward step."""
+    if not open_:
+        return CheckResult(
+            VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
+        )
+    ids = ", ".join(f"#{i} {note[:40]}" for i, note in open_)
+    return CheckResult(
+        VIOLATION_CHECK,
+        False,
+        str(len(open_)),
+        "0",
+        Text(f"有{len(open_)}件未处理的违纪举报：{ids}", f"{len(open_)} open violation report(s): {ids}"),
+    )

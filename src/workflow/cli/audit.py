@@ -1,0 +1,85 @@
+"""Audit, report, demo, schema upgrade and backup commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflow.cli.options import (
+    OPTS,
+    app,
+    audit_app,
+    db_app,
+    emit_json,
+    say,
+)
+from workflow.i18n import tr
+
+
+@audit_app.command("verify")
+def audit_verify(township: Annotated[str | None, typer.Option("--township")] = None) -> None:
+    """Check every hash chain; exit 6 naming the first bad event."""
+    from workflow.errors import AuditFailure
+
+    report = OPTS.service().verify(township)
+    if not report.ok:
+        for p in report.problems:
+            say(p.text)
+        raise AuditFailure(
+            tr(
+                "审计日志校验失败：{n}条链有问题",
+                "audit log verification failed: {n} chain(s) broken",
+                n=len(report.problems),
+            )
+        )
+    say(
+        tr(
+            "审计日志完整：{c}条链，{e}个事件",
+            "audit log intact: {c} chains, {e} events",
+            c=report.chains,
+            e=report.events,
+        )
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Fill the database with the demo districts (generated records; idempotent)."""
+    from workflow.app.demo import build_demo
+
+    summary = build_demo(OPTS.service())
+    for name in summary.created:
+        say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
+    for name in summary.skipped:
+        say(tr("已存在，跳过：{d}", "already present, skipped: {d}", d=name))
+
+
+@app.command()
+def report(
+    district: Annotated[str | None, typer.Option("--district")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The district report, computed from the records."""
+    from workflow.app.report import render_text
+
+    data = OPTS.service().report(district)
+    if as_json:
+        emit_json(data)
+    else:
+        say(render_text(data, OPTS.lang))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring an older database to the current schema (admins)."""
+    r = OPTS.service().upgrade_schema()
+    say(tr("数据库结构：{a} → {b}", "database schema: {a} -> {b}", a=r[0] or "-", b=r[1]))
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while it is in use (admins and auditors)."""
+    n = OPTS.service().backup(path)
+    say(tr("已备份到 {p}（{n}页）", "backed up to {p} ({n} pages)", p=path, n=n))

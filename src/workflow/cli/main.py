@@ -1,0 +1,73 @@
+"""The ``workflow`` command. A thin front end over :mod:`workflow.app`; it never imports
+Textual (``workflow tui`` imports it on demand). The command modules register on the
+apps in :mod:`workflow.cli.options` when imported here."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from workflow.cli import audit, export, reads, setup, steps, tui
+from workflow.cli.options import OPTS, app
+from workflow.errors import BadRows, WorkflowError
+from workflow.i18n import detect_lang, tr
+
+COMMAND_MODULES = (setup, reads, steps, audit, export, tui)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _register_commands() -> None:
+    tui.register(app)
+    export.register(app)
+
+
+def _print_error(e: WorkflowError) -> None:
+    stream = sys.stderr
+    print(e.text(OPTS.lang), file=stream)
+    if isinstance(e, BadRows):
+        for p in e.problems:
+            print(f"  {p(OPTS.lang)}", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and exits with) the documented exit code."""
+    OPTS.lang = detect_lang(None)
+    try:
+        app(args=argv, standalone_mode=False)
+        code = 0
+    except WorkflowError as e:
+        _print_error(e)
+        code = e.exit_code
+    except typer.Exit as e:
+        code = e.exit_code
+    except typer.Abort:
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:
+        show = getattr(e, "show", None)
+        if callable(show):  # a usage error of the command line (typer's click)
+            show()
+            code = 2
+        else:  # last resort: no traceback reaches a user
+            print(
+                tr(
+                    "内部错误：{e}（请报告此问题）",
+                    "internal error: {e} (please report it)",
+                    e=f"{type(e).__name__}: {e}",
+                )(OPTS.lang),
+                file=sys.stderr,
+            )
+            if os.environ.get("WORKFLOW_DEBUG"):
+                raise
+            code = 1
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+_register_commands()

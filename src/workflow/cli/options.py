@@ -1,0 +1,150 @@
+"""What every command shares: the typer apps they register on, the global options
+(``--db``, ``--as``, ``--lang``, ``--definition``) and the helpers that print in the
+user's language. Command modules import this; nothing here imports a command module."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from workflow.errors import BadInput
+from workflow.i18n import Lang, Text, detect_lang, parse_lang, tr
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Township Party committee re-election tracker / 乡镇党委换届流程跟踪",
+)
+district_app = typer.Typer(no_args_is_help=True, help="Districts / 区")
+township_app = typer.Typer(no_args_is_help=True, help="Townships / 乡镇")
+user_app = typer.Typer(no_args_is_help=True, help="Users / 用户")
+violation_app = typer.Typer(no_args_is_help=True, help="Violation reports / 违纪举报")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit log / 审计日志")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema / 数据库结构")
+app.add_typer(district_app, name="district")
+app.add_typer(township_app, name="township")
+app.add_typer(user_app, name="user")
+app.add_typer(violation_app, name="violation")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Options:
+    db: str | None
+    user: str
+    lang: Lang
+    definition: Path | None
+
+    def loaded_definition(self) -> Any:
+        """The ``--definition`` file, else the default definition."""
+        from workflow.domain.definition import default_definition, load
+
+        return load(self.definition) if self.definition else default_definition()
+
+    def reads(self) -> Any:
+        """Reads only (``status``): no ORM is loaded."""
+        from workflow.app.reads import Reads
+        from workflow.store.db import open_engine
+
+        return Reads(open_engine(self.db), self.user, self.loaded_definition())
+
+    def service(self) -> Any:
+        from workflow.app.service import Service
+        from workflow.store.db import open_engine
+
+        return Service(open_engine(self.db), self.user, self.loaded_definition())
+
+
+OPTS = Options(None, "", "en", None)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "admin"
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        str | None, typer.Option("--db", envvar="WORKFLOW_DB", help="SQLAlchemy URL or SQLite file")
+    ] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", envvar="WORKFLOW_USER", help="Act as this user")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
+    definition: Annotated[
+        Path | None,
+        typer.Option("--definition", envvar="WORKFLOW_DEFINITION", help="Process definition TOML"),
+    ] = None,
+) -> None:
+    if lang is not None and parse_lang(lang) is None:
+        raise BadInput(
+            tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=lang)
+        )
+    OPTS.db = db
+    OPTS.user = (as_user or _default_user()).strip()
+    OPTS.lang = parse_lang(lang) if lang else detect_lang(None)  # type: ignore[assignment]
+    OPTS.definition = definition
+
+
+def say(text: Text | str) -> None:
+    typer.echo(text(OPTS.lang) if isinstance(text, Text) else text)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def stage_name(stage_id: str | None, definition: Any = None) -> str:
+    """'n.name' of a stage in the user's language (of ``definition``, else the one in
+    use)."""
+    if stage_id is None:
+        return "-"
+    d = definition or current_definition()
+    if d.has_stage(stage_id):
+        s = d.stage(stage_id)
+        return f"{s.order}.{s.zh if OPTS.lang == 'zh' else s.en}"
+    return stage_id
+
+
+def current_definition() -> Any:
+    return OPTS.loaded_definition()
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def check_line(c: Any) -> str:
+    if c.passed:
+        mark = tr("[通过]", "[pass]")
+    elif c.waived:
+        mark = tr("[已豁免]", "[waived]")
+    else:
+        mark = tr("[未通过]", "[FAIL]")
+    line = f"  {mark(OPTS.lang)} {c.id}: {c.message(OPTS.lang)}"
+    line += tr("（实际 {a}，要求 {r}）", " (actual {a}, required {r})", a=c.actual, r=c.required)(OPTS.lang)
+    if c.waived:
+        line += tr("；豁免理由：{w}", "; waiver: {w}", w=c.waiver_reason)(OPTS.lang)
+    return line
+
+
+def kv_pairs(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        if "=" not in p:
+            raise BadInput(tr("参数「{p}」应写成 字段=值", "argument '{p}' must be field=value", p=p))
+        k, v = p.split("=", 1)
+        out[k.strip()] = v
+    return out

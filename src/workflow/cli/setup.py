@@ -1,0 +1,104 @@
+"""Set-up commands: init, districts, townships, users, the demo, schema upgrade and backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflow.cli.options import (
+    OPTS,
+    app,
+    district_app,
+    emit_json,
+    say,
+    stage_name,
+    township_app,
+    user_app,
+)
+from workflow.i18n import tr
+
+
+@app.command()
+def init() -> None:
+    """Create the database; the user running it becomes the first admin."""
+    svc = OPTS.service()
+    if svc.init():
+        say(tr("已初始化数据库，管理员：{u}", "database initialised; admin: {u}", u=OPTS.user))
+    else:
+        say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
+
+
+@district_app.command("add")
+def district_add(
+    name: str,
+    definition: Annotated[
+        Path | None, typer.Option("--definition", help="This district's own process definition")
+    ] = None,
+) -> None:
+    """Add a district."""
+    d = OPTS.service().add_district(name, str(definition) if definition else None)
+    say(tr("已添加区「{d}」", "district '{d}' added", d=d.name))
+
+
+@district_app.command("list")
+def district_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List districts."""
+    rows = OPTS.service().districts()
+    if as_json:
+        emit_json([{"id": d.id, "name": d.name, "definition": d.definition_path} for d in rows])
+        return
+    for d in rows:
+        say(f"{d.id}\t{d.name}")
+
+
+@township_app.command("add")
+def township_add(
+    name: str,
+    district: Annotated[str, typer.Option("--district")],
+    since: Annotated[str | None, typer.Option("--since", help="Day the work began")] = None,
+) -> None:
+    """Add a township to a district; it starts at the first stage."""
+    t = OPTS.service().add_township(name, district, since)
+    say(tr("已添加乡镇「{t}」（{d}）", "township '{t}' added to {d}", t=t.name, d=district))
+
+
+@township_app.command("list")
+def township_list(
+    district: Annotated[str | None, typer.Option("--district")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List townships with their stage."""
+    rows = OPTS.service().townships(district)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": t.id,
+                    "township": t.name,
+                    "district": d,
+                    "stage": t.stage,
+                    "stage_since": t.stage_since,
+                    "version": t.version,
+                }
+                for t, d in rows
+            ]
+        )
+        return
+    for t, d in rows:
+        say(f"{t.id}\t{d}\t{t.name}\t{stage_name(t.stage)}\t{t.stage_since or ''}")
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin")],
+    township: Annotated[list[str] | None, typer.Option("--township")] = None,
+) -> None:
+    """Add a user with a role (admins only)."""
+    u = OPTS.service().add_user(name, role, township or [])
+    say(tr("已添加用户「{u}」（{r}）", "user '{u}' added ({r})", u=u.name, r=u.role))
+
+
+# ---------------------------------------------------------------- reads

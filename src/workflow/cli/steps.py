@@ -1,0 +1,249 @@
+"""Commands that change a township: record, advance, return, waive, violation reports, roster import."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflow.cli.options import (
+    OPTS,
+    app,
+    check_line,
+    emit_json,
+    kv_pairs,
+    say,
+    stage_name,
+    violation_app,
+)
+from workflow.errors import BadInput
+from workflow.i18n import tr
+
+
+@app.command()
+def record(
+    township: str,
+    fact: str,
+    values: Annotated[list[str] | None, typer.Argument(help="field=value ...")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Effective date YYYY-MM-DD")] = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
+) -> None:
+    """Record a fact, e.g. record 东湖镇 draft title=工作报告 date=2021-04-12"""
+    r = OPTS.service().record(township, fact, kv_pairs(values or []), on, note, expect_version)
+    say(tr("已记录「{t}」的 {f}", "recorded {f} for '{t}'", t=r.township, f=fact))
+
+
+@app.command()
+def advance(
+    township: Annotated[str | None, typer.Argument()] = None,
+    to: Annotated[str | None, typer.Option("--to")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Effective date YYYY-MM-DD")] = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="Bulk: every township of")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Bulk: ... that is at this stage")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Bulk: only list")] = False,
+) -> None:
+    """Step a township to its next stage when its exit gate holds; or, with --district
+    and --stage, every township of a district at that stage whose gate holds."""
+    if district or stage or dry_run:
+        if township or to or expect_version is not None or not (district and stage):
+            raise BadInput(
+                tr(
+                    "批量前进用法：workflow advance --district 区 --stage 阶段 [--dry-run] [--on 日期]",
+                    "bulk usage: workflow advance --district NAME --stage STAGE [--dry-run] [--on DATE]",
+                )
+            )
+        _bulk_advance(district, stage, on, note, dry_run)
+        return
+    if township is None:
+        raise BadInput(
+            tr(
+                "请指定乡镇，或用 --district 与 --stage 批量前进",
+                "name a township, or use --district and --stage",
+            )
+        )
+    r = OPTS.service().advance(township, to, on, note, expect_version)
+    say(
+        tr(
+            "「{t}」：{a} → {b}",
+            "'{t}': {a} -> {b}",
+            t=r.township,
+            a=stage_name(r.from_stage),
+            b=stage_name(r.to_stage),
+        )
+    )
+
+
+def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run: bool) -> None:
+    from workflow.errors import Blocked
+
+    outcomes = OPTS.service().bulk_advance(district, stage, on, note, dry_run)
+    labels = {
+        "advanced": tr("已前进", "advanced"),
+        "ready": tr("可前进", "ready"),
+        "blocked": tr("受阻", "blocked"),
+        "not_permitted": tr("无权", "not permitted"),
+        "conflict": tr("冲突", "conflict"),
+        "bad_input": tr("输入有误", "bad input"),
+    }
+    for o in outcomes:
+        say(f"{labels[o.outcome](OPTS.lang)}\t{o.township}")
+        for c in o.failing:
+            say(check_line(c))
+        if o.reason is not None and not o.failing:
+            say(f"  {o.reason(OPTS.lang)}")
+    done = sum(o.outcome in ("advanced", "ready") for o in outcomes)
+    summary = (
+        tr(
+            "{n}个乡镇处于该阶段：{d}个可前进，{b}个受阻",
+            "{n} townships at that stage: {d} ready, {b} not",
+            n=len(outcomes),
+            d=done,
+            b=len(outcomes) - done,
+        )
+        if dry_run
+        else tr(
+            "{n}个乡镇处于该阶段：{d}个已前进，{b}个未前进",
+            "{n} townships at that stage: {d} advanced, {b} not",
+            n=len(outcomes),
+            d=done,
+            b=len(outcomes) - done,
+        )
+    )
+    say(summary)
+    if done < len(outcomes):
+        raise Blocked(tr("部分乡镇未前进（见上）", "some townships were not advanced (see above)"))
+
+
+@app.command("return")
+def return_cmd(
+    township: str,
+    to: Annotated[str, typer.Option("--to")],
+    reason: Annotated[str, typer.Option("--reason")],
+    on: Annotated[str | None, typer.Option("--on")] = None,
+    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
+) -> None:
+    """Send a township back to an earlier stage (reviewers and admins)."""
+    r = OPTS.service().return_(township, to, reason, on, expect_version)
+    say(
+        tr(
+            "「{t}」已退回：{a} → {b}",
+            "'{t}' returned: {a} -> {b}",
+            t=r.township,
+            a=stage_name(r.from_stage),
+            b=stage_name(r.to_stage),
+        )
+    )
+
+
+@app.command()
+def waive(
+    township: str,
+    check: str,
+    reason: Annotated[str, typer.Option("--reason")],
+) -> None:
+    """Let one check of one township pass (reviewers and admins)."""
+    OPTS.service().waive_check(township, check, reason)
+    say(tr("已豁免「{t}」的检查 {c}", "check {c} of '{t}' waived", t=township, c=check))
+
+
+@violation_app.command("open")
+def violation_open(township: str, note: Annotated[str, typer.Option("--note")]) -> None:
+    """Record a violation report; it blocks every forward step until resolved."""
+    v, _ = OPTS.service().open_violation(township, note)
+    say(tr("已登记违纪举报 #{i}", "violation report #{i} opened", i=v.id))
+
+
+@violation_app.command("resolve")
+def violation_resolve(violation_id: int, note: Annotated[str, typer.Option("--note")]) -> None:
+    """Resolve a violation report (reviewers and admins)."""
+    v, _ = OPTS.service().resolve_violation(violation_id, note)
+    say(tr("违纪举报 #{i} 已处理", "violation report #{i} resolved", i=v.id))
+
+
+@violation_app.command("list")
+def violation_list(
+    township: Annotated[str | None, typer.Argument()] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List violation reports."""
+    rows = OPTS.service().violations(township)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": v.id,
+                    "township": n,
+                    "status": v.status,
+                    "note": v.opened_note,
+                    "opened_on": v.opened_on,
+                    "resolved_note": v.resolved_note,
+                    "resolved_on": v.resolved_on,
+                }
+                for v, n in rows
+            ]
+        )
+        return
+    for v, n in rows:
+        say(f"#{v.id}\t{n}\t{v.status}\t{v.opened_on}\t{v.opened_note}")
+
+
+@app.command("import")
+def import_cmd(
+    township: Annotated[str | None, typer.Argument()] = None,
+    kind: Annotated[str | None, typer.Argument()] = None,
+    file: Annotated[Path | None, typer.Argument()] = None,
+    replace: Annotated[bool, typer.Option("--replace")] = False,
+    template: Annotated[str | None, typer.Option("--template", help="Write a header-only CSV")] = None,
+    output: Annotated[str | None, typer.Option("-o", "--output")] = None,
+) -> None:
+    """Import a roster (CSV or XLSX), all or nothing; or write a template."""
+    from workflow.domain.rosters import roster_kind, template_csv
+
+    if template:
+        text = template_csv(roster_kind(template))
+        if output == "-":
+            sys.stdout.write(text)
+            return
+        path = Path(output or f"{template}.csv")
+        if path.exists():
+            raise BadInput(tr("文件已存在：{p}", "file exists: {p}", p=path))
+        path.write_text("\ufeff" + text, encoding="utf-8")
+        say(tr("已写出模板 {p}", "template written to {p}", p=path))
+        return
+    if not (township and kind and file):
+        raise BadInput(
+            tr(
+                "用法：workflow import 乡镇 名册类型 文件 [--replace]，或 --template 类型",
+                "usage: workflow import TOWNSHIP KIND FILE [--replace], or --template KIND",
+            )
+        )
+    r = OPTS.service().import_roster(township, kind, file, replace)
+    payload = json.loads(r.event.payload)
+    say(
+        tr(
+            "已导入「{t}」的{k}名册：{n}行（{f}，sha256 {h}）",
+            "imported {n} {k} rows for '{t}' ({f}, sha256 {h})",
+            t=r.township,
+            k=kind,
+            n=payload["rows"],
+            f=payload["file"],
+            h=payload["sha256"][:16],
+        )
+    )
+
+
+@app.command()
+def roster(township: str, kind: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List a township's roster of one kind."""
+    rows = OPTS.service().roster(township, kind)
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        say("\t".join("" if v is None else str(v) for v in r.values()))

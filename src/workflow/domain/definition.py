@@ -1,0 +1,614 @@
+"""The process definition: stages, transitions, gates and facts, loaded from TOML
+and validated so that every mistake names the file, the key and what was expected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from workflow.domain.fields import FIELD_TYPES, FieldSpec
+from workflow.domain.gates import GATES, REQUIRED, Calendar
+from workflow.domain.rosters import ROSTER_KINDS
+from workflow.errors import BadInput
+from workflow.i18n import Text, tr
+
+DEFAULT_NAME = "township_election.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Process(_Strict):
+    id: str
+    zh: str
+    en: str
+    initial: str
+    final: str
+
+
+class _Settings(_Strict):
+    holidays: list[str] = []
+    working_weekends: list[str] = []
+    rule_set_zh: str = ""
+    rule_set_en: str = ""
+    revert_to_any_earlier: bool = True
+
+
+class _Check(_Strict):
+    id: str
+    gate: str
+    params: dict[str, Any] = {}
+
+
+class _Stage(_Strict):
+    id: str
+    zh: str
+    en: str
+    deadline_days: int | None = None
+    facts: list[str] = []
+    rosters: list[str] = []
+    checks: list[_Check] = []
+
+
+class _When(_Strict):
+    fact: str
+    field: str
+    value: str
+
+
+class _Transition(_Strict):
+    kind: Literal["advance", "return"]
+    source: str
+    dest: str
+    when: _When | None = None
+
+
+class _Field(_Strict):
+    name: str
+    type: str
+    zh: str
+    en: str
+    required: bool = True
+    choices: list[str] = []
+    min: int | None = None
+    max: int | None = None
+
+
+class _Fact(_Strict):
+    zh: str
+    en: str
+    fields: list[_Field]
+
+
+class _Definition(_Strict):
+    process: _Process
+    settings: _Settings = _Settings()
+    stages: list[_Stage]
+    transitions: list[_Transition]
+    facts: dict[str, _Fact] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    gate: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    order: int
+    zh: str
+    en: str
+    deadline_days: int | None
+    facts: tuple[str, ...]
+    rosters: tuple[str, ...]
+    checks: tuple[Check, ...]
+
+    def label(self) -> Text:
+        return Text(self.zh, self.en)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    kind: str
+    source: str
+    dest: str
+    when: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    name: str
+    zh: str
+    en: str
+    fields: tuple[FieldSpec, ...]
+
+    def label(self) -> Text:
+        return Text(self.zh, self.en)
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """A validated process definition."""
+
+    source: str
+    id: str
+    zh: str
+    en: str
+    initial: str
+    final: str
+    stages: tuple[Stage, ...]
+    transitions: tuple[Transition, ...]
+    facts: dict[str, Fact]
+    calendar: Calendar
+    rule_set: Text
+    revert_to_any_earlier: bool
+    _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
+    _labels: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({s.id: s for s in self.stages})
+
+    def stage(self, stage_id: str) -> Stage:
+        return self._by_id[stage_id]
+
+    def has_stage(self, stage_id: str) -> bool:
+        return stage_id in self._by_id
+
+    def forward(self, source: str) -> Transition | None:
+        """The advance transition leaving ``source``, if any."""
+        return next((t for t in self.transitions if t.kind == "advance" and t.source == source), None)
+
+    def next_stage(self, source: str) -> str | None:
+        t = self.forward(source)
+        return t.dest if t else None
+
+    def working_stages(self) -> tuple[Stage, ...]:
+        """The stages a township works through (every stage but the final one)."""
+        return tuple(s for s in self.stages if s.id != self.final)
+
+    def order_text(self) -> Text:
+        """The stage order, for messages."""
+        return Text(
+            " → ".join(f"{s.order}.{s.zh}" for s in self.stages),
+            " → ".join(f"{s.order}.{s.id}" for s in self.stages),
+        )
+
+    def fact_labels(self) -> dict[str, Text]:
+        """Each fact's label (built once: every gate check asks for them)."""
+        if "facts" not in self._labels:
+            self._labels["facts"] = {name: f.label() for name, f in self.facts.items()}
+        labels: dict[str, Text] = self._labels["facts"]
+        return labels
+
+    def field_labels(self) -> dict[tuple[str, str], Text]:
+        """Each fact field's label, by (fact, field) (built once)."""
+        if "fields" not in self._labels:
+            self._labels["fields"] = {
+                (name, x.name): x.label() for name, f in self.facts.items() for x in f.fields
+            }
+        labels: dict[tuple[str, str], Text] = self._labels["fields"]
+        return labels
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+_EXPECT: dict[str, str] = {
+    "stages": "id, zh, en, deadline_days, facts, rosters, checks",
+    "checks": "id, gate, params",
+    "transitions": "kind, source, dest, when",
+    "when": "fact, field, value",
+    "fields": "name, type, zh, en, required, choices, min, max",
+    "facts": "zh, en, fields",
+    "process": "id, zh, en, initial, final",
+    "settings": "holidays, working_weekends, rule_set_zh, rule_set_en, revert_to_any_earlier",
+    "": "process, settings, stages, transitions, facts",
+}
+
+
+def _expected_keys(loc: tuple[int | str, ...]) -> str:
+    names = [p for p in loc[:-1] if isinstance(p, str)]
+    parent = names[-1] if names else ""
+    if len(names) >= 2 and names[-2] == "facts":
+        parent = "facts"
+    return _EXPECT.get(parent, "")
+
+
+def _pydantic_problems(source: str, error: ValidationError) -> list[Text]:
+    problems = []
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        key = _loc(loc)
+        if err["type"] == "extra_forbidden":
+            exp = _expected_keys(loc)
+            problems.append(
+                tr(
+                    "{f}：未知的键「{k}」，应为：{e}",
+                    "{f}: unknown key '{k}', expected one of: {e}",
+                    f=source,
+                    k=key,
+                    e=exp,
+                )
+            )
+        elif err["type"] == "missing":
+            problems.append(tr("{f}：缺少键「{k}」", "{f}: missing key '{k}'", f=source, k=key))
+        else:
+            problems.append(
+                tr(
+                    "{f}：键「{k}」的值 {v!r} 不合要求：{m}",
+                    "{f}: key '{k}' has value {v!r}: {m}",
+                    f=source,
+                    k=key,
+                    v=err.get("input"),
+                    m=err["msg"],
+                )
+            )
+    return problems
+
+
+def _type_ok(value: object, want: type | tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and want is not bool:
+        return False
+    if want is float:
+        return isinstance(value, int | float)
+    return isinstance(value, want)
+
+
+def _type_name(want: type | tuple[type, ...]) -> str:
+    names = {int: "integer", float: "number", str: "string", list: "list", bool: "boolean"}
+    if isinstance(want, tuple):
+        return " or ".join(names.get(w, w.__name__) for w in want)
+    return names.get(want, want.__name__)
+
+
+def build(raw: dict[str, Any], source: str) -> Definition:
+    """Validate the parsed TOML ``raw`` and build a :class:`Definition`."""
+    try:
+        d = _Definition.model_validate(raw)
+    except ValidationError as e:
+        raise BadInput(_joined(_pydantic_problems(source, e))) from None
+    problems: list[Text] = []
+    ids = [s.id for s in d.stages]
+    stage_ids = set(ids)
+    for i, s in enumerate(d.stages):
+        if ids.count(s.id) > 1 and ids.index(s.id) != i:
+            problems.append(
+                tr(
+                    "{f}：stages[{i}].id：阶段「{s}」重复",
+                    "{f}: stages[{i}].id: stage '{s}' repeated",
+                    f=source,
+                    i=i,
+                    s=s.id,
+                )
+            )
+    for key in ("initial", "final"):
+        value = getattr(d.process, key)
+        if value not in stage_ids:
+            problems.append(
+                tr(
+                    "{f}：process.{k}：未知阶段「{v}」，应为：{e}",
+                    "{f}: process.{k}: unknown stage '{v}', expected one of: {e}",
+                    f=source,
+                    k=key,
+                    v=value,
+                    e=", ".join(ids),
+                )
+            )
+    facts: dict[str, Fact] = {}
+    for name, fact in d.facts.items():
+        specs = []
+        for j, fld in enumerate(fact.fields):
+            if fld.type not in FIELD_TYPES:
+                problems.append(
+                    tr(
+                        "{f}：facts.{n}.fields[{j}].type：未知类型「{t}」，应为：{e}",
+                        "{f}: facts.{n}.fields[{j}].type: unknown type '{t}', expected one of: {e}",
+                        f=source,
+                        n=name,
+                        j=j,
+                        t=fld.type,
+                        e=", ".join(FIELD_TYPES),
+                    )
+                )
+                continue
+            if fld.type == "choice" and not fld.choices:
+                problems.append(
+                    tr(
+                        "{f}：facts.{n}.fields[{j}].choices：choice 类型需要 choices",
+                        "{f}: facts.{n}.fields[{j}].choices: a choice field needs choices",
+                        f=source,
+                        n=name,
+                        j=j,
+                    )
+                )
+            specs.append(
+                FieldSpec(
+                    name=fld.name,
+                    type=fld.type,
+                    zh=fld.zh,
+                    en=fld.en,
+                    required=fld.required,
+                    choices=tuple(fld.choices),
+                    min=fld.min,
+                    max=fld.max,
+                )
+            )
+        facts[name] = Fact(name, fact.zh, fact.en, tuple(specs))
+    stages: list[Stage] = []
+    check_ids: set[str] = set()
+    for i, s in enumerate(d.stages):
+        checks = []
+        for j, c in enumerate(s.checks):
+            where = f"stages[{i}].checks[{j}]"
+            if c.id in check_ids:
+                problems.append(
+                    tr(
+                        "{f}：{w}.id：检查「{c}」重复",
+                        "{f}: {w}.id: check '{c}' repeated",
+                        f=source,
+                        w=where,
+                        c=c.id,
+                    )
+                )
+            check_ids.add(c.id)
+            spec = GATES.get(c.gate)
+            if spec is None:
+                problems.append(
+                    tr(
+                        "{f}：{w}.gate：门槛「{g}」没有实现，应为：{e}",
+                        "{f}: {w}.gate: gate '{g}' has no implementation, expected one of: {e}",
+                        f=source,
+                        w=where,
+                        g=c.gate,
+                        e=", ".join(sorted(GATES)),
+                    )
+                )
+                continue
+            for pname, value in c.params.items():
+                if pname not in spec.params:
+                    problems.append(
+                        tr(
+                            "{f}：{w}.params.{p}：未知参数，应为：{e}",
+                            "{f}: {w}.params.{p}: unknown parameter, expected one of: {e}",
+                            f=source,
+                            w=where,
+                            p=pname,
+                            e=", ".join(spec.params) or "-",
+                        )
+                    )
+                    continue
+                want = spec.params[pname][0]
+                if not _type_ok(value, want):
+                    problems.append(
+                        tr(
+                            "{f}：{w}.params.{p}：值 {v!r} 类型不对，应为 {t}",
+                            "{f}: {w}.params.{p}: value {v!r} has the wrong type, expected {t}",
+                            f=source,
+                            w=where,
+                            p=pname,
+                            v=value,
+                            t=_type_name(want),
+                        )
+                    )
+            for pname, (_, default) in spec.params.items():
+                if default is REQUIRED and pname not in c.params:
+                    problems.append(
+                        tr(
+                            "{f}：{w}.params：缺少参数「{p}」",
+                            "{f}: {w}.params: missing parameter '{p}'",
+                            f=source,
+                            w=where,
+                            p=pname,
+                        )
+                    )
+            fact_param = c.params.get("fact")
+            if isinstance(fact_param, str) and fact_param not in d.facts:
+                problems.append(
+                    tr(
+                        "{f}：{w}.params.fact：未定义的事实「{v}」",
+                        "{f}: {w}.params.fact: undefined fact '{v}'",
+                        f=source,
+                        w=where,
+                        v=fact_param,
+                    )
+                )
+            checks.append(Check(c.id, c.gate, dict(c.params)))
+        for fname in s.facts:
+            if fname not in d.facts:
+                problems.append(
+                    tr(
+                        "{f}：stages[{i}].facts：未定义的事实「{v}」，应为：{e}",
+                        "{f}: stages[{i}].facts: undefined fact '{v}', expected one of: {e}",
+                        f=source,
+                        i=i,
+                        v=fname,
+                        e=", ".join(d.facts),
+                    )
+                )
+        for kind in s.rosters:
+            if kind not in ROSTER_KINDS:
+                problems.append(
+                    tr(
+                        "{f}：stages[{i}].rosters：未知名册「{v}」，应为：{e}",
+                        "{f}: stages[{i}].rosters: unknown roster '{v}', expected one of: {e}",
+                        f=source,
+                        i=i,
+                        v=kind,
+                        e=", ".join(ROSTER_KINDS),
+                    )
+                )
+        if s.deadline_days is not None and s.deadline_days < 1:
+            problems.append(
+                tr(
+                    "{f}：stages[{i}].deadline_days：应为正整数",
+                    "{f}: stages[{i}].deadline_days: expected a positive integer",
+                    f=source,
+                    i=i,
+                )
+            )
+        stages.append(
+            Stage(s.id, i + 1, s.zh, s.en, s.deadline_days, tuple(s.facts), tuple(s.rosters), tuple(checks))
+        )
+    transitions = []
+    for k, t in enumerate(d.transitions):
+        for end in ("source", "dest"):
+            value = getattr(t, end)
+            if value not in stage_ids:
+                problems.append(
+                    tr(
+                        "{f}：transitions[{k}].{e}：未知阶段「{v}」，应为：{o}",
+                        "{f}: transitions[{k}].{e}: unknown stage '{v}', expected one of: {o}",
+                        f=source,
+                        k=k,
+                        e=end,
+                        v=value,
+                        o=", ".join(ids),
+                    )
+                )
+        when = (t.when.fact, t.when.field, t.when.value) if t.when else None
+        transitions.append(Transition(t.kind, t.source, t.dest, when))
+    advances = [t for t in transitions if t.kind == "advance"]
+    sources = [t.source for t in advances]
+    for src in set(sources):
+        if sources.count(src) > 1:
+            problems.append(
+                tr(
+                    "{f}：transitions：阶段「{s}」有多个前进方向",
+                    "{f}: transitions: stage '{s}' has more than one advance",
+                    f=source,
+                    s=src,
+                )
+            )
+    if not problems:
+        reach = {d.process.initial}
+        frontier = [d.process.initial]
+        while frontier:
+            cur = frontier.pop()
+            for step in advances:
+                if step.source == cur and step.dest not in reach:
+                    reach.add(step.dest)
+                    frontier.append(step.dest)
+        for sid in ids:
+            if sid not in reach:
+                problems.append(
+                    tr(
+                        "{f}：stages：阶段「{s}」从初始阶段「{i}」无法到达",
+                        "{f}: stages: stage '{s}' cannot be reached from the initial stage '{i}'",
+                        f=source,
+                        s=sid,
+                        i=d.process.initial,
+                    )
+                )
+    if problems:
+        raise BadInput(_joined(problems))
+    holidays: list[dt.date] = []
+    weekends: list[dt.date] = []
+    for key, values, out in (
+        ("holidays", d.settings.holidays, holidays),
+        ("working_weekends", d.settings.working_weekends, weekends),
+    ):
+        for v in values:
+            try:
+                out.append(dt.date.fromisoformat(v))
+            except ValueError:
+                problems.append(
+                    tr(
+                        "{f}：settings.{k}：日期「{v}」应为 YYYY-MM-DD",
+                        "{f}: settings.{k}: date '{v}' expected as YYYY-MM-DD",
+                        f=source,
+                        k=key,
+                        v=v,
+                    )
+                )
+    if problems:
+        raise BadInput(_joined(problems))
+    # Stage order follows the chain of advances from the initial stage.
+    order = [d.process.initial]
+    while (nxt := next((t.dest for t in advances if t.source == order[-1]), None)) and nxt not in order:
+        order.append(nxt)
+    by_id = {s.id: s for s in stages}
+    ordered = tuple(
+        Stage(
+            sid,
+            n,
+            by_id[sid].zh,
+            by_id[sid].en,
+            by_id[sid].deadline_days,
+            by_id[sid].facts,
+            by_id[sid].rosters,
+            by_id[sid].checks,
+        )
+        for n, sid in enumerate(order + [s for s in ids if s not in order], start=1)
+    )
+    return Definition(
+        source=source,
+        id=d.process.id,
+        zh=d.process.zh,
+        en=d.process.en,
+        initial=d.process.initial,
+        final=d.process.final,
+        stages=ordered,
+        transitions=tuple(transitions),
+        facts=facts,
+        calendar=Calendar(frozenset(holidays), frozenset(weekends)),
+        rule_set=Text(d.settings.rule_set_zh, d.settings.rule_set_en),
+        revert_to_any_earlier=d.settings.revert_to_any_earlier,
+    )
+
+
+def _joined(problems: list[Text]) -> Text:
+    return Text("\n".join(p.zh for p in problems), "\n".join(p.en for p in problems))
+
+
+def load(path: Path | None = None) -> Definition:
+    """Load a definition file, or the shipped default when ``path`` is None."""
+    if path is None:
+        return default_definition()
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(
+            tr(
+                "无法读取流程定义文件 {f}：{e}",
+                "cannot read definition file {f}: {e}",
+                f=source,
+                e=e.strerror or e,
+            )
+        ) from e
+    return loads(data, source)
+
+
+def loads(data: bytes, source: str) -> Definition:
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadInput(tr("{f}：不是 UTF-8 文本", "{f}: not UTF-8 text", f=source)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise BadInput(tr("{f}：TOML 语法错误：{e}", "{f}: TOML syntax error: {e}", f=source, e=e)) from None
+    return build(raw, source)
+
+
+@cache
+def default_definition() -> Definition:
+    """The shipped definition (package data ``workflow.states``)."""
+    ref = resources.files("workflow.states").joinpath(DEFAULT_NAME)
+    return loads(ref.read_bytes(), f"states/{DEFAULT_NAME}")

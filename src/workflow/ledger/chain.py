@@ -1,0 +1,312 @@
+"""The tamper-evident audit log: canonical content, the hash chain, and verification.
+
+One chain per township (and one ``system`` chain for users and districts): each event
+stores the SHA-256 of its canonical content together with the previous event's hash.
+Per-township chains let coordinators in different offices write at once without
+contending for one global tail, and let an auditor verify one township alone; the
+township's version must equal its chain's length, so a cut-off tail is caught too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow.i18n import Text
+from workflow.store.sql import HASHED_FIELDS
+from workflow.store.tables import Event, Township
+
+GENESIS = "0" * 64
+
+
+def canonical(ev: Event) -> bytes:
+    """The bytes an event's hash covers: every field but its id and its own hash."""
+    return canonical_fields(**{f: getattr(ev, f) for f in HASHED_FIELDS})
+
+
+def canonical_fields(
+    *,
+    chain: str,
+    seq: int,
+    township_id: int | None,
+    kind: str,
+    from_stage: str | None,
+    to_stage: str | None,
+    actor: str,
+    recorded_at: str,
+    effective_date: dt.date | str,
+    note: str,
+    payload: str,
+    prev_hash: str,
+) -> bytes:
+    """Canonical bytes of an event given as fields (bulk loaders use this directly)."""
+    body = {
+        "chain": chain,
+        "seq": seq,
+        "township_id": township_id,
+        "kind": kind,
+        "from": from_stage,
+        "to": to_stage,
+        "actor": actor,
+        "recorded_at": recorded_at,
+        "effective_date": effective_date.isoformat()
+        if isinstance(effective_date, dt.date)
+        else str(effective_date),
+        "note": note,
+        "payload": json.loads(payload or "{}"),
+        "prev_hash": prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(**fields: Any) -> str:
+    """SHA-256 of an event given as fields (see :func:`canonical_fields`)."""
+    return hashlib.sha256(canonical_fields(**fields)).hexdigest()
+
+
+def seal(ev: Event) -> Event:
+    """Set the event's hash from its content (prev_hash must be set)."""
+    ev.hash = hashlib.sha256(canonical(ev)).hexdigest()
+    return ev
+
+
+def event_dict(e: Event | Any) -> dict[str, Any]:
+    """One audit event as ``workflow history --json`` and the history export show it."""
+    return {
+        "seq": e.seq,
+        "kind": e.kind,
+        "from": e.from_stage,
+        "to": e.to_stage,
+        "actor": e.actor,
+        "recorded_at": e.recorded_at,
+        "effective_date": e.effective_date.isoformat(),
+        "note": e.note,
+        "payload": json.loads(e.payload),
+        "hash": e.hash,
+        "prev_hash": e.prev_hash,
+    }
+
+
+def dump_payload(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The first thing wrong with one chain."""
+
+    chain: str
+    event_id: int | None
+    seq: int | None
+    what: str  # edited | deleted | inserted | reordered | state
+    text: Text
+
+
+def verify_chain(
+    chain: str, events: list[Event], version: int | None, stage: str | None, head: str | None = None
+) -> Problem | None:
+    """Check one chain (events in id order); None when intact."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    all_seqs = {ev.seq for ev in events}
+    seen_seqs: set[int] = set()
+    last: Event | None = None
+    for ev in events:
+        if ev.seq < expected_seq:
+            if ev.seq in seen_seqs:
+                return _problem(
+                    chain,
+                    ev,
+                    "inserted",
+                    "事件#{i}（序号{s}）是插入的：序号重复",
+                    "event #{i} (seq {s}) was inserted: its sequence number repeats",
+                )
+            return _problem(
+                chain,
+                ev,
+                "reordered",
+                "事件#{i}（序号{s}）顺序被调换",
+                "event #{i} (seq {s}) is out of order",
+            )
+        if ev.seq > expected_seq:
+            if expected_seq in all_seqs:
+                later = next(e for e in events if e.seq == expected_seq)
+                if version is not None and len(events) > version:
+                    return _problem(
+                        chain,
+                        later,
+                        "inserted",
+                        "事件#{i}（序号{s}）是插入的：事件数多于版本",
+                        "event #{i} (seq {s}) was inserted: more events than the township's version",
+                    )
+                return _problem(
+                    chain,
+                    ev,
+                    "reordered",
+                    "事件#{i}（序号{s}）顺序被调换",
+                    "event #{i} (seq {s}) is out of order",
+                )
+            return _problem(
+                chain,
+                ev,
+                "deleted",
+                f"事件#{{i}}（序号{{s}}）之前的序号{expected_seq}至{ev.seq - 1}被删除",
+                f"events with seq {expected_seq} to {ev.seq - 1} before event #{{i}} "
+                f"(seq {{s}}) were deleted",
+            )
+        if hashlib.sha256(canonical(ev)).hexdigest() != ev.hash:
+            return _problem(
+                chain,
+                ev,
+                "edited",
+                "事件#{i}（序号{s}）内容被修改：哈希不符",
+                "event #{i} (seq {s}) was edited: its content does not match its hash",
+            )
+        if ev.prev_hash != prev_hash:
+            return _problem(
+                chain,
+                ev,
+                "edited",
+                "事件#{i}（序号{s}）与前一事件的链接不符：前一事件被修改或替换",
+                "event #{i} (seq {s}) does not link to the event before it: "
+                "that event was edited or replaced",
+            )
+        seen_seqs.add(ev.seq)
+        prev_hash = ev.hash
+        expected_seq += 1
+        last = ev
+    count = expected_seq - 1
+    if version is not None and version != count:
+        if version > count:
+            return Problem(
+                chain,
+                last.id if last else None,
+                count + 1,
+                "deleted",
+                Text(
+                    f"链{chain}：版本为{version}，但只有{count}个事件：末尾事件被删除",
+                    f"chain {chain}: version {version} but only {count} events: "
+                    f"events at the end were deleted",
+                ),
+            )
+        return Problem(
+            chain,
+            last.id if last else None,
+            version + 1,
+            "inserted",
+            Text(
+                f"链{chain}：版本为{version}，但有{count}个事件：末尾有插入的事件",
+                f"chain {chain}: version {version} but {count} events: events were inserted at the end",
+            ),
+        )
+    if head and last is not None and head != last.hash:
+        return Problem(
+            chain,
+            last.id,
+            last.seq,
+            "state",
+            Text(
+                f"链{chain}：乡镇记录的链头与最后事件#{last.id}的哈希不符",
+                f"chain {chain}: the township's recorded head does not match the hash of its last "
+                f"event #{last.id}",
+            ),
+        )
+    if stage is not None and last is not None and last.to_stage and last.to_stage != stage:
+        return Problem(
+            chain,
+            last.id,
+            last.seq,
+            "state",
+            Text(
+                f"链{chain}：当前阶段{stage}与最后事件的{last.to_stage}不符",
+                f"chain {chain}: current stage {stage} differs from the last event's {last.to_stage}",
+            ),
+        )
+    return None
+
+
+def _problem(chain: str, ev: Event, what: str, zh: str, en: str) -> Problem:
+    return Problem(
+        chain,
+        ev.id,
+        ev.seq,
+        what,
+        Text(
+            f"链{chain}：" + zh.format(i=ev.id, s=ev.seq), f"chain {chain}: " + en.format(i=ev.id, s=ev.seq)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    chains: int
+    events: int
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session, township_ids: list[int] | None = None) -> VerifyReport:
+    """Verify every chain (or only the given townships'), streaming events by chain."""
+    towns = (
+        {t.id: t for t in session.exec(select(Township))}
+        if township_ids is None
+        else {t.id: t for t in session.exec(select(Township).where(col(Township.id).in_(township_ids)))}
+    )
+    stmt = select(Event).order_by(col(Event.chain), col(Event.id))
+    if township_ids is not None:
+        stmt = stmt.where(col(Event.chain).in_([str(i) for i in township_ids]))
+    problems: list[Problem] = []
+    chains = 0
+    events = 0
+    current: str | None = None
+    bucket: list[Event] = []
+    seen_chains: set[str] = set()
+
+    def finish() -> None:
+        nonlocal chains
+        if current is None:
+            return
+        chains += 1
+        seen_chains.add(current)
+        town = towns.get(int(current)) if current.isdigit() else None
+        p = verify_chain(
+            current,
+            bucket,
+            town.version if town else None,
+            town.stage if town else None,
+            town.head_hash if town else None,
+        )
+        if p:
+            problems.append(p)
+
+    for ev in session.exec(stmt.execution_options(yield_per=2000)):
+        events += 1
+        if ev.chain != current:
+            finish()
+            current = ev.chain
+            bucket = []
+        bucket.append(ev)
+    finish()
+    for tid, town in towns.items():
+        if str(tid) not in seen_chains and town.version > 0:
+            problems.append(
+                Problem(
+                    str(tid),
+                    None,
+                    1,
+                    "deleted",
+                    Text(
+                        f"链{tid}：版本为{town.version}，但没有任何事件：事件被删除",
+                        f"chain {tid}: version {town.version} but no events: events were deleted",
+                    ),
+                )
+            )
+    return VerifyReport(chains, events, problems)
