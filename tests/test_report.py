@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from tests.conftest import demo_service
 from workflow.app.demo import build_demo
-from workflow.app.report import render_text
+from workflow.domain.report import render_text
 
 
 def test_seed_district_figures(demo_url: str) -> None:

@@ -9,6 +9,7 @@ import json
 from sqlmodel import col, select
 
 from tests.conftest import FROZEN_TODAY, demo_service
+from workflow.app.timelines import iter_timelines
 from workflow.domain.definition import default_definition
 from workflow.domain.timeline import (
     DistrictScope,
@@ -16,7 +17,6 @@ from workflow.domain.timeline import (
     Span,
     TownshipTimeline,
     build_spans,
-    iter_timelines,
     overlaps,
     spans_from_events,
 )

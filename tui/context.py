@@ -3,19 +3,47 @@ and the user's language."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.message_pump import MessagePump
 
 from workflow.i18n import Lang, tr
 
 if TYPE_CHECKING:
-    from workflow.tui.app import WorkflowApp
+    from workflow.app.access import Access
+    from workflow.app.actors import Actor
+    from workflow.app.dashboard import Dashboard
+    from workflow.app.service import Service
 
 
-def wf(node: MessagePump) -> WorkflowApp:
-    """The running :class:`WorkflowApp`."""
-    return cast("WorkflowApp", node.app)
+class Host(Protocol):
+    """What screens and dialogs use of the running app (``workflow.tui.app.WorkflowApp``
+    provides it); a protocol, so that no screen imports the app that imports it."""
+
+    lang: Lang
+    access: Access
+    board: Dashboard
+    viewer: Actor | None
+
+    @property
+    def service(self) -> Service: ...
+
+    def want_viewer(self) -> None: ...
+
+    def may_change(self, township_id: int) -> bool: ...
+
+    def may_change_any(self) -> bool: ...
+
+    def may_review(self) -> bool: ...
+
+    def open_township(self, township_id: int) -> None: ...
+
+    def open_history(self, township_id: int) -> None: ...
+
+
+def wf(node: MessagePump) -> Host:
+    """The running app, as the screens see it."""
+    return cast("Host", node.app)
 
 
 def lang(node: MessagePump) -> Lang:

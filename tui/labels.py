@@ -14,7 +14,7 @@ from workflow.i18n import Lang, Text, tr
 
 if TYPE_CHECKING:
     from workflow.app.service import BulkOutcome
-    from workflow.store.tables import Event
+    from workflow.app.views import Event
 from workflow.app.actors import ROLE_LABELS
 
 EVENT_KINDS: dict[str, Text] = {

@@ -11,12 +11,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from workflow.app.views import Event, TownRow
 from workflow.domain.definition import Definition
 from workflow.errors import WorkflowError
 from workflow.i18n import Text
 from workflow.ledger.chain import Problem
-from workflow.store.sql import TownRow
-from workflow.store.tables import Event
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import event_detail, event_flags, event_kind, recorded, stage_step

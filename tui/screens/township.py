@@ -19,12 +19,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from workflow.app.reads import VIOLATION_CHECK, StatusView
+from workflow.app.views import Event, Violation
 from workflow.domain.definition import Definition
 from workflow.domain.rosters import ROSTER_KINDS
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.ledger.chain import Problem
-from workflow.store.tables import Event, Violation
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step

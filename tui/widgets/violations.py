@@ -10,9 +10,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from workflow.app.views import Violation
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
-from workflow.store.tables import Violation
 from workflow.tui.widgets.service_form import ServiceForm
 from workflow.tui.widgets.validators import Required
 

@@ -62,7 +62,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The district report, computed from the records."""
-    from workflow.app.report import render_text
+    from workflow.domain.report import render_text
 
     data = OPTS.service().report(district)
     if as_json:

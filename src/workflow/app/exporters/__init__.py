@@ -19,8 +19,9 @@ from typing import IO, Any
 from sqlmodel import Session, col, func, select
 
 from workflow.app.exporters.common import ExportContext, Progress, check_writable, open_output
+from workflow.app.timelines import iter_timelines
 from workflow.domain.fields import FieldError, parse_date
-from workflow.domain.timeline import DistrictScope, iter_timelines
+from workflow.domain.timeline import DistrictScope
 from workflow.errors import BadInput
 from workflow.i18n import Lang, Text, tr
 from workflow.store.db import is_initialised, read_session
