@@ -36,6 +36,8 @@ OUTCOMES: dict[str, Text] = {
     "not_permitted": Text("无权执行", "not permitted"),
     "conflict": Text("已被他人修改", "changed by someone else"),
     "bad_input": Text("输入有误", "bad input"),
+    "unavailable": Text("数据库不可用", "database unavailable"),
+    "not_tried": Text("未尝试（数据库不可用）", "not tried (database unavailable)"),
 }
 """What a bulk step did with one township."""
 

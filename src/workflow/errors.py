@@ -60,3 +60,14 @@ class AuditFailure(WorkflowError):
     """The audit log failed verification."""
 
     exit_code = 6
+
+
+class Unavailable(WorkflowError):
+    """The database cannot be used now (busy past the wait, unreachable, read-only, full,
+    damaged); nothing was changed. ``kind`` says which."""
+
+    exit_code = 7
+
+    def __init__(self, text: Text, kind: str = "unavailable") -> None:
+        super().__init__(text)
+        self.kind = kind

@@ -209,8 +209,12 @@ class DashboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="bulk")
     def submit_bulk(self, req: AdvanceRequest, townships: list[tuple[int, int]]) -> None:
         """Ask the service to advance each (id, version shown); it reports each one."""
+        from workflow.app.service import BulkInterrupted
+
         try:
             outcomes = wf(self).service.advance_many(townships, on=req.on or None, note=req.note)
+        except BulkInterrupted as e:  # what happened up to the fault, township by township
+            outcomes = e.outcomes
         except WorkflowError as e:
             self.post_message(self.BulkFailed(e))
             return

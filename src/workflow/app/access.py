@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from workflow.app.actors import Actor, actor_of
 from workflow.domain.definition import Definition
 from workflow.store import sql as hot
-from workflow.store.errors import db_error
 
 if TYPE_CHECKING:
     from workflow.app.reads import Reads
@@ -75,8 +73,5 @@ class Access:
     def actor(self) -> Actor:
         """The acting user, read in one query (a user the database does not know is
         refused)."""
-        try:
-            with hot.read(self.engine) as db:
-                return actor_of(db, self.actor_name)
-        except DBAPIError as e:
-            raise db_error(e) from e
+        with hot.read(self.engine) as db:
+            return actor_of(db, self.actor_name)

@@ -15,14 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError
-
 from workflow.app.access import Access
 from workflow.app.actors import Actor, actor_of
 from workflow.domain.definition import Definition
 from workflow.errors import WorkflowError
 from workflow.store import sql as hot
-from workflow.store.errors import db_error
 
 if TYPE_CHECKING:
     from workflow.app.service import Service
@@ -181,11 +178,8 @@ class Dashboard:
 
     @contextmanager
     def _read(self) -> Iterator[hot.Raw]:
-        try:
-            with hot.read(self.access.engine) as db:
-                yield db
-        except DBAPIError as e:
-            raise db_error(e) from e
+        with hot.read(self.access.engine) as db:
+            yield db
 
     def viewer(self) -> Actor:
         """Who is looking (a database at another schema revision, or a user it does not

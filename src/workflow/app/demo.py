@@ -23,6 +23,7 @@ from workflow.app.service import Service
 from workflow.domain.fields import FieldSpec
 from workflow.domain.gates import Calendar, at_least_with_margin
 from workflow.domain.rosters import ROSTER_KINDS, parse_bytes
+from workflow.store.db import read_session
 from workflow.store.tables import District, User
 
 SEED_DISTRICT = "某区"
@@ -504,9 +505,7 @@ def build_demo(admin: Service, seed: int = 2021) -> DemoSummary:
     engine = admin.engine
     rng = random.Random(seed)
     writer = DemoWriter(engine, admin.today, rng, admin.clock)
-    from sqlmodel import Session
-
-    with Session(engine) as session:
+    with read_session(engine) as session:
         existing_users = set(session.exec(select(User.name)).all())
         existing = set(session.exec(select(District.name)).all())
     summary = DemoSummary([], [])

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import DBAPIError
 
 from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.domain.definition import Definition, default_definition
@@ -24,7 +23,6 @@ from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 from workflow.store.db import check_schema
-from workflow.store.errors import db_error
 from workflow.store.sql import Db, Town, TownRow
 
 VIOLATION_CHECK = "no_open_violation"
@@ -136,11 +134,8 @@ class Reads:
         """The definition a township's district runs on, read on a connection of its own."""
         if town.district_id in self._district_defs:
             return self._district_defs[town.district_id]
-        try:
-            with hot.read(self.engine) as db:
-                return self.definition_for(db, town)
-        except DBAPIError as e:
-            raise db_error(e) from e
+        with hot.read(self.engine) as db:
+            return self.definition_for(db, town)
 
     def find_township(self, db: Db, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
@@ -175,13 +170,10 @@ class Reads:
 
     def status(self, ref: str) -> StatusView:
         self.ensure_schema()
-        try:
-            with hot.read(self.engine) as db:
-                self.reader(db)
-                town = self.find_township(db, ref)
-                return self._status(db, town)
-        except DBAPIError as e:
-            raise db_error(e) from e
+        with hot.read(self.engine) as db:
+            self.reader(db)
+            town = self.find_township(db, ref)
+            return self._status(db, town)
 
     def _records(self, db: Db, town: Town, d: Definition) -> Records:
         """A township's facts, waivers and open violations in one round trip."""

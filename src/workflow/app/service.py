@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from workflow.app.actors import ROLE_LABELS, Actor
@@ -23,12 +22,11 @@ from workflow.domain.engine import Plan, engine_for
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
 from workflow.domain.rosters import ParsedRoster, read_roster, roster_kind
-from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, WorkflowError
+from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
 from workflow.store import sql as hot
 from workflow.store.db import create_schema, read_session, write_session
-from workflow.store.errors import db_error
 from workflow.store.sql import Db, EventRecord, Town, TownRow
 from workflow.store.tables import (
     ROLES,
@@ -67,42 +65,34 @@ class BulkOutcome:
     failing: list[CheckResult]
 
 
+class BulkInterrupted(Unavailable):
+    """The database became unavailable part way through a bulk step: ``outcomes`` says
+    what happened to each township (advanced, blocked, ..., unavailable, not_tried)."""
+
+    def __init__(self, text: Text, kind: str, outcomes: list[BulkOutcome]) -> None:
+        super().__init__(text, kind)
+        self.outcomes = outcomes
+
+
 @dataclass(slots=True)
 class Service(Reads):
     """The one entry point for changes and reads (the reads are :class:`Reads`)."""
 
     # ------------------------------------------------------------ plumbing
 
-    @staticmethod
-    def _db_errors(e: Exception) -> WorkflowError:
-        if isinstance(e, IntegrityError):
-            return Conflict(
-                tr(
-                    "他人同时做了修改，请重试：{e}",
-                    "someone else changed it at the same moment; try again: {e}",
-                    e=str(e.orig).splitlines()[0],
-                )
-            )
-        return db_error(e)
-
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """A write transaction whose database errors become the project's errors."""
-        try:
-            with write_session(self.engine) as session:
-                yield session
-        except DBAPIError as e:
-            raise self._db_errors(e) from e
+        """A write transaction (its database errors become the project's errors in
+        :func:`workflow.store.db.write_session`)."""
+        with write_session(self.engine) as session:
+            yield session
 
     @contextmanager
     def _step(self) -> Iterator[hot.Raw]:
         """The write transaction of a stage change, on a connection of its own (no
         session: a step is a few plain statements)."""
-        try:
-            with hot.write(self.engine) as db:
-                yield db
-        except DBAPIError as e:
-            raise self._db_errors(e) from e
+        with hot.write(self.engine) as db:
+            yield db
 
     def _require(self, actor: Actor, action: Action, township: Town | None = None) -> None:
         role = actor.role
@@ -263,8 +253,15 @@ class Service(Reads):
     # ------------------------------------------------------------ set-up
 
     def init(self) -> bool:
-        """Create the schema; the first user becomes admin. False if already done."""
-        create_schema(self.engine)
+        """Create the schema; the first user becomes admin. False if already done.
+        A database at an older schema revision is refused, never migrated here: that is
+        ``db upgrade``, for admins."""
+        from workflow.store.db import schema_revision
+
+        if schema_revision(self.engine) is None:
+            create_schema(self.engine)
+        else:
+            self.ensure_schema()
         with self._write() as session:
             if session.exec(select(User).limit(1)).first() is not None:
                 return False
@@ -389,10 +386,7 @@ class Service(Reads):
         upgrade(self.engine)
         return before, HEAD
 
-    def backup(self, path: Path) -> int:
-        """An online copy of a SQLite database (SQLite's backup API); pages copied."""
-        import sqlite3
-
+    def _require_backup_role(self) -> None:
         self.ensure_schema()
         with read_session(self.engine) as session:
             actor = self.actor(session)
@@ -404,24 +398,80 @@ class Service(Reads):
                     u=actor.name,
                 )
             )
-        if self.engine.dialect.name != "sqlite":
+
+    def _sqlite_file(self, what: Text) -> Path:
+        if self.engine.dialect.name != "sqlite" or not self.engine.url.database:
             raise BadInput(
-                tr("PostgreSQL 请用 pg_dump 备份（见 README）", "for PostgreSQL use pg_dump (see the README)")
+                Text(
+                    f"{what.zh}：PostgreSQL 请用 pg_dump / pg_restore（见 README）",
+                    f"{what.en}: for PostgreSQL use pg_dump / pg_restore (see the README)",
+                )
             )
-        if path.exists():
-            raise BadInput(tr("文件已存在：{p}", "file exists: {p}", p=path))
-        if not path.parent.exists():
-            raise BadInput(tr("目录不存在：{p}", "folder does not exist: {p}", p=path.parent))
-        source = sqlite3.connect(self.engine.url.database or "")
-        target = sqlite3.connect(path)
+        from workflow.store.errors import sqlite_path
+
+        return Path(sqlite_path(self.engine.url))
+
+    def backup(self, path: Path) -> int:
+        """An online copy of a SQLite database (SQLite's backup API, into a temporary
+        file renamed into place when complete); pages copied. Admins and auditors."""
+        from workflow.store import backup as files
+
+        self._require_backup_role()
+        source = self._sqlite_file(Text("备份", "backup"))
+        return files.backup(str(source), path)
+
+    def restore(self, backup_path: Path, target: Path | None = None) -> int:
+        """Put a checked backup in place of the database (or of ``target``); pages copied.
+        The backup must pass SQLite's integrity check and its audit log must verify; the
+        acting user must be an admin in it (and in the database it replaces, when that
+        can be read); nobody else may have the database open."""
+        from workflow.errors import AuditFailure, Unavailable
+        from workflow.store import backup as files
+        from workflow.store.db import open_engine
+
+        target = target or self._sqlite_file(Text("恢复", "restore"))
+        if not backup_path.is_file():
+            raise BadInput(tr("备份文件不存在：{p}", "no backup file at {p}", p=backup_path))
+        damage = files.integrity_problems(backup_path)
+        if damage:
+            raise Unavailable(
+                tr(
+                    "备份 {p} 已损坏（{d}）；未做任何更改。请换一个备份",
+                    "the backup {p} is damaged ({d}); nothing was changed. Choose another backup",
+                    p=backup_path,
+                    d="; ".join(damage[:3]),
+                ),
+                "corrupt",
+            )
+        source = Service(
+            open_engine(str(backup_path), read_only=True), self.actor_name, self.definition, self.today
+        )
         try:
-            with target:
-                source.backup(target)
-            pages = int(target.execute("PRAGMA page_count").fetchone()[0])
+            with read_session(source.engine) as session:
+                source._require(source.actor(session), "admin")
+            report = source.verify()
         finally:
-            target.close()
-            source.close()
-        return pages
+            source.engine.dispose()
+        if not report.ok:
+            raise AuditFailure(
+                tr(
+                    "备份 {p} 的审计日志未通过校验（{n} 处问题）；未做任何更改",
+                    "the audit log of the backup {p} failed verification ({n} problems); nothing was changed",
+                    p=backup_path,
+                    n=len(report.problems),
+                )
+            )
+        if target.exists() and files.integrity_problems(target) == []:
+            current = Service(open_engine(str(target), read_only=True), self.actor_name, self.definition)
+            try:
+                with read_session(current.engine) as session:
+                    current._require(current.actor(session), "admin")
+            except Unavailable:
+                pass  # a database that cannot be read is what a restore is for
+            finally:
+                current.engine.dispose()
+        self.engine.dispose()
+        return files.restore(backup_path, target)
 
     # ------------------------------------------------------------ reads
 
@@ -478,7 +528,15 @@ class Service(Reads):
         self, db: Db, ref: str, action: Action, expected_version: int | None
     ) -> tuple[TownRow, Definition, int]:
         town = self.find_township(db, ref)
-        row = hot.raw(db).one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
+        raw = hot.raw(db)
+        if not raw.sqlite:
+            # Wait for a concurrent change of this township to finish, then read its row
+            # as that change left it (SQLite's write lock, taken at BEGIN, does this there).
+            locked = raw.one(hot.TOWN_FOR_UPDATE, {"id": town.id})
+            if locked is None:
+                raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
+            town = raw.town(locked)
+        row = raw.one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
         if row is None:
             raise self._unknown_user()
         assert town.id is not None
@@ -548,7 +606,13 @@ class Service(Reads):
                     .order_by(col(Township.id))
                 )
             )
-        return self.advance_many([(t.id, t.version) for t in towns if t.id is not None], on, note, dry_run)
+        return self.advance_many(
+            [(t.id, t.version) for t in towns if t.id is not None],
+            on,
+            note,
+            dry_run,
+            names={t.id: t.name for t in towns if t.id is not None},
+        )
 
     def advance_many(
         self,
@@ -556,10 +620,13 @@ class Service(Reads):
         on: dt.date | str | None = None,
         note: str = "",
         dry_run: bool = False,
+        names: Mapping[int, str] | None = None,
     ) -> list[BulkOutcome]:
         """Advance each (township id, version seen) whose gate holds, each in its own
         transaction with its own event; the others come back with their reasons. With
-        ``dry_run`` nothing is written: the ready ones are only reported."""
+        ``dry_run`` nothing is written: the ready ones are only reported. When the
+        database becomes unavailable part way, :class:`BulkInterrupted` carries what
+        happened to each township up to then (the rest were not tried)."""
         self.ensure_schema()
         self._effective(on)
         with read_session(self.engine) as session:
@@ -593,6 +660,14 @@ class Service(Reads):
             except (NotPermitted, Conflict, BadInput) as e:
                 kind = {NotPermitted: "not_permitted", Conflict: "conflict"}.get(type(e), "bad_input")
                 outcomes.append(BulkOutcome(self._name_of(tid, name), kind, e.text, []))
+            except Unavailable as e:
+                known = names or {}
+                outcomes.append(BulkOutcome(known.get(tid, name), "unavailable", e.text, []))
+                at = len(outcomes)
+                outcomes += [
+                    BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[at:]
+                ]
+                raise BulkInterrupted(e.text, e.kind, outcomes) from e
         return outcomes
 
     def _name_of(self, tid: int, fallback: str) -> str:

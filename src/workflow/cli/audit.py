@@ -23,7 +23,7 @@ def audit_verify(township: Annotated[str | None, typer.Option("--township")] = N
     """Check every hash chain; exit 6 naming the first bad event."""
     from workflow.errors import AuditFailure
 
-    report = OPTS.service().verify(township)
+    report = OPTS.service(reading=True).verify(township)
     if not report.ok:
         for p in report.problems:
             say(p.text)
@@ -64,7 +64,7 @@ def report(
     """The district report, computed from the records."""
     from workflow.domain.report import render_text
 
-    data = OPTS.service().report(district)
+    data = OPTS.service(reading=True).report(district)
     if as_json:
         emit_json(data)
     else:
@@ -81,5 +81,17 @@ def db_upgrade() -> None:
 @app.command()
 def backup(path: Path) -> None:
     """Copy the SQLite database to PATH while it is in use (admins and auditors)."""
-    n = OPTS.service().backup(path)
+    n = OPTS.service(reading=True).backup(path)
     say(tr("已备份到 {p}（{n}页）", "backed up to {p} ({n} pages)", p=path, n=n))
+
+
+@app.command()
+def restore(
+    backup_file: Annotated[Path, typer.Argument(metavar="BACKUP", help="A file made by workflow backup")],
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Restore to this SQLite file instead of --db / 恢复到此文件")
+    ] = None,
+) -> None:
+    """Put a checked backup in place of the SQLite database (admins) / 用检查过的备份替换数据库（管理员）."""
+    n = OPTS.service(reading=True).restore(backup_file, to)
+    say(tr("已从 {b} 恢复（{n}页）", "restored from {b} ({n} pages)", b=backup_file, n=n))

@@ -77,7 +77,7 @@ def timeline(
     from workflow.cli.options import OPTS, say
 
     _set_lang(lang)
-    service = OPTS.service()
+    service = OPTS.service(reading=True)
     plan = plan_timeline(
         service,
         fmt,
@@ -117,7 +117,7 @@ def history(
     from workflow.cli.options import OPTS, say
 
     _set_lang(lang)
-    summary = export_history(OPTS.service(), township, fmt, output, lang=OPTS.lang)
+    summary = export_history(OPTS.service(reading=True), township, fmt, output, lang=OPTS.lang)
     if output != "-":
         say(
             tr(

@@ -33,6 +33,35 @@ def _print_error(e: WorkflowError) -> None:
             print(f"  {p(OPTS.lang)}", file=stream)
 
 
+def _unexpected(e: Exception) -> int:
+    """An error that is not the project's own: a usage error of the command line, a
+    driver or OS error (through the one mapping), else a one-line internal error.
+    Never a traceback, unless WORKFLOW_DEBUG=1 asks for it; never a password."""
+    from workflow.store.errors import is_mappable, mask, translate
+
+    show = getattr(e, "show", None)
+    if callable(show):  # a usage error of the command line (typer's click)
+        show()
+        return 2
+    if os.environ.get("WORKFLOW_DEBUG") == "1":
+        import traceback
+
+        print(mask("".join(traceback.format_exception(e))), file=sys.stderr)
+    if is_mappable(e):
+        mapped = translate(e, OPTS.db)
+        _print_error(mapped)
+        return mapped.exit_code
+    print(
+        tr(
+            "内部错误：{e}（请报告此问题）",
+            "internal error: {e} (please report it)",
+            e=mask(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")[:300],
+        )(OPTS.lang),
+        file=sys.stderr,
+    )
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the documented exit code."""
     OPTS.lang = detect_lang(None)
@@ -49,22 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         code = 130
     except Exception as e:
-        show = getattr(e, "show", None)
-        if callable(show):  # a usage error of the command line (typer's click)
-            show()
-            code = 2
-        else:  # last resort: no traceback reaches a user
-            print(
-                tr(
-                    "内部错误：{e}（请报告此问题）",
-                    "internal error: {e} (please report it)",
-                    e=f"{type(e).__name__}: {e}",
-                )(OPTS.lang),
-                file=sys.stderr,
-            )
-            if os.environ.get("WORKFLOW_DEBUG"):
-                raise
-            code = 1
+        code = _unexpected(e)
     if argv is None:
         sys.exit(code)
     return code

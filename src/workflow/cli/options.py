@@ -44,6 +44,7 @@ class Options:
     user: str
     lang: Lang
     definition: Path | None
+    read_only: bool = False
 
     def loaded_definition(self) -> Any:
         """The ``--definition`` file, else the default definition."""
@@ -51,18 +52,24 @@ class Options:
 
         return load(self.definition) if self.definition else default_definition()
 
+    def engine(self, *, reading: bool) -> Any:
+        """The database; a command that only reads opens a SQLite file read-only, and
+        ``--read-only`` (a copy on read-only media) also as immutable."""
+        from workflow.store.db import open_engine
+
+        return open_engine(self.db, read_only=reading or self.read_only, immutable=self.read_only)
+
     def reads(self) -> Any:
         """Reads only (``status``): no ORM is loaded."""
         from workflow.app.reads import Reads
-        from workflow.store.db import open_engine
 
-        return Reads(open_engine(self.db), self.user, self.loaded_definition())
+        return Reads(self.engine(reading=True), self.user, self.loaded_definition())
 
-    def service(self) -> Any:
+    def service(self, *, reading: bool = False) -> Any:
+        """The service; ``reading`` for a command that changes nothing."""
         from workflow.app.service import Service
-        from workflow.store.db import open_engine
 
-        return Service(open_engine(self.db), self.user, self.loaded_definition())
+        return Service(self.engine(reading=reading), self.user, self.loaded_definition())
 
 
 OPTS = Options(None, "", "en", None)
@@ -88,6 +95,13 @@ def main_options(
         Path | None,
         typer.Option("--definition", envvar="WORKFLOW_DEFINITION", help="Process definition TOML"),
     ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Only read: open a SQLite copy as it is, e.g. on read-only media / 只读打开（如只读介质上的副本）",
+        ),
+    ] = False,
 ) -> None:
     if lang is not None and parse_lang(lang) is None:
         raise BadInput(
@@ -97,6 +111,7 @@ def main_options(
     OPTS.user = (as_user or _default_user()).strip()
     OPTS.lang = parse_lang(lang) if lang else detect_lang(None)  # type: ignore[assignment]
     OPTS.definition = definition
+    OPTS.read_only = read_only
 
 
 def say(text: Text | str) -> None:

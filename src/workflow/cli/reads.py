@@ -70,7 +70,7 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     """Every event of a township, oldest first, and whether its chain verifies."""
     from workflow.ledger.chain import event_dict
 
-    _town, events, problem = OPTS.service().history(township)
+    _town, events, problem = OPTS.service(reading=True).history(township)
     if as_json:
         emit_json([event_dict(e) for e in events])
         return

@@ -45,7 +45,7 @@ def district_add(
 @district_app.command("list")
 def district_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List districts."""
-    rows = OPTS.service().districts()
+    rows = OPTS.service(reading=True).districts()
     if as_json:
         emit_json([{"id": d.id, "name": d.name, "definition": d.definition_path} for d in rows])
         return
@@ -70,7 +70,7 @@ def township_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List townships with their stage."""
-    rows = OPTS.service().townships(district)
+    rows = OPTS.service(reading=True).townships(district)
     if as_json:
         emit_json(
             [

@@ -80,9 +80,14 @@ def advance(
 
 
 def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run: bool) -> None:
+    from workflow.app.service import BulkInterrupted
     from workflow.errors import Blocked
 
-    outcomes = OPTS.service().bulk_advance(district, stage, on, note, dry_run)
+    interrupted: BulkInterrupted | None = None
+    try:
+        outcomes = OPTS.service().bulk_advance(district, stage, on, note, dry_run)
+    except BulkInterrupted as e:
+        interrupted, outcomes = e, e.outcomes
     labels = {
         "advanced": tr("已前进", "advanced"),
         "ready": tr("可前进", "ready"),
@@ -90,6 +95,8 @@ def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run:
         "not_permitted": tr("无权", "not permitted"),
         "conflict": tr("冲突", "conflict"),
         "bad_input": tr("输入有误", "bad input"),
+        "unavailable": tr("数据库不可用", "database unavailable"),
+        "not_tried": tr("未尝试", "not tried"),
     }
     for o in outcomes:
         say(f"{labels[o.outcome](OPTS.lang)}\t{o.township}")
@@ -116,6 +123,8 @@ def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run:
         )
     )
     say(summary)
+    if interrupted is not None:
+        raise interrupted
     if done < len(outcomes):
         raise Blocked(tr("部分乡镇未前进（见上）", "some townships were not advanced (see above)"))
 
@@ -172,7 +181,7 @@ def violation_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List violation reports."""
-    rows = OPTS.service().violations(township)
+    rows = OPTS.service(reading=True).violations(township)
     if as_json:
         emit_json(
             [
@@ -241,7 +250,7 @@ def import_cmd(
 @app.command()
 def roster(township: str, kind: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List a township's roster of one kind."""
-    rows = OPTS.service().roster(township, kind)
+    rows = OPTS.service(reading=True).roster(township, kind)
     if as_json:
         emit_json(rows)
         return

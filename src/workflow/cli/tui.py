@@ -40,8 +40,10 @@ def open_access(db: str | None, user: str, definition: Path | None, demo: bool, 
     if demo:
         empty = not is_initialised(access.engine)
         if not empty:
-            with access.engine.connect() as conn:
-                empty = conn.exec_driver_sql("SELECT 1 FROM district LIMIT 1").first() is None
+            from workflow.store import sql as store_sql
+
+            with store_sql.read(access.engine) as conn:
+                empty = conn.one("SELECT 1 FROM district LIMIT 1", {}) is None
         if empty:
             from workflow.app.demo import build_demo
 

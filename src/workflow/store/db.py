@@ -1,9 +1,10 @@
 """Opening the database: the URL, SQLite's WAL and busy timeout, write transactions
-that take the lock up front, the schema, and the triggers that keep the audit log
-append-only."""
+that take the lock up front, the schema. Every session runs inside the one error
+mapping (:func:`workflow.store.errors.mapped`)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,15 +14,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from workflow.errors import BadInput
 from workflow.i18n import tr
+from workflow.store.errors import busy_seconds, mapped, mask, shown_url, sqlite_path, translate
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-BUSY_TIMEOUT_MS = 30_000
+# SQLAlchemy logs a failed connection reset (a backend that was terminated) with its
+# traceback; the error itself reaches the user through the mapping, the log does not.
+logging.getLogger("sqlalchemy").addHandler(logging.NullHandler())
+logging.getLogger("sqlalchemy.pool").propagate = False
 
 
 def default_db_path() -> Path:
@@ -46,43 +51,67 @@ def resolve_url(db: str | None) -> str:
     return value
 
 
-def open_engine(db: str | None) -> Engine:
-    """An engine for ``db`` with the pragmas and transaction mode this project needs."""
+def open_engine(db: str | None, *, read_only: bool = False, immutable: bool = False) -> Engine:
+    """An engine for ``db`` with the pragmas and transaction mode this project needs.
+    ``read_only`` opens a SQLite file read-only (``mode=ro``: nothing can be written, and
+    an auditor's copy is read as it is); ``immutable`` also promises SQLite that nobody
+    changes the file, so that a copy on read-only media (a CD, a read-only share) opens
+    without the write-ahead log's shared-memory file."""
     url = resolve_url(db)
     try:
         parsed = make_url(url)
     except ArgumentError as e:
-        raise BadInput(tr("数据库地址无效：{u}", "invalid database URL: {u}", u=url)) from e
+        raise BadInput(tr("数据库地址无效：{u}", "invalid database URL: {u}", u=shown_url(url))) from e
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             parent = Path(database).parent
             if not parent.exists():
                 raise BadInput(tr("数据库目录不存在：{p}", "database folder does not exist: {p}", p=parent))
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _sqlite_setup(engine)
+        connect_args: dict[str, Any] = {"timeout": float(busy_seconds())}
+        if (read_only or immutable) and database and database != ":memory:":
+            from urllib.parse import quote
+
+            flags = "mode=ro" + ("&immutable=1" if immutable else "")
+            url = f"sqlite:///file:{quote(str(Path(database).resolve()))}?{flags}&uri=true"
+        engine = create_engine(url, connect_args=connect_args)
+        _sqlite_setup(engine, writable=not (read_only or immutable))
         return engine
     try:
-        return create_engine(url, pool_pre_ping=False)
+        engine = create_engine(url, pool_pre_ping=True)
     except Exception as e:  # an unknown dialect or a missing driver
-        raise BadInput(tr("无法打开数据库 {u}：{e}", "cannot open database {u}: {e}", u=url, e=e)) from e
+        raise BadInput(
+            tr(
+                "无法打开数据库 {u}：未知的数据库类型，或其驱动未安装（{e}）",
+                "cannot open database {u}: an unknown kind of database, or its driver is not installed ({e})",
+                u=shown_url(parsed),
+                e=mask(str(e).splitlines()[0] if str(e) else type(e).__name__),
+            )
+        ) from e
+    if read_only:
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, writable: bool = True) -> None:
+    busy_ms = int(float(busy_seconds()) * 1000)
+
     @sa_event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        if writable:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
     @sa_event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         # A write takes the lock at BEGIN so that a second writer waits (busy
-        # timeout) instead of failing on a stale snapshot.
+        # timeout) instead of failing on a stale snapshot. A failure here is a
+        # driver error like any other: the session helpers map it.
         mode = conn.get_execution_options().get("workflow_write")
         conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if mode else "BEGIN")
 
@@ -97,12 +126,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
     from sqlmodel import Session
 
     bind = engine.execution_options(workflow_write=True)
-    with Session(bind, expire_on_commit=False) as session:
+    with mapped(engine.url), Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
-            session.rollback()
+            with mapped(engine.url):
+                session.rollback()
             raise
 
 
@@ -110,7 +140,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     from sqlmodel import Session
 
-    with Session(engine, expire_on_commit=False) as session:
+    with mapped(engine.url), Session(engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -118,19 +148,19 @@ def schema_revision(engine: Engine) -> str | None:
     """The stored schema revision, or None when the database is not initialised. A
     SQLite file that does not exist is not created by asking (only ``init`` creates it)."""
     if engine.dialect.name == "sqlite":
-        database = engine.url.database or ""
-        on_disk = database and database != ":memory:" and not database.startswith("file:")
-        if on_disk and not Path(database).exists():
+        database = sqlite_path(engine.url)
+        if database and not Path(database).exists():
             return None
     try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError) as e:
-        if _is_missing_table(e):
-            return None
-        raise BadInput(
-            tr("无法连接数据库：{e}", "cannot connect to the database: {e}", e=str(e.orig).strip())
-        ) from e
+        with mapped(engine.url), engine.connect() as conn:
+            try:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except DBAPIError as e:
+                if _is_missing_table(e):
+                    return None
+                raise
+    except DBAPIError as e:  # a failure on connecting, outside the inner block
+        raise translate(e, engine.url) from e
 
 
 def _is_missing_table(e: DBAPIError) -> bool:

@@ -11,6 +11,8 @@ from importlib import resources
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
+from workflow.store.errors import mapped
+
 HEAD = "0003"
 
 
@@ -27,7 +29,7 @@ def _config(connection: object) -> object:
 def _migrating(engine: Engine) -> Iterator[Connection]:
     """A transaction for migrations; on SQLite with foreign keys off, since batch
     migrations copy tables (set on the raw connection, outside any transaction)."""
-    with engine.connect() as conn:
+    with mapped(engine.url), engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
         if sqlite:
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
@@ -65,7 +67,8 @@ def script_head() -> str:
 
 def current(engine: Engine) -> str | None:
     """The database's revision, or None for an unmanaged or empty database."""
-    if not inspect(engine).has_table("alembic_version"):
-        return None
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    with mapped(engine.url):
+        if not inspect(engine).has_table("alembic_version"):
+            return None
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

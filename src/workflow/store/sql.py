@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 
+from workflow.store.errors import mapped
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -42,6 +44,7 @@ HASHED_FIELDS = (
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
 TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"
+TOWN_FOR_UPDATE = f"{TOWN_BY_ID} FOR UPDATE"
 TOWN_BY_NAME = f"SELECT {TOWN_COLUMNS} FROM township WHERE name = :name ORDER BY id LIMIT 20"
 TOWN_BY_DISTRICT_AND_NAME = (
     f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))} FROM township t "
@@ -235,17 +238,20 @@ def write(engine: Engine) -> Iterator[Raw]:
 
 @contextmanager
 def _transaction(engine: Engine, write: bool) -> Iterator[Raw]:
-    fairy = engine.raw_connection()
+    with mapped(engine.url):
+        fairy = engine.raw_connection()
     try:
         db = Raw(fairy.dbapi_connection, engine.dialect)
         if db.sqlite:
-            db.run("BEGIN IMMEDIATE" if write else "BEGIN", {})
+            with mapped(engine.url):
+                db.run("BEGIN IMMEDIATE" if write else "BEGIN", {})
         committed = False
         try:
-            yield db
-            if write:
-                db.commit()
-                committed = True
+            with mapped(engine.url):
+                yield db
+                if write:
+                    db.commit()
+                    committed = True
         finally:
             if not committed:
                 with suppress(DBAPIError):  # keep the error that got us here, if any

@@ -24,7 +24,7 @@ from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.timeline import DistrictScope
 from workflow.errors import BadInput
 from workflow.i18n import Lang, Text, tr
-from workflow.store.db import is_initialised, read_session
+from workflow.store.db import read_session
 from workflow.store.tables import District, Township
 
 FORMATS: dict[str, str] = {
@@ -104,13 +104,8 @@ def _date(value: dt.date | str | None, option: str) -> dt.date | None:
 
 
 def _require_db(service: Any) -> None:
-    if not is_initialised(service.engine):
-        raise BadInput(
-            tr(
-                "数据库尚未初始化：请先运行 workflow init",
-                "the database is not initialised: run 'workflow init' first",
-            )
-        )
+    """Refuse a database that is not initialised, or at another schema revision."""
+    service.ensure_schema()
 
 
 def _scopes(

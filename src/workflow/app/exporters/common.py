@@ -20,6 +20,7 @@ from workflow.domain.definition import Definition
 from workflow.domain.timeline import RETURN_KINDS, DistrictScope, TownshipTimeline
 from workflow.errors import BadInput
 from workflow.i18n import Lang, Text, tr
+from workflow.store.errors import mapped
 
 Progress = Callable[[int, int], None]
 """Called with (townships done, townships in total) as an export goes."""
@@ -349,11 +350,12 @@ def open_output(target: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
     path = check_writable(target)
     if path is None:
         out = sys.stdout.buffer
-        yield out
-        out.flush()
+        with mapped(Path("-")):
+            yield out
+            out.flush()
         return
     if path.exists() and not path.is_file():  # a device or a pipe (/dev/null): never replace it
-        with path.open("wb") as stream:
+        with mapped(path), path.open("wb") as stream:
             yield stream
         return
     try:
@@ -361,10 +363,11 @@ def open_output(target: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
     except OSError as e:
         raise BadInput(tr("无法写入 {p}：{e}", "cannot write to {p}: {e}", p=path, e=e.strerror)) from e
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        with mapped(path):
+            with os.fdopen(fd, "wb") as f:
+                yield f
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
