@@ -33,6 +33,18 @@ def _print_error(e: WorkflowError) -> None:
             print(f"  {p(OPTS.lang)}", file=stream)
 
 
+def _debug_traceback(e: BaseException) -> None:
+    """With WORKFLOW_DEBUG=1, the traceback (and its causes) on standard error, with
+    every password masked."""
+    if os.environ.get("WORKFLOW_DEBUG") != "1":
+        return
+    import traceback
+
+    from workflow.store.errors import mask
+
+    print(mask("".join(traceback.format_exception(e))), file=sys.stderr)
+
+
 def _unexpected(e: Exception) -> int:
     """An error that is not the project's own: a usage error of the command line, a
     driver or OS error (through the one mapping), else a one-line internal error.
@@ -43,10 +55,7 @@ def _unexpected(e: Exception) -> int:
     if callable(show):  # a usage error of the command line (typer's click)
         show()
         return 2
-    if os.environ.get("WORKFLOW_DEBUG") == "1":
-        import traceback
-
-        print(mask("".join(traceback.format_exception(e))), file=sys.stderr)
+    _debug_traceback(e)
     if is_mappable(e):
         mapped = translate(e, OPTS.db)
         _print_error(mapped)
@@ -69,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False)
         code = 0
     except WorkflowError as e:
+        _debug_traceback(e)
         _print_error(e)
         code = e.exit_code
     except typer.Exit as e:

@@ -37,7 +37,7 @@ def _partial(target: Path) -> Iterator[Path]:
         yield tmp
     finally:
         for path in (tmp, *(Path(f"{tmp}{s}") for s in SIDE_FILES)):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # absent, or on storage that refused it
                 path.unlink()
 
 

@@ -177,6 +177,9 @@ def translate(e: BaseException, url: object = None) -> WorkflowError:
         return e
     db = shown_url(url)
     kind = _classify(e)
+    sqlite_file = sqlite_path(url) if getattr(url, "drivername", "").startswith("sqlite") else ""
+    if kind == "unreachable" and sqlite_file and _on_read_only_storage(sqlite_file):
+        kind = "read-only"
     if isinstance(e, OSError) and not _is_driver_error(e):
         return _os_error(e, kind, db)
     if kind == "busy":
@@ -189,6 +192,17 @@ def translate(e: BaseException, url: object = None) -> WorkflowError:
                 s=busy_seconds(),
             ),
             "busy",
+        )
+    if kind == "unreachable" and sqlite_file:
+        return Unavailable(
+            tr(
+                "无法打开数据库文件 {db}（{d}）；未做任何更改。请检查文件及其目录的权限",
+                "cannot open the database file {db} ({d}); nothing was changed. Check the file "
+                "and the permissions of its folder",
+                db=db,
+                d=_detail(e),
+            ),
+            "unreachable",
         )
     if kind == "unreachable":
         return Unavailable(
@@ -282,6 +296,16 @@ def _os_error(e: OSError, kind: str, where: str) -> WorkflowError:
     return BadInput(
         tr("无法使用 {p}：{e}；未做任何更改", "cannot use {p}: {e}; nothing was changed", p=path, e=reason)
     )
+
+
+def _on_read_only_storage(path: str) -> bool:
+    """Whether the folder of ``path`` is on storage mounted read-only."""
+    import os
+
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def is_mappable(e: BaseException) -> bool:
