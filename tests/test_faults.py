@@ -524,3 +524,59 @@ def test_a_change_without_expect_version_waits_for_a_concurrent_one(db_url: str)
     assert result.to_stage == "lower_consultation"
     assert base.status("东湖镇").version == 3
     base.engine.dispose()
+
+
+# ---------------------------------------------------------------- the TUI when the server goes away
+
+
+def visible(app: object) -> str:
+    """The text on the app's screen (its SVG screenshot without the markup)."""
+    import html
+    import re
+
+    from textual.app import App
+
+    assert isinstance(app, App)
+    return html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+
+
+def test_pg_the_dashboard_shows_one_dialog_when_the_server_goes_away_and_retry_works(
+    private_pg: Cluster,
+) -> None:
+    import asyncio
+
+    from workflow.app.access import Access
+    from workflow.tui.app import WorkflowApp
+    from workflow.tui.widgets.message import ProblemDialog
+
+    names = seed_pg(private_pg, 3)
+
+    async def run() -> None:
+        svc = pg_service(private_pg)
+        app = WorkflowApp(Access.of(svc), "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(6):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert names[0] in visible(app)
+            private_pg.stop()
+            for _ in range(3):  # refresh, again and again: one dialog, never a pile of them
+                await pilot.press("f5")
+                await pilot.pause(0.3)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            dialogs = [s for s in app.screen_stack if isinstance(s, ProblemDialog)]
+            assert len(dialogs) == 1
+            shown = visible(app)
+            assert "Database unavailable" in shown and "Retry" in shown, shown[-3000:]
+            assert SECRET not in shown and "Traceback" not in shown
+            private_pg.start()
+            await pilot.press("r")
+            for _ in range(6):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert not any(isinstance(s, ProblemDialog) for s in app.screen_stack)
+            assert names[2] in visible(app)
+        svc.engine.dispose()
+
+    asyncio.run(run())

@@ -3,8 +3,11 @@ do the rest. Run it with ``workflow tui``."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text as RichText
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
@@ -19,7 +22,7 @@ from workflow.i18n import Lang, tr
 from workflow.tui.commands import WorkflowCommands
 from workflow.tui.keys import bindings, localise
 from workflow.tui.screens.dashboard import DashboardScreen
-from workflow.tui.widgets.message import MessageDialog
+from workflow.tui.widgets.message import MessageDialog, ProblemDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -66,6 +69,8 @@ class WorkflowApp(App[None]):
         self.lang: Lang = lang
         self.viewer: Actor | None = None
         self._viewer_asked = False
+        self._problem_shown = False
+        self._retries: list[Callable[[], object]] = []
         d = self.access.definition
         self.title = d.zh if lang == "zh" else d.en
         localise(self, lang)
@@ -103,7 +108,63 @@ class WorkflowApp(App[None]):
             self.refresh_bindings()
 
     def on_workflow_app_viewer_failed(self, message: ViewerFailed) -> None:
-        self.push_screen(MessageDialog.for_error(message.error, self.lang))
+        self._viewer_asked = False
+        self.show_problem(message.error, self.want_viewer)
+
+    # ------------------------------------------------------------ errors
+
+    def show_problem(self, error: WorkflowError, retry: Callable[[], object] | None = None) -> None:
+        """Show an error. One that may persist (the database is unavailable) is shown
+        once, with retry and quit, however many screens and workers meet it meanwhile;
+        the others in a dialog that stays until dismissed."""
+        from workflow.errors import Unavailable
+
+        if not isinstance(error, Unavailable):
+            self.push_screen(MessageDialog.for_error(error, self.lang))
+            return
+        if retry is not None:
+            self._retries.append(retry)
+        if self._problem_shown:
+            return
+        self._problem_shown = True
+
+        def chosen(choice: str | None) -> None:
+            self._problem_shown = False
+            retries, self._retries = self._retries, []
+            if choice == "quit":
+                self.exit(return_code=7)
+            elif choice == "retry":
+                for again in retries:
+                    again()
+
+        self.push_screen(ProblemDialog(error, self.lang), chosen)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last guard: an error that reached Textual. A database or file error is
+        shown as the project's own and the app goes on; anything else ends the app with
+        one line and status 1 (a traceback only with WORKFLOW_DEBUG=1, and masked),
+        never Textual's traceback with its locals, where a database password may be."""
+        from workflow.app.faults import explain, masked
+
+        known = explain(error, self.access.engine.url)
+        if known is not None:
+            self.show_problem(known)
+            return
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        line = tr(
+            "内部错误：{e}（请报告此问题）",
+            "internal error: {e} (please report it)",
+            e=masked(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")[:300],
+        )(self.lang)
+        if os.environ.get("WORKFLOW_DEBUG") == "1":
+            import traceback
+
+            line = masked("".join(traceback.format_exception(error))) + line
+        self._exit_renderables.append(RichText(line))
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------ who may do what
 

@@ -10,10 +10,13 @@ from textual.message_pump import MessagePump
 from workflow.i18n import Lang, tr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from workflow.app.access import Access
     from workflow.app.actors import Actor
     from workflow.app.dashboard import Dashboard
     from workflow.app.service import Service
+    from workflow.errors import WorkflowError
 
 
 class Host(Protocol):
@@ -39,6 +42,8 @@ class Host(Protocol):
     def open_township(self, township_id: int) -> None: ...
 
     def open_history(self, township_id: int) -> None: ...
+
+    def show_problem(self, error: WorkflowError, retry: Callable[[], object] | None = None) -> None: ...
 
 
 def wf(node: MessagePump) -> Host:

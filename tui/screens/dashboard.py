@@ -316,7 +316,7 @@ class DashboardScreen(Screen[None]):
     def on_dashboard_screen_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
         self._after_first_page()
-        self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
+        wf(self).show_problem(message.error, lambda: self.reload(keep=True))
 
     def show_pager(self) -> None:
         towns = self.query_one("#towns", DataTable)

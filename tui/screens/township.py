@@ -22,7 +22,7 @@ from workflow.app.reads import VIOLATION_CHECK, StatusView
 from workflow.app.views import Event, Violation
 from workflow.domain.definition import Definition
 from workflow.domain.rosters import ROSTER_KINDS
-from workflow.errors import WorkflowError
+from workflow.errors import Unavailable, WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.ledger.chain import Problem
 from workflow.tui.context import lang, say, wf
@@ -97,9 +97,12 @@ class TownshipScreen(Screen[None]):
             self.problem = problem
 
     class Failed(Message):
-        def __init__(self, error: WorkflowError) -> None:
+        """Reading the township (``reading``) or a change of it failed."""
+
+        def __init__(self, error: WorkflowError, reading: bool = False) -> None:
             super().__init__()
             self.error = error
+            self.reading = reading
 
     class Changed(Message):
         """A change went through; ``text`` says what."""
@@ -141,7 +144,7 @@ class TownshipScreen(Screen[None]):
             view = svc.status(self.ref)
             _town, events, problem = svc.history(self.ref)
         except WorkflowError as e:
-            self.post_message(self.Failed(e))
+            self.post_message(self.Failed(e, reading=True))
             return
         self.post_message(self.Loaded(view, events, problem))
 
@@ -151,8 +154,12 @@ class TownshipScreen(Screen[None]):
         self.refresh_bindings()
 
     def on_township_screen_failed(self, message: Failed) -> None:
-        self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
-        self.load()
+        # Shown once; after a failed read the screen reads again only when the user asks
+        # (retry), never in a loop on an error that persists. After a refused change it
+        # reads the township again, to show what is there now.
+        wf(self).show_problem(message.error, self.load)
+        if not message.reading and not isinstance(message.error, Unavailable):
+            self.load()
 
     def on_township_screen_changed(self, message: Changed) -> None:
         self.notify(message.text, title=say(self, "已保存", "Saved"))

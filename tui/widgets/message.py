@@ -6,15 +6,19 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from workflow.errors import BadRows, Blocked, Conflict, NotPermitted, WorkflowError
+from workflow.errors import AuditFailure, BadRows, Blocked, Conflict, NotPermitted, Unavailable, WorkflowError
 from workflow.i18n import Lang, Text, tr
 
 
 def error_title(e: WorkflowError) -> Text:
+    if isinstance(e, Unavailable):
+        return Text("数据库不可用", "Database unavailable")
+    if isinstance(e, AuditFailure):
+        return Text("审计日志未通过校验", "The audit log failed verification")
     if isinstance(e, Blocked):
         return Text("无法执行：条件未满足", "Refused: a condition does not hold")
     if isinstance(e, NotPermitted):
@@ -73,3 +77,49 @@ class MessageDialog(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ProblemDialog(ModalScreen[str]):
+    """An error that may persist (the database went away): shown once, with Retry and
+    Quit; Escape closes it and leaves the screen as it was.
+
+    | Key | Action |
+    |---|---|
+    | r | retry |
+    | q | quit |
+    | escape | close |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "choose('retry')", show=False, id="problem.retry"),
+        Binding("q", "choose('quit')", show=False, id="problem.quit"),
+        Binding("escape", "choose('close')", show=False, id="problem.close"),
+    ]
+
+    def __init__(self, error: WorkflowError, lang: Lang) -> None:
+        super().__init__()
+        self.error = error
+        self.lang: Lang = lang
+
+    def compose(self) -> ComposeResult:
+        t = self.lang
+        with Vertical(classes="dialog -warning"):
+            yield Label(error_title(self.error)(t), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static("\n".join(error_lines(self.error, t)), id="message-text", markup=False)
+            yield Label(
+                tr("r 重试 · q 退出 · Esc 关闭", "r retry · q quit · Esc close")(t), classes="dialog-hint"
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(tr("重试", "Retry")(t), id="retry", variant="primary")
+                yield Button(tr("退出", "Quit")(t), id="quit", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#retry", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(str(event.button.id))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

@@ -85,7 +85,10 @@ def register(app: typer.Typer) -> None:
         access = open_access(db or OPTS.db, (as_user or OPTS.user).strip(), OPTS.definition, demo, chosen)
         from workflow.tui.app import WorkflowApp
 
-        WorkflowApp(access, chosen).run()
+        app_ = WorkflowApp(access, chosen)
+        app_.run()
+        if app_.return_code:
+            raise typer.Exit(app_.return_code)
 
     @app.command()
     def serve(
