@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.reads import Reads
@@ -25,8 +25,12 @@ from workflow.domain.rosters import ParsedRoster, read_roster, roster_kind
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
+from workflow.ledger import replay
+from workflow.ledger.apply import apply
+from workflow.ledger.events import recorded
 from workflow.store import sql as hot
 from workflow.store.db import create_schema, read_session, write_session
+from workflow.store.projection import StepConflict, TableSink
 from workflow.store.sql import Db, EventRecord, Town, TownRow
 from workflow.store.tables import (
     ROLES,
@@ -37,7 +41,6 @@ from workflow.store.tables import (
     RosterRow,
     Township,
     User,
-    UserTownship,
     Violation,
     Waiver,
 )
@@ -176,24 +179,16 @@ class Service(Reads):
         }
         fields["hash"] = audit.event_hash(**fields)
         rw = hot.raw(db)
-        params: dict[str, Any] = {
-            "id": town.id,
-            "expected": expected_version,
-            "now": now,
-            "actor": self.actor_name,
-            "head": fields["hash"],
-        }
-        moved = to_stage != from_stage
-        if moved:
-            params |= {"stage": to_stage, "since": rw.date(effective)}
-        if rw.run(hot.BUMP_AND_MOVE if moved else hot.BUMP, params) != 1:
-            db.rollback()
-            raise self._conflict(town, expected_version)
         inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
         assert inserted is not None
+        try:
+            apply(TableSink(rw), recorded(int(inserted[0]), fields))  # as replay will read it
+        except StepConflict:
+            db.rollback()
+            raise self._conflict(town, expected_version) from None
         town.version = expected_version + 1
         town.head_hash = fields["hash"]
-        if moved:
+        if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
         return EventRecord(id=int(inserted[0]), **fields)
@@ -248,6 +243,8 @@ class Service(Reads):
         )
         session.add(audit.seal(ev))
         session.flush()
+        assert ev.id is not None
+        apply(TableSink(hot.raw(session)), recorded(ev.id, ev.model_dump()))
         return ev
 
     # ------------------------------------------------------------ set-up
@@ -265,7 +262,6 @@ class Service(Reads):
         with self._write() as session:
             if session.exec(select(User).limit(1)).first() is not None:
                 return False
-            session.add(User(name=self.actor_name, role="admin"))
             self._system_event(session, "init", "", {"admin": self.actor_name})
         return True
 
@@ -278,10 +274,15 @@ class Service(Reads):
             self._require(self.actor(session), "admin")
             if session.exec(select(District).where(District.name == name)).first():
                 raise BadInput(tr("区「{d}」已存在", "district '{d}' already exists", d=name))
-            district = District(name=name, definition_path=definition_path)
+            district = District(name=name, definition_path=definition_path)  # its id; the event sets it
             session.add(district)
             session.flush()
-            self._system_event(session, "district_add", "", {"district": name, "definition": definition_path})
+            self._system_event(
+                session,
+                "district_add",
+                "",
+                {"district": name, "district_id": district.id, "definition": definition_path},
+            )
             return district
 
     def add_township(self, name: str, district_name: str, since: dt.date | str | None = None) -> Township:
@@ -316,11 +317,23 @@ class Service(Reads):
             definition = self.definition
             if district.definition_path:
                 definition = load_definition(Path(district.definition_path))
-            town = Township(
+            town = Township(  # its id; the events set the rest
                 name=name, district_id=district.id, stage=definition.initial, stage_since=began, version=0
             )
             session.add(town)
             session.flush()
+            self._system_event(
+                session,
+                "township_add",
+                "",
+                {
+                    "township_id": town.id,
+                    "name": name,
+                    "district": district.name,
+                    "district_id": district.id,
+                    "stage": definition.initial,
+                },
+            )
             self._append(
                 session,
                 town,
@@ -328,9 +341,11 @@ class Service(Reads):
                 definition.initial,
                 began or self.today(),
                 "",
-                {"district": district.name, "name": name},
+                {"district": district.name, "name": name, "since": began.isoformat() if began else None},
                 0,
             )
+            session.expire(town)
+            session.refresh(town)
             return town
 
     def add_user(self, name: str, role: str, townships: Sequence[str] = ()) -> User:
@@ -349,17 +364,18 @@ class Service(Reads):
             if session.exec(select(User).where(User.name == name)).first():
                 raise BadInput(tr("用户「{u}」已存在", "user '{u}' already exists", u=name))
             towns = [self.find_township(session, t) for t in townships]
-            user = User(name=name, role=role)
-            session.add(user)
-            session.flush()
-            assert user.id is not None
-            for t in towns:
-                assert t.id is not None
-                session.add(UserTownship(user_id=user.id, township_id=t.id))
             self._system_event(
-                session, "user_add", "", {"user": name, "role": role, "townships": [t.name for t in towns]}
+                session,
+                "user_add",
+                "",
+                {
+                    "user": name,
+                    "role": role,
+                    "townships": [t.name for t in towns],
+                    "township_ids": [t.id for t in towns],
+                },
             )
-            return user
+            return session.exec(select(User).where(User.name == name)).one()
 
     def upgrade_schema(self) -> tuple[str | None, str]:
         """Run the schema migrations (admins); the revisions before and after."""
@@ -384,6 +400,11 @@ class Service(Reads):
         with read_session(self.engine) as session:
             self._require(self.actor(session), "admin")
         upgrade(self.engine)
+        self._schema_ok = False
+        from workflow.ledger.upgrade import commit_existing
+
+        with hot.write(self.engine) as db:  # the rows older releases left out of the log
+            commit_existing(db, self.actor_name, self.clock, self.today())
         return before, HEAD
 
     def _require_backup_role(self) -> None:
@@ -520,7 +541,9 @@ class Service(Reads):
                 town = self.find_township(session, ref)
                 assert town.id is not None
                 ids = [town.id]
-            return audit.verify(session, ids)
+            chains = audit.verify(session, ids)
+            differences, _count = replay.verify(hot.raw(session), ids)
+            return audit.VerifyReport(chains.chains, chains.events, chains.problems, differences)
 
     # ------------------------------------------------------------ changes
 
@@ -786,13 +809,6 @@ class Service(Reads):
                 {"fact": fact, "values": json.loads(data), "corrects": existing is not None},
                 expected,
             )
-            assert ev.id is not None and town.id is not None
-            if existing is None:
-                session.add(Fact(township_id=town.id, name=fact, data=data, event_id=ev.id))
-            else:
-                existing.data = data
-                existing.event_id = ev.id
-                session.add(existing)
             return StepResult(town.name, "record", town.stage, town.stage, ev)
 
     def _check_stage_open(self, town: Town, d: Definition, stage_id: str | None, what: Text) -> None:
@@ -866,29 +882,11 @@ class Service(Reads):
                     "sha256": parsed.sha256,
                     "rows": len(parsed.rows),
                     "replaced": int(existing),
+                    "data": [
+                        {f.name: f.dump(row.get(f.name)) for f in parsed.kind.columns} for row in parsed.rows
+                    ],
                 },
                 expected,
-            )
-            if existing:
-                session.exec(
-                    delete(RosterRow).where(
-                        col(RosterRow.township_id) == town.id, col(RosterRow.kind) == kind
-                    )
-                )
-            assert town.id is not None
-            fields = parsed.kind.columns
-            session.add_all(
-                [
-                    RosterRow(
-                        township_id=town.id,
-                        kind=kind,
-                        line=i,
-                        data=json.dumps(
-                            {f.name: f.dump(row.get(f.name)) for f in fields}, ensure_ascii=False
-                        ),
-                    )
-                    for i, row in enumerate(parsed.rows, start=1)
-                ]
             )
             return StepResult(town.name, "import", town.stage, town.stage, ev)
 
@@ -937,12 +935,6 @@ class Service(Reads):
                 {"check": check, "reason": reason},
                 expected,
             )
-            assert town.id is not None and ev.id is not None
-            session.add(
-                Waiver(
-                    township_id=town.id, check_id=check, reason=reason, actor=self.actor_name, event_id=ev.id
-                )
-            )
             return StepResult(town.name, "waive", town.stage, town.stage, ev)
 
     def open_violation(
@@ -955,7 +947,7 @@ class Service(Reads):
         with self._write() as session:
             town, _d, expected = self._load_for_change(session, ref, "change", expected_version)
             assert town.id is not None
-            v = Violation(
+            v = Violation(  # its id; the event sets the rest
                 township_id=town.id, opened_note=note, opened_by=self.actor_name, opened_on=effective
             )
             session.add(v)
@@ -963,6 +955,7 @@ class Service(Reads):
             ev = self._append(
                 session, town, "violation_open", town.stage, effective, note, {"violation": v.id}, expected
             )
+            session.refresh(v)
             return v, StepResult(town.name, "violation_open", town.stage, town.stage, ev)
 
     def resolve_violation(self, violation_id: int, note: str) -> tuple[Violation, StepResult]:
@@ -977,11 +970,6 @@ class Service(Reads):
                 raise BadInput(
                     tr("违纪举报 #{i} 已处理", "violation report #{i} is already resolved", i=violation_id)
                 )
-            v.status = "resolved"
-            v.resolved_note = note
-            v.resolved_by = self.actor_name
-            v.resolved_on = self.today()
-            session.add(v)
             ev = self._append(
                 session,
                 town,
@@ -992,6 +980,7 @@ class Service(Reads):
                 {"violation": v.id},
                 expected,
             )
+            session.refresh(v)
             return v, StepResult(town.name, "violation_resolve", town.stage, town.stage, ev)
 
     def report(self, district: str | None = None) -> dict[str, Any]:

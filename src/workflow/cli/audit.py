@@ -19,21 +19,52 @@ from workflow.i18n import tr
 
 
 @audit_app.command("verify")
-def audit_verify(township: Annotated[str | None, typer.Option("--township")] = None) -> None:
-    """Check every hash chain; exit 6 naming the first bad event."""
+def audit_verify(
+    township: Annotated[
+        str | None, typer.Option("--township", help="Only this township / 只校验此乡镇")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check every hash chain and replay the log against every table; exit 6 naming each
+    difference / 校验哈希链并重放日志，逐字段核对各表."""
     from workflow.errors import AuditFailure
 
     report = OPTS.service(reading=True).verify(township)
-    if not report.ok:
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "chains": report.chains,
+                "events": report.events,
+                "broken_chains": [
+                    {
+                        "chain": p.chain,
+                        "event_id": p.event_id,
+                        "seq": p.seq,
+                        "what": p.what,
+                        "message": p.text.as_dict(),
+                    }
+                    for p in report.problems
+                ],
+                "differences": [d.as_dict() for d in report.differences],
+            }
+        )
+    else:
         for p in report.problems:
             say(p.text)
+        for d in report.differences:
+            say(d.text)
+    if not report.ok:
         raise AuditFailure(
             tr(
-                "审计日志校验失败：{n}条链有问题",
-                "audit log verification failed: {n} chain(s) broken",
+                "审计日志校验失败：{n}条链有问题，{d}处数据与日志不符",
+                "audit log verification failed: {n} chain(s) broken, {d} difference(s) from the log",
                 n=len(report.problems),
+                d=len(report.differences),
             )
         )
+    if as_json:
+        return
     say(
         tr(
             "审计日志完整：{c}条链，{e}个事件",

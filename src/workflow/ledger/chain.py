@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from workflow.i18n import Text
+from workflow.ledger.replay import Difference
 from workflow.store.sql import HASHED_FIELDS
 from workflow.store.tables import Event, Township
 
@@ -247,10 +248,12 @@ class VerifyReport:
     chains: int
     events: int
     problems: list[Problem]
+    differences: list[Difference] = field(default_factory=list)
+    """What the replayed log implies and the tables do not hold."""
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.differences
 
 
 def verify(session: Session, township_ids: list[int] | None = None) -> VerifyReport:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.store.errors import mapped
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _config(connection: object) -> object:

@@ -182,6 +182,30 @@ class Raw:
         finally:
             cur.close()
 
+    def many(self, text: str, params: Sequence[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (the driver's executemany)."""
+        if not params:
+            return
+        sql = self.sql(text)
+        cur = self.dbapi.cursor()
+        try:
+            cur.executemany(sql, params)
+        except self.errors as e:
+            raise DBAPIError.instance(sql, {}, e, self.errors) from e
+        finally:
+            cur.close()
+
+    def stream(self, text: str, params: Mapping[str, Any], size: int = 2000) -> Iterator[Sequence[Any]]:
+        """The rows of a query, ``size`` at a time, in constant memory (SQLite's cursor
+        streams; on PostgreSQL a server-side cursor, inside the transaction)."""
+        cur = self.dbapi.cursor() if self.sqlite else self.dbapi.cursor(name=f"wf_stream_{id(self)}")
+        try:
+            self._execute(cur, text, params)
+            while batch := cur.fetchmany(size):
+                yield from batch
+        finally:
+            cur.close()
+
     def town(self, row: Sequence[Any]) -> TownRow:
         return TownRow(row[0], row[1], row[2], row[3], date_of(row[4]), row[5], row[6] or "", row[7], row[8])
 

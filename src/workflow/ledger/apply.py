@@ -1,0 +1,149 @@
+"""One ``apply`` per event kind: what each event does to the rows that gates, reports and
+screens read. The live write path applies each new event to the tables in the same
+transaction (``workflow.store.projection.TableSink``); ``audit verify`` applies the
+whole log to an empty in-memory projection and compares (``workflow.ledger.replay``).
+Both call these functions, so the two cannot disagree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from workflow.ledger.events import SYSTEM_CHAIN, Recorded, Sink
+
+Applier = Callable[[Sink, Recorded], None]
+APPLIERS: dict[str, Applier] = {}
+
+STAGE_KINDS = frozenset({"create", "advance", "return", "revert"})
+"""Township events that put the township in the stage ``to_stage``."""
+
+NO_ROWS = frozenset(
+    {"login", "login_failed", "lockout", "logout", "session_revoke", "password_change", "demo"}
+)
+"""System events that change no row that a gate, report or screen reads."""
+
+
+class UnknownKind(Exception):
+    """An event of a kind this program does not know how to apply."""
+
+    def __init__(self, ev: Recorded) -> None:
+        super().__init__(f"event #{ev.id} of chain {ev.chain} has the unknown kind {ev.kind!r}")
+        self.event = ev
+
+
+def applies(*kinds: str) -> Callable[[Applier], Applier]:
+    def register(fn: Applier) -> Applier:
+        for kind in kinds:
+            APPLIERS[kind] = fn
+        return fn
+
+    return register
+
+
+def apply(sink: Sink, ev: Recorded) -> None:
+    """Fold one event into ``sink``. Every event of a township's chain advances its
+    version and head (and, for a step, its stage); then its kind's own change."""
+    if ev.chain != SYSTEM_CHAIN:
+        assert ev.township_id is not None
+        moved: tuple[str, dt.date | None] | None = None
+        if ev.kind in STAGE_KINDS and ev.to_stage:
+            since: dt.date | None = ev.effective_date
+            if ev.kind == "create" and "since" in ev.payload:  # older releases: see upgrade_commit
+                since = _date(ev.payload["since"])
+            moved = (ev.to_stage, since)
+        elif ev.kind == "upgrade_commit":
+            moved = (str(ev.payload["stage"]), _date(ev.payload["stage_since"]))
+        sink.township_step(ev.township_id, ev.seq, ev.hash, ev.actor, ev.recorded_at, moved, ev.id)
+    fn = APPLIERS.get(ev.kind)
+    if fn is None:
+        if ev.kind in NO_ROWS or ev.kind in STAGE_KINDS:
+            return
+        raise UnknownKind(ev)
+    fn(sink, ev)
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value in (None, "") else dt.date.fromisoformat(str(value))
+
+
+# ---------------------------------------------------------------- the system chain
+
+
+@applies("init")
+def _init(sink: Sink, ev: Recorded) -> None:
+    sink.user(str(ev.payload["admin"]), "admin", ev.id)
+
+
+@applies("user_add", "user_commit")
+def _user_add(sink: Sink, ev: Recorded) -> None:
+    name = str(ev.payload["user"])
+    sink.user(name, str(ev.payload["role"]), ev.id)
+    ids = ev.payload.get("township_ids")
+    if ids is None:  # written by an older release: townships by name
+        ids = [sink.township_named(str(t)) for t in ev.payload.get("townships", [])]
+    sink.assign(name, [int(i) for i in ids if i is not None], ev.id)
+
+
+@applies("district_add", "district_commit")
+def _district_add(sink: Sink, ev: Recorded) -> None:
+    if "district_id" not in ev.payload:  # an older release's event: the id is not known
+        return
+    definition = ev.payload.get("definition")
+    sink.district(
+        int(ev.payload["district_id"]),
+        str(ev.payload["district"]),
+        None if definition is None else str(definition),
+        ev.id,
+    )
+
+
+@applies("township_add")
+def _township_add(sink: Sink, ev: Recorded) -> None:
+    p = ev.payload
+    sink.township_added(int(p["township_id"]), str(p["name"]), int(p["district_id"]), str(p["stage"]), ev.id)
+
+
+# ---------------------------------------------------------------- a township's chain
+
+
+@applies("record")
+def _record(sink: Sink, ev: Recorded) -> None:
+    assert ev.township_id is not None
+    sink.fact(ev.township_id, str(ev.payload["fact"]), dict(ev.payload["values"]), ev.id)
+
+
+@applies("import", "roster_commit")
+def _roster(sink: Sink, ev: Recorded) -> None:
+    assert ev.township_id is not None
+    data = ev.payload.get("data")
+    rows = None if data is None else [dict(r) for r in data]
+    sink.roster(ev.township_id, str(ev.payload["kind"]), rows, ev.id)
+
+
+@applies("waive")
+def _waive(sink: Sink, ev: Recorded) -> None:
+    assert ev.township_id is not None
+    sink.waiver(ev.township_id, str(ev.payload["check"]), str(ev.payload["reason"]), ev.actor, ev.id)
+
+
+@applies("violation_open")
+def _violation_open(sink: Sink, ev: Recorded) -> None:
+    assert ev.township_id is not None
+    sink.violation_opened(
+        int(ev.payload["violation"]), ev.township_id, ev.note, ev.actor, ev.effective_date, ev.id
+    )
+
+
+@applies("violation_resolve")
+def _violation_resolve(sink: Sink, ev: Recorded) -> None:
+    sink.violation_resolved(int(ev.payload["violation"]), ev.note, ev.actor, ev.effective_date, ev.id)
+
+
+@applies("upgrade_commit")
+def _upgrade_commit(sink: Sink, ev: Recorded) -> None:
+    """``db upgrade`` from a release whose events did not carry every row: the rows as
+    they were found, committed to the log (the stage and its start are set above)."""
+    assert ev.township_id is not None
+    for kind, rows in sorted(ev.payload.get("rosters", {}).items()):
+        sink.roster(ev.township_id, str(kind), [dict(r) for r in rows], ev.id)

@@ -1,0 +1,100 @@
+"""The events of the log as the projections read them, and the sink that a projection
+is written to. :mod:`workflow.ledger.apply` folds events into a sink: the live write
+path's sink writes the tables (``workflow.store.projection``), verification's sink is
+the in-memory :class:`workflow.ledger.projection.Projection`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+SYSTEM_CHAIN = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One event as stored (its payload parsed)."""
+
+    id: int
+    chain: str
+    seq: int
+    township_id: int | None
+    kind: str
+    from_stage: str | None
+    to_stage: str | None
+    actor: str
+    recorded_at: str
+    effective_date: dt.date
+    note: str
+    payload: dict[str, Any]
+    hash: str
+
+
+def recorded(event_id: int, fields: Mapping[str, Any], payload: Mapping[str, Any] | None = None) -> Recorded:
+    """An event given as its stored fields (``payload`` parsed, or given already)."""
+    effective = fields["effective_date"]
+    return Recorded(
+        id=event_id,
+        chain=str(fields["chain"]),
+        seq=int(fields["seq"]),
+        township_id=None if fields["township_id"] is None else int(fields["township_id"]),
+        kind=str(fields["kind"]),
+        from_stage=fields["from_stage"],
+        to_stage=fields["to_stage"],
+        actor=str(fields["actor"]),
+        recorded_at=str(fields["recorded_at"]),
+        effective_date=effective if isinstance(effective, dt.date) else dt.date.fromisoformat(str(effective)),
+        note=str(fields["note"]),
+        payload=dict(payload) if payload is not None else json.loads(fields["payload"] or "{}"),
+        hash=str(fields["hash"]),
+    )
+
+
+class Sink(Protocol):
+    """Where a fold of events writes the rows that gates, reports and screens read.
+    Each method sets a row to what the event says ("put": insert or replace)."""
+
+    def district(self, district_id: int, name: str, definition: str | None, event_id: int) -> None: ...
+
+    def user(self, name: str, role: str, event_id: int) -> None: ...
+
+    def assign(self, user: str, township_ids: Iterable[int], event_id: int) -> None: ...
+
+    def township_added(
+        self, township_id: int, name: str, district_id: int, stage: str, event_id: int
+    ) -> None: ...
+
+    def township_step(
+        self,
+        township_id: int,
+        seq: int,
+        head: str,
+        actor: str,
+        recorded_at: str,
+        moved_to: tuple[str, dt.date | None] | None,
+        event_id: int,
+    ) -> None:
+        """The township's version becomes ``seq`` and its chain head ``head``; with
+        ``moved_to`` = (stage, since) it is in that stage since that day."""
+
+    def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None: ...
+
+    def roster(self, township_id: int, kind: str, rows: list[dict[str, Any]] | None, event_id: int) -> None:
+        """The whole roster of that kind (``None``: an import of an older release that
+        did not carry its rows; its rows cannot be rebuilt)."""
+
+    def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None: ...
+
+    def violation_opened(
+        self, violation_id: int, township_id: int, note: str, by: str, on: dt.date, event_id: int
+    ) -> None: ...
+
+    def violation_resolved(
+        self, violation_id: int, note: str, by: str, on: dt.date, event_id: int
+    ) -> None: ...
+
+    def township_named(self, name: str) -> int | None:
+        """The id of the township called ``name`` (``district/name`` also), when one is."""

@@ -1,0 +1,148 @@
+"""Committing to the log the rows that an older release's events did not carry, so that
+replay rebuilds every row (run by ``workflow db upgrade``; idempotent).
+
+- on the system chain: ``district_commit`` for each district whose ``district_add``
+  did not carry its id, ``township_add`` for each township never added there, and
+  ``user_commit`` for each user when user events named townships without their ids;
+- on each township's chain, one ``upgrade_commit`` with its stage, the day it began and
+  every roster that an import without rows left, when any of these is missing.
+
+What is committed is what the tables hold at the upgrade: the log vouches for them from
+then on, not before (the README says so)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from workflow.ledger.apply import apply
+from workflow.ledger.chain import GENESIS, dump_payload, event_hash
+from workflow.ledger.events import SYSTEM_CHAIN, recorded
+from workflow.store.projection import TableSink
+from workflow.store.sql import HASHED_FIELDS, INSERT_EVENT, Raw, date_of
+
+
+def commit_existing(db: Raw, actor: str, now: Callable[[], str], today: dt.date) -> int:
+    """Append the commitments this database still lacks; how many events were added."""
+    payloads: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    added_towns: set[int] = set()
+    district_ids: set[int] = set()
+    for chain, kind, payload in db.all(
+        "SELECT chain, kind, payload FROM event WHERE kind IN "
+        "('township_add', 'district_add', 'district_commit', 'create', 'import', 'upgrade_commit')",
+        {},
+    ):
+        p = json.loads(payload or "{}")
+        if kind == "township_add":
+            added_towns.add(int(p["township_id"]))
+        elif kind in ("district_add", "district_commit") and "district_id" in p:
+            district_ids.add(int(p["district_id"]))
+        elif chain != SYSTEM_CHAIN:
+            payloads[int(chain)].append((str(kind), p))
+    count = 0
+    for did, name, definition in db.all("SELECT id, name, definition_path FROM district ORDER BY id", {}):
+        if int(did) not in district_ids:
+            payload = {"district": name, "district_id": int(did), "definition": definition}
+            _append(db, SYSTEM_CHAIN, None, "district_commit", payload, actor, now(), today)
+            count += 1
+    towns = db.all(
+        "SELECT t.id, t.name, t.district_id, d.name, t.stage, t.stage_since FROM township t "
+        "JOIN district d ON d.id = t.district_id ORDER BY t.id",
+        {},
+    )
+    for tid, name, did, dname, stage, _since in towns:
+        if int(tid) not in added_towns:
+            payload = {
+                "township_id": int(tid),
+                "name": name,
+                "district": dname,
+                "district_id": int(did),
+                "stage": stage,
+            }
+            _append(db, SYSTEM_CHAIN, None, "township_add", payload, actor, now(), today)
+            count += 1
+    bare_users = db.one(
+        "SELECT count(*) FROM event WHERE chain = :c AND kind = 'user_add' AND payload NOT LIKE :ids",
+        {"c": SYSTEM_CHAIN, "ids": '%"township_ids"%'},
+    )
+    if bare_users and int(bare_users[0]):
+        assigned: dict[str, list[int]] = defaultdict(list)
+        for uname, tid in db.all(
+            'SELECT u.name, ut.township_id FROM usertownship ut JOIN "user" u ON u.id = ut.user_id '
+            "ORDER BY u.name, ut.township_id",
+            {},
+        ):
+            assigned[str(uname)].append(int(tid))
+        for uname, role in db.all('SELECT name, role FROM "user" ORDER BY id', {}):
+            payload = {"user": uname, "role": role, "township_ids": assigned.get(str(uname), [])}
+            _append(db, SYSTEM_CHAIN, None, "user_commit", payload, actor, now(), today)
+            count += 1
+    for tid, _name, _did, _dname, stage, since in towns:
+        events = payloads.get(int(tid), [])
+        if any(kind == "upgrade_commit" for kind, _ in events):
+            continue
+        create_lacks = any(kind == "create" and "since" not in p for kind, p in events)
+        imports = _bare_imports(events)
+        if not create_lacks and not imports:
+            continue
+        rosters: dict[str, list[dict[str, Any]]] = {}
+        for kind in imports:
+            rows = db.all(
+                "SELECT data FROM rosterrow WHERE township_id = :tid AND kind = :kind ORDER BY line",
+                {"tid": tid, "kind": kind},
+            )
+            rosters[kind] = [json.loads(r[0]) for r in rows]
+        since_date = date_of(since)
+        payload = {
+            "stage": stage,
+            "stage_since": since_date.isoformat() if since_date else None,
+            "rosters": rosters,
+        }
+        _append(db, str(tid), int(tid), "upgrade_commit", payload, actor, now(), today, to_stage=stage)
+        count += 1
+    return count
+
+
+def _bare_imports(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The roster kinds whose last import did not carry its rows."""
+    carried: dict[str, bool] = {}
+    for kind, p in events:
+        if kind == "import":
+            carried[str(p["kind"])] = "data" in p
+    return sorted(k for k, ok in carried.items() if not ok)
+
+
+def _append(
+    db: Raw,
+    chain: str,
+    township_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    actor: str,
+    recorded_at: str,
+    today: dt.date,
+    to_stage: str | None = None,
+) -> None:
+    head = db.one("SELECT seq, hash FROM event WHERE chain = :c ORDER BY seq DESC LIMIT 1", {"c": chain})
+    seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, GENESIS)
+    fields: dict[str, Any] = {
+        "chain": chain,
+        "seq": seq,
+        "township_id": township_id,
+        "kind": kind,
+        "from_stage": to_stage,
+        "to_stage": to_stage,
+        "actor": actor,
+        "recorded_at": recorded_at,
+        "effective_date": today,
+        "note": "",
+        "payload": dump_payload(payload),
+        "prev_hash": prev,
+    }
+    fields["hash"] = event_hash(**{f: fields[f] for f in HASHED_FIELDS})
+    row = db.one(INSERT_EVENT, fields | {"effective_date": db.date(today)})
+    assert row is not None
+    apply(TableSink(db), recorded(int(row[0]), fields))

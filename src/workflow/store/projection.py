@@ -1,0 +1,216 @@
+"""The projection tables as the log's fold writes and reads them.
+
+:class:`TableSink` is the live write path's :class:`workflow.ledger.events.Sink`: each
+new event is applied to the tables through it, in the change's own transaction. Rows
+with a generated id (district, township, violation) are allocated by the service
+first; their content is set here, as the event says. :func:`stored` reads the tables
+back for ``audit verify`` to compare with the replayed log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from workflow.store.sql import Raw, date_of
+
+
+class StepConflict(Exception):
+    """The township's version was not the one the event follows: someone changed it."""
+
+
+class TableSink:
+    """Writes the rows an event sets (see :mod:`workflow.ledger.apply`)."""
+
+    def __init__(self, db: Raw) -> None:
+        self.db = db
+
+    def _put(self, update: str, insert: str, params: dict[str, Any]) -> None:
+        if self.db.run(update, params) == 0:
+            self.db.run(insert, params)
+
+    def district(self, district_id: int, name: str, definition: str | None, event_id: int) -> None:
+        self._put(
+            "UPDATE district SET name = :name, definition_path = :definition WHERE id = :id",
+            "INSERT INTO district (id, name, definition_path) VALUES (:id, :name, :definition)",
+            {"id": district_id, "name": name, "definition": definition},
+        )
+
+    def user(self, name: str, role: str, event_id: int) -> None:
+        self._put(
+            'UPDATE "user" SET role = :role WHERE name = :name',
+            'INSERT INTO "user" (name, role) VALUES (:name, :role)',
+            {"name": name, "role": role},
+        )
+
+    def assign(self, user: str, township_ids: Iterable[int], event_id: int) -> None:
+        self.db.many(
+            "INSERT INTO usertownship (user_id, township_id) "
+            'SELECT u.id, :tid FROM "user" u WHERE u.name = :user AND NOT EXISTS '
+            "(SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = :tid)",
+            [{"user": user, "tid": tid} for tid in township_ids],
+        )
+
+    def township_added(
+        self, township_id: int, name: str, district_id: int, stage: str, event_id: int
+    ) -> None:
+        self._put(
+            "UPDATE township SET name = :name, district_id = :district WHERE id = :id",
+            "INSERT INTO township (id, name, district_id, stage, version, head_hash, updated_at, updated_by) "
+            "VALUES (:id, :name, :district, :stage, 0, '', '', '')",
+            {"id": township_id, "name": name, "district": district_id, "stage": stage},
+        )
+
+    def township_step(
+        self,
+        township_id: int,
+        seq: int,
+        head: str,
+        actor: str,
+        recorded_at: str,
+        moved_to: tuple[str, dt.date | None] | None,
+        event_id: int,
+    ) -> None:
+        params: dict[str, Any] = {
+            "id": township_id,
+            "seq": seq,
+            "prev": seq - 1,
+            "head": head,
+            "now": recorded_at,
+            "actor": actor,
+        }
+        sql = "UPDATE township SET version = :seq, head_hash = :head, updated_at = :now, updated_by = :actor"
+        if moved_to is not None:
+            sql += ", stage = :stage, stage_since = :since"
+            params |= {"stage": moved_to[0], "since": self.db.date(moved_to[1])}
+        if self.db.run(sql + " WHERE id = :id AND version = :prev", params) != 1:
+            raise StepConflict(township_id)
+
+    def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None:
+        self._put(
+            "UPDATE fact SET data = :data, event_id = :event WHERE township_id = :tid AND name = :name",
+            "INSERT INTO fact (township_id, name, data, event_id) VALUES (:tid, :name, :data, :event)",
+            {
+                "tid": township_id,
+                "name": name,
+                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "event": event_id,
+            },
+        )
+
+    def roster(self, township_id: int, kind: str, rows: list[dict[str, Any]] | None, event_id: int) -> None:
+        if rows is None:
+            return
+        self.db.run(
+            "DELETE FROM rosterrow WHERE township_id = :tid AND kind = :kind",
+            {"tid": township_id, "kind": kind},
+        )
+        self.db.many(
+            "INSERT INTO rosterrow (township_id, kind, line, data) VALUES (:tid, :kind, :line, :data)",
+            [
+                {"tid": township_id, "kind": kind, "line": i, "data": json.dumps(row, ensure_ascii=False)}
+                for i, row in enumerate(rows, start=1)
+            ],
+        )
+
+    def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:
+        self._put(
+            "UPDATE waiver SET reason = :reason, actor = :actor, event_id = :event "
+            "WHERE township_id = :tid AND check_id = :check",
+            "INSERT INTO waiver (township_id, check_id, reason, actor, event_id) "
+            "VALUES (:tid, :check, :reason, :actor, :event)",
+            {"tid": township_id, "check": check, "reason": reason, "actor": actor, "event": event_id},
+        )
+
+    def violation_opened(
+        self, violation_id: int, township_id: int, note: str, by: str, on: dt.date, event_id: int
+    ) -> None:
+        self._put(
+            "UPDATE violation SET township_id = :tid, status = 'open', opened_note = :note, opened_by = :by, "
+            "opened_on = :on, resolved_note = '', resolved_by = '', resolved_on = NULL WHERE id = :id",
+            "INSERT INTO violation (id, township_id, status, opened_note, opened_by, opened_on, resolved_note, "
+            "resolved_by) VALUES (:id, :tid, 'open', :note, :by, :on, '', '')",
+            {"id": violation_id, "tid": township_id, "note": note, "by": by, "on": self.db.date(on)},
+        )
+
+    def violation_resolved(self, violation_id: int, note: str, by: str, on: dt.date, event_id: int) -> None:
+        self.db.run(
+            "UPDATE violation SET status = 'resolved', resolved_note = :note, resolved_by = :by, "
+            "resolved_on = :on WHERE id = :id",
+            {"id": violation_id, "note": note, "by": by, "on": self.db.date(on)},
+        )
+
+    def township_named(self, name: str) -> int | None:
+        district, _, town = name.rpartition("/")
+        if district:
+            rows = self.db.all(
+                "SELECT t.id FROM township t JOIN district d ON d.id = t.district_id "
+                "WHERE d.name = :d AND t.name = :t",
+                {"d": district, "t": town},
+            )
+        else:
+            rows = self.db.all("SELECT id FROM township WHERE name = :t", {"t": town})
+        return int(rows[0][0]) if len(rows) == 1 else None
+
+
+# ---------------------------------------------------------------- reading the tables back
+
+EVENT_COLUMNS = (
+    "id, chain, seq, township_id, kind, from_stage, to_stage, actor, recorded_at, effective_date, "
+    "note, payload, prev_hash, hash"
+)
+
+
+def events(db: Raw, chains: Sequence[str] | None = None) -> Iterator[Sequence[Any]]:
+    """Every event (or those of the given chains) in the order they were written."""
+    if chains is None:
+        yield from db.stream(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY id", {})
+        return
+    for i in range(0, len(chains), 500):
+        part = list(chains[i : i + 500])
+        names = ", ".join(f":c{j}" for j in range(len(part)))
+        yield from db.stream(
+            f"SELECT {EVENT_COLUMNS} FROM event WHERE chain IN ({names}) ORDER BY id",
+            {f"c{j}": c for j, c in enumerate(part)},
+        )
+
+
+def stored(db: Raw, table: str, township_ids: Sequence[int] | None = None) -> Iterator[Sequence[Any]]:
+    """The rows of one projection table as verification compares them."""
+    sql, key = STORED[table]
+    if township_ids is None or key is None:
+        yield from db.stream(sql, {})
+        return
+    for i in range(0, len(township_ids), 500):
+        part = list(township_ids[i : i + 500])
+        names = ", ".join(f":t{j}" for j in range(len(part)))
+        where = " AND " if " WHERE " in sql else " WHERE "
+        yield from db.stream(f"{sql}{where}{key} IN ({names})", {f"t{j}": t for j, t in enumerate(part)})
+
+
+STORED: dict[str, tuple[str, str | None]] = {
+    "district": ("SELECT id, name, definition_path FROM district", None),
+    "user": ('SELECT name, role FROM "user"', None),
+    "usertownship": (
+        'SELECT u.name, ut.township_id FROM usertownship ut JOIN "user" u ON u.id = ut.user_id',
+        "ut.township_id",
+    ),
+    "township": (
+        "SELECT id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by "
+        "FROM township",
+        "id",
+    ),
+    "fact": ("SELECT township_id, name, data FROM fact", "township_id"),
+    "rosterrow": ("SELECT township_id, kind, line, data FROM rosterrow", "township_id"),
+    "waiver": ("SELECT township_id, check_id, reason, actor, event_id FROM waiver", "township_id"),
+    "violation": (
+        "SELECT id, township_id, status, opened_note, opened_by, opened_on, resolved_note, resolved_by, "
+        "resolved_on FROM violation",
+        "township_id",
+    ),
+}
+
+
+def as_date(value: Any) -> dt.date | None:
+    return date_of(value)  # type: ignore[no-any-return]
