@@ -464,7 +464,7 @@ class Service(Reads):
                 ),
                 "corrupt",
             )
-        source = Service(
+        source = type(self)(
             open_engine(str(backup_path), read_only=True), self.actor_name, self.definition, self.today
         )
         try:
@@ -483,7 +483,7 @@ class Service(Reads):
                 )
             )
         if target.exists() and files.integrity_problems(target) == []:
-            current = Service(open_engine(str(target), read_only=True), self.actor_name, self.definition)
+            current = type(self)(open_engine(str(target), read_only=True), self.actor_name, self.definition)
             try:
                 with read_session(current.engine) as session:
                     current._require(current.actor(session), "admin")
