@@ -30,7 +30,7 @@ from workflow.app.service import Service
 from workflow.domain.definition import default_definition
 from workflow.ledger import chain as audit
 from workflow.store.db import open_engine
-from workflow.store.tables import District, Fact, Township, User, Violation, Waiver
+from workflow.store.tables import District, Fact, Township, Violation, Waiver
 
 ADMIN = "bench"
 TODAY = dt.date.today()
@@ -74,36 +74,62 @@ class Batch:
     violations: list[dict[str, Any]] = field(default_factory=list)
 
 
-class Chain:
-    """Builds one township's events with their hashes, as the service would."""
+class Ids:
+    """The next event and violation ids (the generator numbers its rows itself, so
+    that a waiver can name the event that granted it, as the service's do)."""
 
-    def __init__(self, batch: Batch, town_id: int, stage: str) -> None:
+    def __init__(self, event: int, violation: int) -> None:
+        self.event = event
+        self.violation = violation
+
+    def next_event(self) -> int:
+        self.event += 1
+        return self.event
+
+
+class Chain:
+    """Builds one chain's events with their hashes, as the service would."""
+
+    def __init__(
+        self, batch: Batch, ids: Ids, town_id: int | None, stage: str | None, seq: int = 0, prev: str = ""
+    ) -> None:
         self.batch = batch
+        self.ids = ids
         self.town_id = town_id
         self.stage = stage
-        self.seq = 0
-        self.prev = audit.GENESIS
+        self.seq = seq
+        self.prev = prev or audit.GENESIS
 
-    def add(self, kind: str, to: str, day: dt.date, payload: dict[str, Any], note: str = "") -> None:
+    def add(
+        self,
+        kind: str,
+        to: str | None,
+        day: dt.date,
+        payload: dict[str, Any],
+        note: str = "",
+        actor: str = "",
+    ) -> int:
         self.seq += 1
         fields: dict[str, Any] = {
-            "chain": str(self.town_id),
+            "id": self.ids.next_event(),
+            "chain": "system" if self.town_id is None else str(self.town_id),
             "seq": self.seq,
             "township_id": self.town_id,
             "kind": kind,
             "from_stage": self.stage,
             "to_stage": to,
-            "actor": ADMIN,
+            "actor": actor or ADMIN,
             "recorded_at": RECORDED_AT,
             "effective_date": day,
             "note": note,
             "payload": audit.dump_payload(payload),
             "prev_hash": self.prev,
         }
-        fields["hash"] = audit.event_hash(**fields)
+        fields["hash"] = audit.event_hash(**{k: v for k, v in fields.items() if k != "id"})
         self.prev = fields["hash"]
         self.batch.events.append(fields)
         self.stage = to
+        return int(fields["id"])
 
 
 NAMES = [a + b + c for a in SURNAMES for b in GIVEN for c in GIVEN]
@@ -196,36 +222,44 @@ def facts_for(stage: str, rng: random.Random, day: dt.date) -> dict[str, dict[st
     return by_stage.get(stage, {})
 
 
-def township_history(batch: Batch, tid: int, rng: random.Random) -> None:
+def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> None:
     k = 8 if rng.random() < 0.33 else rng.randint(0, 7)
     definition = default_definition()
     span = [rng.randint(3, 7) for _ in range(9)]
     start = TODAY - dt.timedelta(days=sum(span[: k + 1]) + rng.randint(0, 5))
-    chain = Chain(batch, tid, STAGES[0])
-    chain.add("create", STAGES[0], start, {"district": "", "name": ""})
+    town = batch.townships[-1]
+    chain = Chain(batch, ids, tid, STAGES[0])
+    chain.add("create", STAGES[0], start, {"district": "", "name": town["name"], "since": start.isoformat()})
     day = start
     seats = 100
     returned = k >= 3 and rng.random() < 0.03
     for i in range(k):
         stage = STAGES[i]
         for fname, data in facts_for(stage, rng, day).items():
-            chain.add("record", stage, day, {"fact": fname, "values": data, "corrects": False})
+            at = chain.add("record", stage, day, {"fact": fname, "values": data, "corrects": False})
             batch.facts.append(
                 {
                     "township_id": tid,
                     "name": fname,
                     "data": json.dumps(data, ensure_ascii=False),
-                    "event_id": 0,
+                    "event_id": at,
                 }
             )
             seats = int(data.get("seats", seats))
         for kind in definition.stage(stage).rosters:
             rows = roster_rows(kind, rng, seats)
-            chain.add(
+            chain.add(  # the import carries its rows, as the service's do
                 "import",
                 stage,
                 day,
-                {"kind": kind, "file": f"{kind}.xlsx", "sha256": "0" * 64, "rows": len(rows), "replaced": 0},
+                {
+                    "kind": kind,
+                    "file": f"{kind}.xlsx",
+                    "sha256": "0" * 64,
+                    "rows": len(rows),
+                    "replaced": 0,
+                    "data": [json.loads(r) for r in rows],
+                },
             )
             batch.rosters += [(tid, kind, n, r) for n, r in enumerate(rows, start=1)]
         if stage == "upper_review" and returned:
@@ -234,23 +268,25 @@ def township_history(batch: Batch, tid: int, rng: random.Random) -> None:
             chain.add("advance", STAGES[2], day, {"checks": [], "waived": []})
         waived: list[str] = []
         if stage == "delegate_nomination" and rng.random() < 0.02:
-            chain.add("waive", stage, day, {"check": "delegate_seats", "reason": "区委批准"}, "区委批准")
+            at = chain.add("waive", stage, day, {"check": "delegate_seats", "reason": "区委批准"}, "区委批准")
             batch.waivers.append(
                 {
                     "township_id": tid,
                     "check_id": "delegate_seats",
                     "reason": "区委批准",
                     "actor": ADMIN,
-                    "event_id": 0,
+                    "event_id": at,
                 }
             )
             waived = ["delegate_seats"]
         day += dt.timedelta(days=span[i])
         chain.add("advance", STAGES[i + 1], day, {"checks": [], "waived": waived})
     if k < 8 and rng.random() < 0.01:
-        chain.add("violation_open", chain.stage, day, {"violation": None}, "群众反映待核实")
+        ids.violation += 1
+        chain.add("violation_open", chain.stage, day, {"violation": ids.violation}, "群众反映待核实")
         batch.violations.append(
             {
+                "id": ids.violation,
                 "township_id": tid,
                 "status": "open",
                 "opened_note": "群众反映待核实",
@@ -290,7 +326,13 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
     with engine.begin() as conn:
         if conn.execute(text("SELECT count(*) FROM township")).scalar():
             raise SystemExit("the database already holds townships: generate into an empty one")
-        conn.execute(insert(User), [{"name": "bench-auditor", "role": "auditor"}])
+    admin.add_user("bench-auditor", "auditor")
+    with engine.begin() as conn:
+        top = conn.execute(text("SELECT max(id) FROM event")).scalar() or 0
+        head = conn.execute(
+            text("SELECT seq, hash FROM event WHERE chain = 'system' ORDER BY seq DESC LIMIT 1")
+        ).one()
+    ids = Ids(int(top), 0)
     tid = 0
     counts = {"townships": 0, "events": 0, "roster_rows": 0}
     batch = Batch()
@@ -330,18 +372,43 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
         counts["roster_rows"] += len(batch.rosters)
         batch = Batch()
 
+    # The system chain: each district and township added, as the service records them.
+    system = Chain(batch, ids, None, None, int(head[0]), str(head[1]))
     with engine.begin() as conn:
         for did, _size in districts(townships, rng):
             conn.execute(insert(District), [{"id": did, "name": f"第{did:04d}区"}])
+            system.add(
+                "district_add",
+                None,
+                TODAY,
+                {"district": f"第{did:04d}区", "district_id": did, "definition": None},
+            )
     for did, size in districts(townships, random.Random(seed)):
         for j in range(size):
             tid += 1
-            batch.townships.append(
-                {"id": tid, "name": f"{WORDS[j % len(WORDS)]}{tid}镇", "district_id": did, "stage": STAGES[0]}
+            town = {
+                "id": tid,
+                "name": f"{WORDS[j % len(WORDS)]}{tid}镇",
+                "district_id": did,
+                "stage": STAGES[0],
+            }
+            system.add(
+                "township_add",
+                None,
+                TODAY,
+                {
+                    "township_id": tid,
+                    "name": town["name"],
+                    "district": f"第{did:04d}区",
+                    "district_id": did,
+                    "stage": STAGES[0],
+                },
             )
-            township_history(batch, tid, rng)
+            batch.townships.append(town)
+            township_history(batch, ids, tid, rng)
         if len(batch.townships) >= 2000:
             flush()
+            system.batch = batch  # the system chain goes on in the next batch
             if not quiet:
                 print(f"  {tid} townships", file=sys.stderr)
     if batch.townships:
@@ -357,6 +424,13 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+                )
+            for table in ("event", "violation"):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(max(id), 1) FROM {table}))"
                     )
                 )
     engine.dispose()

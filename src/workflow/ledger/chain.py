@@ -11,16 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from workflow.i18n import Text
-from workflow.ledger.replay import Difference
 from workflow.store.sql import HASHED_FIELDS
-from workflow.store.tables import Event, Township
+from workflow.store.tables import Event
 
 GENESIS = "0" * 64
 
@@ -28,6 +25,27 @@ GENESIS = "0" * 64
 def canonical(ev: Event) -> bytes:
     """The bytes an event's hash covers: every field but its id and its own hash."""
     return canonical_fields(**{f: getattr(ev, f) for f in HASHED_FIELDS})
+
+
+def canonical_parsed(fields: Mapping[str, Any], payload: Any) -> bytes:
+    """Canonical bytes of an event whose payload is already parsed (``fields`` as
+    stored: chain, seq, township_id, kind, from_stage, ... prev_hash)."""
+    effective = fields["effective_date"]
+    body = {
+        "chain": fields["chain"],
+        "seq": fields["seq"],
+        "township_id": fields["township_id"],
+        "kind": fields["kind"],
+        "from": fields["from_stage"],
+        "to": fields["to_stage"],
+        "actor": fields["actor"],
+        "recorded_at": fields["recorded_at"],
+        "effective_date": effective.isoformat() if isinstance(effective, dt.date) else str(effective),
+        "note": fields["note"],
+        "payload": payload,
+        "prev_hash": fields["prev_hash"],
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def canonical_fields(
@@ -109,14 +127,22 @@ class Problem:
 
 
 def verify_chain(
-    chain: str, events: list[Event], version: int | None, stage: str | None, head: str | None = None
+    chain: str,
+    events: Sequence[Any],
+    version: int | None,
+    stage: str | None,
+    head: str | None = None,
+    digest: Callable[[Any], str] | None = None,
 ) -> Problem | None:
-    """Check one chain (events in id order); None when intact."""
+    """Check one chain (events in id order: ``Event`` rows, or anything with id, seq,
+    hash, prev_hash and to_stage, with ``digest`` giving each one's recomputed hash);
+    None when intact."""
+    recompute = digest or (lambda ev: hashlib.sha256(canonical(ev)).hexdigest())
     prev_hash = GENESIS
     expected_seq = 1
     all_seqs = {ev.seq for ev in events}
     seen_seqs: set[int] = set()
-    last: Event | None = None
+    last: Any = None
     for ev in events:
         if ev.seq < expected_seq:
             if ev.seq in seen_seqs:
@@ -160,7 +186,7 @@ def verify_chain(
                 f"events with seq {expected_seq} to {ev.seq - 1} before event #{{i}} "
                 f"(seq {{s}}) were deleted",
             )
-        if hashlib.sha256(canonical(ev)).hexdigest() != ev.hash:
+        if recompute(ev) != ev.hash:
             return _problem(
                 chain,
                 ev,
@@ -231,7 +257,7 @@ def verify_chain(
     return None
 
 
-def _problem(chain: str, ev: Event, what: str, zh: str, en: str) -> Problem:
+def _problem(chain: str, ev: Any, what: str, zh: str, en: str) -> Problem:
     return Problem(
         chain,
         ev.id,
@@ -241,75 +267,3 @@ def _problem(chain: str, ev: Event, what: str, zh: str, en: str) -> Problem:
             f"链{chain}：" + zh.format(i=ev.id, s=ev.seq), f"chain {chain}: " + en.format(i=ev.id, s=ev.seq)
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    chains: int
-    events: int
-    problems: list[Problem]
-    differences: list[Difference] = field(default_factory=list)
-    """What the replayed log implies and the tables do not hold."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.differences
-
-
-def verify(session: Session, township_ids: list[int] | None = None) -> VerifyReport:
-    """Verify every chain (or only the given townships'), streaming events by chain."""
-    towns = (
-        {t.id: t for t in session.exec(select(Township))}
-        if township_ids is None
-        else {t.id: t for t in session.exec(select(Township).where(col(Township.id).in_(township_ids)))}
-    )
-    stmt = select(Event).order_by(col(Event.chain), col(Event.id))
-    if township_ids is not None:
-        stmt = stmt.where(col(Event.chain).in_([str(i) for i in township_ids]))
-    problems: list[Problem] = []
-    chains = 0
-    events = 0
-    current: str | None = None
-    bucket: list[Event] = []
-    seen_chains: set[str] = set()
-
-    def finish() -> None:
-        nonlocal chains
-        if current is None:
-            return
-        chains += 1
-        seen_chains.add(current)
-        town = towns.get(int(current)) if current.isdigit() else None
-        p = verify_chain(
-            current,
-            bucket,
-            town.version if town else None,
-            town.stage if town else None,
-            town.head_hash if town else None,
-        )
-        if p:
-            problems.append(p)
-
-    for ev in session.exec(stmt.execution_options(yield_per=2000)):
-        events += 1
-        if ev.chain != current:
-            finish()
-            current = ev.chain
-            bucket = []
-        bucket.append(ev)
-    finish()
-    for tid, town in towns.items():
-        if str(tid) not in seen_chains and town.version > 0:
-            problems.append(
-                Problem(
-                    str(tid),
-                    None,
-                    1,
-                    "deleted",
-                    Text(
-                        f"链{tid}：版本为{town.version}，但没有任何事件：事件被删除",
-                        f"chain {tid}: version {town.version} but no events: events were deleted",
-                    ),
-                )
-            )
-    return VerifyReport(chains, events, problems)

@@ -6,7 +6,9 @@ the stored value, the value the log implies and the event that last set it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -15,6 +17,7 @@ from typing import Any
 
 from workflow.i18n import Text
 from workflow.ledger.apply import UnknownKind, apply
+from workflow.ledger.chain import Problem, canonical_parsed, verify_chain
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
 from workflow.ledger.projection import Projection
 from workflow.store import projection as tables
@@ -95,21 +98,73 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def replay(db: Raw, township_ids: Sequence[int] | None = None) -> tuple[Projection, list[Difference], int]:
-    """The log folded into a fresh projection; the events that could not be applied;
-    the number of events read."""
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One event as its chain's check reads it, with its hash recomputed from its content."""
+
+    id: int
+    seq: int
+    hash: str
+    prev_hash: str
+    to_stage: str | None
+    computed: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    chains: int
+    events: int
+    problems: list[Problem]
+    differences: list[Difference] = dataclasses.field(default_factory=list)
+    """What the replayed log implies and the tables do not hold."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.differences
+
+
+COLUMNS = tables.EVENT_COLUMNS.replace(" ", "").split(",")
+
+
+def replay(
+    db: Raw, township_ids: Sequence[int] | None = None
+) -> tuple[Projection, list[Difference], int, dict[str, list[Link]]]:
+    """The log folded into a fresh projection, in one pass that also recomputes each
+    event's hash; the events that could not be applied; the number of events read;
+    each chain's links."""
     p = Projection()
     problems: list[Difference] = []
+    links: dict[str, list[Link]] = defaultdict(list)
     chains = None if township_ids is None else [SYSTEM_CHAIN, *(str(t) for t in township_ids)]
     count = 0
     for row in tables.events(db, chains):
         count += 1
-        fields = dict(zip(tables.EVENT_COLUMNS.replace(" ", "").split(","), row, strict=True))
+        fields = dict(zip(COLUMNS, row, strict=True))
         try:
-            ev = recorded(int(fields["id"]), fields)
-        except (ValueError, TypeError, KeyError) as e:
+            payload = json.loads(fields["payload"] or "{}")
+        except ValueError as e:
+            payload = None
             problems.append(
                 Difference("event", "", f"#{fields['id']}", "payload", _show(str(e)[:80]), "valid JSON", None)
+            )
+        computed = "" if payload is None else hashlib.sha256(canonical_parsed(fields, payload)).hexdigest()
+        links[str(fields["chain"])].append(
+            Link(
+                int(fields["id"]),
+                int(fields["seq"]),
+                str(fields["hash"]),
+                str(fields["prev_hash"]),
+                fields["to_stage"],
+                computed,
+            )
+        )
+        if payload is None:
+            continue
+        try:
+            ev = recorded(int(fields["id"]), fields, payload)
+        except (ValueError, TypeError, KeyError) as e:
+            problems.append(
+                Difference("event", "", f"#{fields['id']}", "fields", _show(str(e)[:80]), "valid", None)
             )
             continue
         try:
@@ -124,15 +179,16 @@ def replay(db: Raw, township_ids: Sequence[int] | None = None) -> tuple[Projecti
                     "event", "", f"#{ev.id} ({ev.kind})", "payload", _show(str(e)[:80]), "complete", ev.id
                 )
             )
-    return p, problems, count
+    return p, problems, count, links
 
 
-def compare(db: Raw, p: Projection, township_ids: Sequence[int] | None = None) -> list[Difference]:
+def compare(
+    db: Raw, p: Projection, stored_towns: dict[int, Sequence[Any]], township_ids: Sequence[int] | None = None
+) -> list[Difference]:
     """Every difference between the tables and the projection ``p``."""
     out: list[Difference] = []
     wanted = None if township_ids is None else set(township_ids)
     names = {tid: t.name for tid, t in p.townships.items()}
-    stored_towns = {int(r[0]): r for r in tables.stored(db, "township", township_ids)}
     for r in stored_towns.values():
         names.setdefault(int(r[0]), str(r[1]))
 
@@ -275,9 +331,9 @@ def _rosters(
     db: Raw, p: Projection, ids: Sequence[int] | None, wanted: set[int] | None, town: Any
 ) -> list[Difference]:
     out: list[Difference] = []
-    grouped: dict[tuple[int, str], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    grouped: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
     for tid, kind, line, data in tables.stored(db, "rosterrow", ids):
-        grouped[(int(tid), str(kind))].append((int(line), json.loads(data)))
+        grouped[(int(tid), str(kind))].append((int(line), str(data)))
     keys = set(grouped) | {k for k in p.rosters if wanted is None or k[0] in wanted}
     for key in sorted(keys):
         stored_rows = sorted(grouped.get(key, []), key=lambda x: x[0])
@@ -297,8 +353,12 @@ def _rosters(
                 out.append(
                     Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev)
                 )
-            else:
-                out += _fields("rosterrow", town(key[0]), f"{key[1]} #{line}", by_line[line], row, ev)
+            elif by_line[line] != json.dumps(
+                row, ensure_ascii=False
+            ):  # as the sink writes it, else field by field
+                out += _fields(
+                    "rosterrow", town(key[0]), f"{key[1]} #{line}", json.loads(by_line[line]), row, ev
+                )
         for line, _ in stored_rows:
             if line > len(rows):
                 out.append(
@@ -403,10 +463,39 @@ def _violations(
     return out
 
 
-def verify(db: Raw, township_ids: Sequence[int] | None = None) -> tuple[list[Difference], int]:
-    """Replay and compare: every difference, and the number of events replayed."""
-    p, problems, count = replay(db, township_ids)
-    return problems + compare(db, p, township_ids), count
+def verify(db: Raw, township_ids: Sequence[int] | None = None) -> VerifyReport:
+    """Every chain checked and the log replayed and compared, in one read of the log."""
+    p, event_problems, count, links = replay(db, township_ids)
+    stored_towns = {int(r[0]): r for r in tables.stored(db, "township", township_ids)}
+    broken: list[Problem] = []
+    for chain, chain_links in links.items():
+        town = stored_towns.get(int(chain)) if chain.isdigit() else None
+        problem = verify_chain(
+            chain,
+            chain_links,
+            int(town[5]) if town else None,
+            str(town[3]) if town else None,
+            str(town[6] or "") if town else None,
+            digest=lambda link: str(link.computed),
+        )
+        if problem:
+            broken.append(problem)
+    for tid, town in stored_towns.items():
+        if str(tid) not in links and int(town[5]) > 0:
+            broken.append(
+                Problem(
+                    str(tid),
+                    None,
+                    1,
+                    "deleted",
+                    Text(
+                        f"链{tid}：版本为{town[5]}，但没有任何事件：事件被删除",
+                        f"chain {tid}: version {town[5]} but no events: events were deleted",
+                    ),
+                )
+            )
+    differences = event_problems + compare(db, p, stored_towns, township_ids)
+    return VerifyReport(len(links), count, broken, differences)
 
 
 def unexplained(p: Projection) -> Iterable[int]:
