@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
@@ -18,7 +17,6 @@ from sqlalchemy.exc import DBAPIError
 from workflow import hotpath as hot
 from workflow.access import Actor, actor_of, db_error, unknown_user
 from workflow.definition import Definition, default_definition
-from workflow.definition import load as load_definition
 from workflow.errors import BadInput, NotPermitted
 from workflow.gates import GATES, CheckResult, GateContext, evaluate, waive
 from workflow.hotpath import Db, Town, TownRow
@@ -122,13 +120,12 @@ class Reads:
         return self.definition_for_district(db, township.district_id)
 
     def definition_for_district(self, db: Db, tid: int) -> Definition:
-        """A district's own definition, or the service's (cached per district)."""
+        """The definition recorded for a district (cached per district; by its SHA-256
+        across services), or the shipped one for a district with none recorded."""
         if tid not in self._district_defs:
-            row = hot.raw(db).one("SELECT definition_path FROM district WHERE id = :id", {"id": tid})
-            if row is not None and row[0]:
-                self._district_defs[tid] = load_definition(Path(row[0]))
-            else:
-                self._district_defs[tid] = self.definition
+            from workflow.definitions_store import definition_of_district
+
+            self._district_defs[tid] = definition_of_district(db, tid) or default_definition()
         return self._district_defs[tid]
 
     def definition_of(self, town: Town) -> Definition:

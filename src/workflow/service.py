@@ -16,10 +16,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from workflow import audit
+from workflow import definitions_store as definitions
 from workflow import hotpath as hot
 from workflow.access import ROLE_LABELS, Actor, db_error
 from workflow.definition import Definition
-from workflow.definition import load as load_definition
 from workflow.engine import Plan, engine_for
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, WorkflowError
 from workflow.fields import FieldError, parse_date
@@ -273,17 +273,20 @@ class Service(Reads):
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:
         name = _clean_name(name, Text("区名", "district name"))
-        if definition_path:
-            load_definition(Path(definition_path))  # validate before storing
-            definition_path = str(Path(definition_path).resolve())
+        own = definitions.from_file(Path(definition_path)) if definition_path else None
         with self._write() as session:
             self._require(self.actor(session), "admin")
             if session.exec(select(District).where(District.name == name)).first():
                 raise BadInput(tr("区「{d}」已存在", "district '{d}' already exists", d=name))
-            district = District(name=name, definition_path=definition_path)
+            rec = own or definitions.default_for_new_districts(session)
+            district = District(name=name, definition_path=str(Path(rec.source).resolve()) if own else None)
             session.add(district)
             session.flush()
-            self._system_event(session, "district_add", "", {"district": name, "definition": definition_path})
+            ev = self._system_event(
+                session, "district_add", "", definitions.payload(rec, district=name, definition=rec.source)
+            )
+            assert district.id is not None and ev.id is not None
+            definitions.store(session, district.id, rec, ev.id)
             return district
 
     def add_township(self, name: str, district_name: str, since: dt.date | str | None = None) -> Township:
@@ -315,9 +318,7 @@ class Service(Reads):
                     )
                 )
             assert district.id is not None
-            definition = self.definition
-            if district.definition_path:
-                definition = load_definition(Path(district.definition_path))
+            definition = self.definition_for_district(session, district.id)
             town = Township(
                 name=name, district_id=district.id, stage=definition.initial, stage_since=began, version=0
             )
@@ -531,13 +532,15 @@ class Service(Reads):
         with read_session(self.engine) as session:
             self.reader(session)
             d = self.find_district(session, district)
-            if not self.definition.has_stage(stage):
+            assert d.id is not None
+            rules = self.definition_for_district(session, d.id)
+            if not rules.has_stage(stage):
                 raise BadInput(
                     tr(
                         "未知阶段「{s}」。阶段顺序：{o}",
                         "unknown stage '{s}'. Stage order: {o}",
                         s=stage,
-                        o=self.definition.order_text().en,
+                        o=rules.order_text().en,
                     )
                 )
             towns = list(
@@ -926,7 +929,8 @@ class Service(Reads):
         with read_session(self.engine) as session:
             self.reader(session)
             d = self.find_district(session, district) if district else None
-            return district_report(session, self.definition, d, self.today())
+            rules = self.definition_for_district(session, d.id) if d and d.id is not None else self.definition
+            return district_report(session, rules, d, self.today())
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self.ensure_schema()
