@@ -52,17 +52,26 @@ class Options:
         return load(self.definition) if self.definition else default_definition()
 
     def reads(self) -> Any:
-        """Reads only (``status``): no ORM is loaded."""
+        """Reads only (``status``): no ORM is loaded. Rules come from each district's
+        recorded definition, never from ``--definition``; this machine is a witness."""
+        from workflow.definition import default_definition
         from workflow.reads import Reads
         from workflow.store import open_engine
+        from workflow.witness import Witness
 
-        return Reads(open_engine(self.db), self.user, self.loaded_definition())
+        return Reads(
+            open_engine(self.db), self.user, default_definition(), witness=Witness.for_this_machine()
+        )
 
     def service(self) -> Any:
+        from workflow.definition import default_definition
         from workflow.service import Service
         from workflow.store import open_engine
+        from workflow.witness import Witness
 
-        return Service(open_engine(self.db), self.user, self.loaded_definition())
+        return Service(
+            open_engine(self.db), self.user, default_definition(), witness=Witness.for_this_machine()
+        )
 
 
 OPTS = Options(None, "", "en", None)
@@ -86,7 +95,12 @@ def main_options(
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
         Path | None,
-        typer.Option("--definition", envvar="WORKFLOW_DEFINITION", help="Process definition TOML"),
+        typer.Option(
+            "--definition",
+            envvar="WORKFLOW_DEFINITION",
+            help="Definition TOML for init and district add (admins); townships always run on their "
+            "district's recorded definition / 流程定义，仅用于 init 与 district add",
+        ),
     ] = None,
 ) -> None:
     if lang is not None and parse_lang(lang) is None:
@@ -120,7 +134,10 @@ def stage_name(stage_id: str | None, definition: Any = None) -> str:
 
 
 def current_definition() -> Any:
-    return OPTS.loaded_definition()
+    """The shipped definition (stage names where no district is at hand)."""
+    from workflow.definition import default_definition
+
+    return default_definition()
 
 
 # ---------------------------------------------------------------- set-up
@@ -132,6 +149,17 @@ def init() -> None:
     svc = OPTS.service()
     if svc.init():
         say(tr("已初始化数据库，管理员：{u}", "database initialised; admin: {u}", u=OPTS.user))
+        if OPTS.definition:
+            from workflow.definitions_store import set_default_definition
+
+            rec = set_default_definition(svc, OPTS.definition)
+            say(
+                tr(
+                    "新区默认流程定义：sha256 {h}",
+                    "default definition for new districts: sha256 {h}",
+                    h=rec.sha256,
+                )
+            )
     else:
         say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
 
@@ -144,7 +172,8 @@ def district_add(
     ] = None,
 ) -> None:
     """Add a district."""
-    d = OPTS.service().add_district(name, str(definition) if definition else None)
+    own = definition or OPTS.definition
+    d = OPTS.service().add_district(name, str(own) if own else None)
     say(tr("已添加区「{d}」", "district '{d}' added", d=d.name))
 
 
@@ -311,7 +340,7 @@ def diagram() -> None:
     """Print the process as a Mermaid stateDiagram-v2."""
     from workflow.diagram import mermaid
 
-    say(mermaid(current_definition(), OPTS.lang))
+    say(mermaid(OPTS.loaded_definition(), OPTS.lang))
 
 
 # ---------------------------------------------------------------- changes
@@ -554,11 +583,25 @@ def roster(township: str, kind: str, as_json: Annotated[bool, typer.Option("--js
 
 
 @audit_app.command("verify")
-def audit_verify(township: Annotated[str | None, typer.Option("--township")] = None) -> None:
-    """Check every hash chain; exit 6 naming the first bad event."""
+def audit_verify(
+    township: Annotated[str | None, typer.Option("--township")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Prove every chain extends this signed checkpoint")
+    ] = None,
+    trust: Annotated[
+        list[str] | None, typer.Option("--trust", help="Trusted public key, fingerprint or key file")
+    ] = None,
+) -> None:
+    """Check every hash chain, this machine's witness state and, with --checkpoint,
+    that every chain still extends a signed checkpoint; exit 6 naming what is wrong."""
+    from workflow.anchor_commands import fail, verify_anchors
     from workflow.errors import AuditFailure
 
-    report = OPTS.service().verify(township)
+    svc = OPTS.service()
+    report = svc.verify(township)
+    anchors = verify_anchors(svc, checkpoint, trust or [])
+    if anchors:
+        fail([p.text for p in report.problems] + anchors)
     if not report.ok:
         for p in report.problems:
             say(p.text)
@@ -624,10 +667,11 @@ def backup(path: Path) -> None:
 
 
 def _register_commands() -> None:
-    from workflow import export_commands, tui_commands
+    from workflow import anchor_commands, export_commands, tui_commands
 
     tui_commands.register(app)
     export_commands.register(app)
+    anchor_commands.register(app)
 
 
 def _print_error(e: WorkflowError) -> None:
@@ -672,6 +716,9 @@ def main(argv: list[str] | None = None) -> int:
             if os.environ.get("WORKFLOW_DEBUG"):
                 raise
             code = 1
+    from workflow.witness import save_all
+
+    save_all()
     if argv is None:
         sys.exit(code)
     return code

@@ -23,6 +23,7 @@ from workflow.hotpath import Db, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.rosters import ROSTER_KINDS
 from workflow.store import check_schema
+from workflow.witness import Witness
 
 VIOLATION_CHECK = "no_open_violation"
 
@@ -98,6 +99,8 @@ class Reads:
     clock: Callable[[], str] = utc_now
     _district_defs: dict[int, Definition] = field(default_factory=dict)
     _schema_ok: bool = False
+    witness: Witness | None = None
+    """This machine's memory of the chains (CLI and TUI); None for no check."""
 
     def ensure_schema(self) -> None:
         if not self._schema_ok:  # checked once per service: the schema does not change under us
@@ -153,6 +156,8 @@ class Reads:
             rows = raw.all(hot.TOWN_BY_NAME, {"name": ref})
         found = [raw.town(r) for r in rows]
         if not found:
+            if self.witness is not None:
+                self.witness.refuse_missing(db, ref)
             raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
         if len(found) > 1:
             districts = {
@@ -167,6 +172,8 @@ class Reads:
                     n=names,
                 )
             )
+        if self.witness is not None:
+            self.witness.see(db, str(found[0].id), found[0].version, found[0].head_hash, found[0].name)
         return found[0]
 
     def status(self, ref: str) -> StatusView:

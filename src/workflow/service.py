@@ -42,6 +42,7 @@ from workflow.models import (
 from workflow.reads import Reads
 from workflow.rosters import ParsedRoster, read_roster, roster_kind
 from workflow.store import create_schema, read_session, write_session
+from workflow.witness import witnessing
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
@@ -88,7 +89,7 @@ class Service(Reads):
     def _write(self) -> Iterator[Session]:
         """A write transaction whose database errors become the project's errors."""
         try:
-            with write_session(self.engine) as session:
+            with witnessing(self.witness), write_session(self.engine) as session:
                 yield session
         except DBAPIError as e:
             raise self._db_errors(e) from e
@@ -98,7 +99,7 @@ class Service(Reads):
         """The write transaction of a stage change, on a connection of its own (no
         session: a step is a few plain statements)."""
         try:
-            with hot.write(self.engine) as db:
+            with witnessing(self.witness), hot.write(self.engine) as db:
                 yield db
         except DBAPIError as e:
             raise self._db_errors(e) from e
@@ -202,6 +203,8 @@ class Service(Reads):
         assert inserted is not None
         town.version = expected_version + 1
         town.head_hash = fields["hash"]
+        if self.witness is not None:
+            self.witness.wrote(fields["chain"], town.version, town.head_hash, town.name)
         if moved:
             town.stage = to_stage
             town.stage_since = effective
@@ -257,6 +260,8 @@ class Service(Reads):
         )
         session.add(audit.seal(ev))
         session.flush()
+        if self.witness is not None:
+            self.witness.wrote(SYSTEM_CHAIN, ev.seq, ev.hash)
         return ev
 
     # ------------------------------------------------------------ set-up

@@ -1,0 +1,255 @@
+"""Every client is a witness: what this machine saw of each chain.
+
+Each machine that runs the CLI or the TUI keeps, per database id, the head (seq and
+hash) of every chain it has read or written, with when it saw it, in one small JSON
+file in its user data directory. A later command that finds a chain shorter than that,
+or whose event at that seq now has another hash, stops with exit 6 and says what this
+machine saw, when, and what the database shows now: a rewrite made with direct write
+access to the database (every hash recomputed) cannot hide from a client that saw the
+chain before it. The cost is one small file read and one write per command; only the
+chains a command touches are looked at.
+
+Heads written by a transaction count only once it committed (:meth:`Witness.committed`),
+so a rolled-back change never makes this machine expect events the database never had."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workflow import hotpath as hot
+from workflow.errors import AuditFailure
+from workflow.i18n import Text
+
+DATA_DIR_ENV = "WORKFLOW_DATA_DIR"
+"""Overrides the user data directory (tests, or a machine that keeps state elsewhere)."""
+
+_OPEN: list[Witness] = []
+
+
+def data_dir() -> Path:
+    """Where this machine keeps its witness state."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("workflow", appauthor=False))
+
+
+def database_id(db: hot.Db) -> str | None:
+    """The database's random id (``meta.database_id``), or None if it has none."""
+    row = hot.raw(db).one("SELECT value FROM meta WHERE key = 'database_id'", {})
+    return str(row[0]) if row else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Seen:
+    """A chain's head as this machine saw it."""
+
+    seq: int
+    hash: str
+    when: str
+    label: str = ""
+
+
+@dataclass(eq=False)
+class Witness:
+    """This machine's memory of one database's chains (loaded on first use)."""
+
+    folder: Path = field(default_factory=lambda: data_dir() / "witness")
+    db_id: str | None = None
+    seen: dict[str, Seen] = field(default_factory=dict)
+    pending: dict[str, Seen] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    _bound: bool = False
+
+    @classmethod
+    def for_this_machine(cls) -> Witness:
+        """A witness saved by :func:`save_all` at the end of the command."""
+        w = cls()
+        _OPEN.append(w)
+        return w
+
+    # ------------------------------------------------------------ state file
+
+    def path(self) -> Path:
+        assert self.db_id is not None
+        return self.folder / f"{re.sub(r'[^0-9A-Za-z_-]', '_', self.db_id)}.json"
+
+    def bind(self, db: hot.Db) -> bool:
+        """Learn the database's id and load what this machine saw of it; False when the
+        database has no id (then nothing is checked)."""
+        if not self._bound:
+            self._bound = True
+            self.db_id = database_id(db)
+            if self.db_id is not None:
+                self.seen = _read(self.path())
+        return self.db_id is not None
+
+    def save(self) -> None:
+        """Write the chains this command saw (merged with what other commands on this
+        machine wrote meanwhile: the longer head wins)."""
+        if self.db_id is None or not self.dirty:
+            return
+        path = self.path()
+        on_disk = _read(path)
+        for chain in self.dirty:
+            mine = self.seen.get(chain)
+            theirs = on_disk.get(chain)
+            if mine is not None and (theirs is None or mine.seq >= theirs.seq):
+                on_disk[chain] = mine
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "database_id": self.db_id,
+            "chains": {c: [s.seq, s.hash, s.when, s.label] for c, s in on_disk.items()},
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".witness-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return  # a witness that cannot write only forgets; it never blocks work
+        self.dirty.clear()
+
+    # ------------------------------------------------------------ observations
+
+    def see(self, db: hot.Db, chain: str, seq: int, head: str, label: str = "") -> None:
+        """The database shows ``chain`` at ``seq`` with head ``head``: refuse (exit 6) if
+        that is shorter than, or diverges from, what this machine saw; else remember it."""
+        if not self.bind(db):
+            return
+        before = self.seen.get(chain)
+        if before is not None and before.seq > 0:
+            if seq < before.seq:
+                raise self._failure(chain, before, seq, head, label, shorter=True)
+            if seq == before.seq:
+                now_at = head
+            else:
+                row = hot.raw(db).one(
+                    "SELECT hash FROM event WHERE chain = :c AND seq = :s", {"c": chain, "s": before.seq}
+                )
+                now_at = str(row[0]) if row else ""
+            if now_at != before.hash:
+                raise self._failure(chain, before, seq, head, label, shorter=False)
+            if seq == before.seq and (not label or label == before.label):
+                return  # nothing new: no write
+        self.seen[chain] = Seen(seq, head, _now(), label or (before.label if before else ""))
+        self.dirty.add(chain)
+
+    def wrote(self, chain: str, seq: int, head: str, label: str = "") -> None:
+        """This machine wrote ``chain``'s event ``seq``; counted once committed."""
+        self.pending[chain] = Seen(seq, head, _now(), label)
+
+    def committed(self) -> None:
+        for chain, s in self.pending.items():
+            if not s.label and chain in self.seen:
+                s.label = self.seen[chain].label
+            self.seen[chain] = s
+            self.dirty.add(chain)
+        self.pending.clear()
+
+    def rolled_back(self) -> None:
+        self.pending.clear()
+
+    def refuse_missing(self, db: hot.Db, name: str) -> None:
+        """The database has no township called ``name``: exit 6 if this machine saw one
+        whose chain is now shorter than it saw (deleted with it; a renamed township
+        keeps its chain and passes)."""
+        if not self.bind(db):
+            return
+        for chain, before in self.seen.items():
+            if chain.isdigit() and before.seq > 0 and before.label == name.strip():
+                row = hot.raw(db).one("SELECT max(seq) FROM event WHERE chain = :c", {"c": chain})
+                top = int(row[0]) if row and row[0] is not None else 0
+                if top < before.seq:
+                    raise self._failure(chain, before, top, "", before.label, shorter=True)
+
+    def _failure(
+        self, chain: str, before: Seen, seq: int, head: str, label: str, shorter: bool
+    ) -> AuditFailure:
+        who = label or before.label or chain
+        saw = Text(
+            f"本机于{before.when}看到「{who}」（链{chain}）有{before.seq}个事件，链头 {before.hash[:16]}…",
+            f"this machine saw '{who}' (chain {chain}) at {before.when} with {before.seq} events, "
+            f"head {before.hash[:16]}...",
+        )
+        if shorter:
+            now = Text(
+                f"数据库现在只有{seq}个事件（链头 {head[:16] or '-'}…）：事件被删除或截断",
+                f"the database now shows only {seq} events (head {head[:16] or '-'}...): "
+                f"events were deleted or the chain was cut",
+            )
+        else:
+            now = Text(
+                f"数据库现在有{seq}个事件（链头 {head[:16]}…），第{before.seq}个事件的哈希已不同：链被改写",
+                f"the database now shows {seq} events (head {head[:16]}...) and its event {before.seq} "
+                f"has another hash: the chain was rewritten",
+            )
+        return AuditFailure(Text(f"{saw.zh}；{now.zh}", f"{saw.en}; {now.en}"))
+
+
+def _read(path: Path) -> dict[str, Seen]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            str(c): Seen(int(v[0]), str(v[1]), str(v[2]), str(v[3]) if len(v) > 3 else "")
+            for c, v in data.get("chains", {}).items()
+        }
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {}  # no state yet (or unreadable): this machine has seen nothing
+
+
+@contextmanager
+def witnessing(w: Witness | None) -> Iterator[None]:
+    """Around a write transaction: the heads it wrote count only if it committed."""
+    if w is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        w.rolled_back()
+        raise
+    w.committed()
+
+
+def save_all() -> None:
+    """Save every witness this process opened (the end of a CLI command)."""
+    while _OPEN:
+        _OPEN.pop().save()
+
+
+def check_all(w: Witness, db: hot.Db) -> list[Text]:
+    """Every chain this machine saw, checked against the database (``audit verify``)."""
+    if not w.bind(db):
+        return []
+    problems: list[Text] = []
+    raw = hot.raw(db)
+    for chain, before in sorted(w.seen.items()):
+        row = raw.one(
+            "SELECT (SELECT max(seq) FROM event WHERE chain = :c), (SELECT hash FROM event WHERE chain = :c AND seq = :s)",
+            {"c": chain, "s": before.seq},
+        )
+        top = int(row[0]) if row and row[0] is not None else 0
+        at = str(row[1]) if row and row[1] is not None else ""
+        if top < before.seq:
+            problems.append(w._failure(chain, before, top, "", before.label, shorter=True).text)
+        elif at != before.hash:
+            problems.append(w._failure(chain, before, top, at, before.label, shorter=False).text)
+    return problems
