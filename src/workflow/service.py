@@ -204,7 +204,7 @@ class Service(Reads):
         town.version = expected_version + 1
         town.head_hash = fields["hash"]
         if self.witness is not None:
-            self.witness.wrote(fields["chain"], town.version, town.head_hash, town.name)
+            self.witness.wrote(db, fields["chain"], town.version, town.head_hash, town.name)
         if moved:
             town.stage = to_stage
             town.stage_since = effective
@@ -261,7 +261,7 @@ class Service(Reads):
         session.add(audit.seal(ev))
         session.flush()
         if self.witness is not None:
-            self.witness.wrote(SYSTEM_CHAIN, ev.seq, ev.hash)
+            self.witness.wrote(session, SYSTEM_CHAIN, ev.seq, ev.hash)
         return ev
 
     # ------------------------------------------------------------ set-up

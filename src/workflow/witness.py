@@ -152,9 +152,10 @@ class Witness:
         self.seen[chain] = Seen(seq, head, _now(), label or (before.label if before else ""))
         self.dirty.add(chain)
 
-    def wrote(self, chain: str, seq: int, head: str, label: str = "") -> None:
+    def wrote(self, db: hot.Db, chain: str, seq: int, head: str, label: str = "") -> None:
         """This machine wrote ``chain``'s event ``seq``; counted once committed."""
-        self.pending[chain] = Seen(seq, head, _now(), label)
+        if self.bind(db):
+            self.pending[chain] = Seen(seq, head, _now(), label)
 
     def committed(self) -> None:
         for chain, s in self.pending.items():
