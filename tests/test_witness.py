@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.test_audit import walk
 from tests.test_checkpoint import chain_of, cut_tail, delete_township, rewrite_chain, run
+from workflow.errors import AuditFailure
 from workflow.service import Service
 from workflow.witness import Witness, data_dir
 
@@ -133,3 +134,21 @@ def test_concurrent_commands_keep_the_longer_head(svc: Service) -> None:
     first.save()  # older observation saved last
     saved = json.loads(first.path().read_text(encoding="utf-8"))["chains"][chain]
     assert saved[0] == head.version == town.version + 1
+
+
+def test_the_tui_is_a_witness_too(svc: Service, capsys: pytest.CaptureFixture[str]) -> None:
+    """The TUI's access carries a witness that saves as it goes (it runs for hours)."""
+    from workflow.tui_commands import open_access
+
+    walk(svc)
+    url = svc.engine.url.render_as_string(hide_password=False)
+    access = open_access(url, "admin", None, False, "en")
+    assert access.reads().status("东湖镇").version == 5
+    assert json.loads(state_file(svc).read_text(encoding="utf-8"))["chains"][chain_of(svc)][0] == 5
+    rewrite_chain(svc, chain_of(svc), 3, note="区委已批准")
+    fresh = open_access(url, "admin", None, False, "en")
+    with pytest.raises(AuditFailure) as e:
+        fresh.service().history("东湖镇")
+    assert "the chain was rewritten" in e.value.text.en
+    access.engine.dispose()
+    fresh.engine.dispose()

@@ -23,6 +23,7 @@ from workflow.i18n import Text, tr
 if TYPE_CHECKING:
     from workflow.reads import Reads
     from workflow.service import Service
+    from workflow.witness import Witness
 
 ROLE_LABELS = {
     "coordinator": Text("协调员", "coordinator"),
@@ -74,11 +75,20 @@ class Access:
     _service: Service | None = field(default=None, repr=False)
     _reads: Reads | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    witness: Witness | None = field(default=None, repr=False)
+    """This machine's memory of the chains it reads and writes (the TUI sets one)."""
 
     @classmethod
     def of(cls, service: Service) -> Access:
         """The access of a service that already exists."""
-        return cls(service.engine, service.actor_name, service.definition, service.today, service)
+        return cls(
+            service.engine,
+            service.actor_name,
+            service.definition,
+            service.today,
+            service,
+            witness=service.witness,
+        )
 
     def service(self) -> Service:
         """The service on the same database, user and definition (built once; the
@@ -87,7 +97,9 @@ class Access:
             if self._service is None:
                 from workflow.service import Service
 
-                self._service = Service(self.engine, self.actor_name, self.definition, self.today)
+                self._service = Service(
+                    self.engine, self.actor_name, self.definition, self.today, witness=self.witness
+                )
             return self._service
 
     def reads(self) -> Reads:
@@ -99,7 +111,9 @@ class Access:
             if self._reads is None:
                 from workflow.reads import Reads
 
-                self._reads = Reads(self.engine, self.actor_name, self.definition, self.today)
+                self._reads = Reads(
+                    self.engine, self.actor_name, self.definition, self.today, witness=self.witness
+                )
             return self._reads
 
     def check(self) -> Actor:

@@ -74,6 +74,9 @@ class Witness:
     seen: dict[str, Seen] = field(default_factory=dict)
     pending: dict[str, Seen] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    autosave: bool = False
+    """Save after each observation (the TUI, which runs for hours); the CLI saves once
+    at the end of the command."""
     _bound: bool = False
 
     @classmethod
@@ -151,6 +154,8 @@ class Witness:
                 return  # nothing new: no write
         self.seen[chain] = Seen(seq, head, _now(), label or (before.label if before else ""))
         self.dirty.add(chain)
+        if self.autosave:
+            self.save()
 
     def wrote(self, db: hot.Db, chain: str, seq: int, head: str, label: str = "") -> None:
         """This machine wrote ``chain``'s event ``seq``; counted once committed."""
@@ -164,6 +169,8 @@ class Witness:
             self.seen[chain] = s
             self.dirty.add(chain)
         self.pending.clear()
+        if self.autosave:
+            self.save()
 
     def rolled_back(self) -> None:
         self.pending.clear()
