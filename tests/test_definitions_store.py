@@ -169,8 +169,8 @@ def test_upgrade_records_the_text_of_existing_districts(
     svc.add_district("某区")
     svc.add_district("试点区", str(own))
     svc.add_township("西山镇", "试点区")
-    migrate.downgrade(svc.engine, "0004")  # the tables as the last release had them
-    assert migrate.current(svc.engine) == "0004"
+    migrate.downgrade(svc.engine, "0003")  # the schema as the last release had it
+    assert migrate.current(svc.engine) == "0003"
     assert run(db_url, capsys, "db", "upgrade")[0] == 0
     own.write_text(no_gates(), encoding="utf-8")  # after the upgrade the file no longer counts
     with svc.engine.connect() as conn:
@@ -188,3 +188,19 @@ def test_upgrade_records_the_text_of_existing_districts(
     assert run(db_url, capsys, "audit", "verify")[0] == 0
     assert run(db_url, capsys, "advance", "西山镇")[0] == 3
     svc.engine.dispose()
+
+
+def test_init_with_a_definition_records_it_for_new_districts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.toml"
+    own.write_text(relaxed(), encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/w.db"
+    code, out = run(url, capsys, "--definition", str(own), "init")
+    assert code == 0 and "default definition for new districts" in out
+    kind, payload = last_system_event(url)
+    assert kind == "default_definition" and payload["definition_text"] == relaxed()
+    own.unlink()  # recorded: the file is no longer needed
+    assert run(url, capsys, "district", "add", "某区")[0] == 0
+    kind, payload = last_system_event(url)
+    assert kind == "district_add" and payload["definition_text"] == relaxed()

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -119,11 +119,11 @@ class Witness:
             "database_id": self.db_id,
             "chains": {c: [s.seq, s.hash, s.when, s.label] for c, s in on_disk.items()},
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".witness-")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
+            os.replace(tmp, path)  # readers see the old file or the new one, never half
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
