@@ -152,3 +152,25 @@ def test_the_tui_is_a_witness_too(svc: Service, capsys: pytest.CaptureFixture[st
     assert "the chain was rewritten" in e.value.text.en
     access.engine.dispose()
     fresh.engine.dispose()
+
+
+def test_a_snapshot_older_than_this_machines_state_is_not_a_rewrite(svc: Service) -> None:
+    """Two commands on one machine: one commits and saves its head while the other's
+    read is already under way with the older head. The older read is not a cut chain:
+    the witness reads again in a fresh transaction before it objects."""
+    from workflow import hotpath as hot
+
+    walk(svc)
+    chain = chain_of(svc)
+    old = svc.history("东湖镇")[0]
+    svc.open_violation("东湖镇", "举报")  # another command commits event 6 ...
+    new = svc.history("东湖镇")[0]
+    writer = Witness()
+    with hot.read(svc.engine) as db:
+        writer.wrote(db, chain, new.version, new.head_hash, "东湖镇")
+    writer.committed()
+    writer.save()  # ... and saves it
+    reader = Witness()
+    with hot.read(svc.engine) as db:
+        reader.see(db, chain, old.version, old.head_hash, "东湖镇", lambda: hot.read(svc.engine))
+    assert reader.seen[chain].seq == new.version  # kept the newer head

@@ -164,8 +164,7 @@ def verify_anchors(svc: object, checkpoint_file: Path | None, trust: list[str]) 
     assert isinstance(svc, Service)
     problems: list[Text] = []
     if svc.witness is not None:
-        with hotpath.read(svc.engine) as db:
-            problems += witness.check_all(svc.witness, db)
+        problems += witness.check_all(svc.witness, lambda: hotpath.read(svc.engine))
     if checkpoint_file is not None:
         report = checkpoint.verify(svc, checkpoint_file, trust)
         r, b = report, report.trusted_by

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +142,10 @@ class Reads:
         except DBAPIError as e:
             raise db_error(e) from e
 
+    def _fresh(self) -> AbstractContextManager[hot.Raw]:
+        """A new read transaction (the witness reads again before it objects)."""
+        return hot.read(self.engine)
+
     def find_township(self, db: Db, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
         ref = ref.strip()
@@ -157,7 +162,7 @@ class Reads:
         found = [raw.town(r) for r in rows]
         if not found:
             if self.witness is not None:
-                self.witness.refuse_missing(db, ref)
+                self.witness.refuse_missing(db, ref, self._fresh)
             raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
         if len(found) > 1:
             districts = {
@@ -173,7 +178,8 @@ class Reads:
                 )
             )
         if self.witness is not None:
-            self.witness.see(db, str(found[0].id), found[0].version, found[0].head_hash, found[0].name)
+            t = found[0]
+            self.witness.see(db, str(t.id), t.version, t.head_hash, t.name, self._fresh)
         return found[0]
 
     def status(self, ref: str) -> StatusView:

@@ -20,8 +20,8 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,9 @@ DATA_DIR_ENV = "WORKFLOW_DATA_DIR"
 """Overrides the user data directory (tests, or a machine that keeps state elsewhere)."""
 
 _OPEN: list[Witness] = []
+
+Fresh = Callable[[], AbstractContextManager[hot.Raw]]
+"""A new read transaction on the same database."""
 
 
 def data_dir() -> Path:
@@ -132,30 +135,46 @@ class Witness:
 
     # ------------------------------------------------------------ observations
 
-    def see(self, db: hot.Db, chain: str, seq: int, head: str, label: str = "") -> None:
+    def see(
+        self, db: hot.Db, chain: str, seq: int, head: str, label: str = "", fresh: Fresh | None = None
+    ) -> None:
         """The database shows ``chain`` at ``seq`` with head ``head``: refuse (exit 6) if
-        that is shorter than, or diverges from, what this machine saw; else remember it."""
+        that is shorter than, or diverges from, what this machine saw; else remember it.
+
+        ``db``'s snapshot may predate this machine's state file when another command on
+        this machine committed in between; so before refusing, the chain is read again
+        in a ``fresh`` transaction (begun after the file was read)."""
         if not self.bind(db):
             return
         before = self.seen.get(chain)
         if before is not None and before.seq > 0:
-            if seq < before.seq:
-                raise self._failure(chain, before, seq, head, label, shorter=True)
             if seq == before.seq:
-                now_at = head
+                ok = head == before.hash
+            elif seq < before.seq:
+                ok = False
             else:
-                row = hot.raw(db).one(
-                    "SELECT hash FROM event WHERE chain = :c AND seq = :s", {"c": chain, "s": before.seq}
-                )
-                now_at = str(row[0]) if row else ""
-            if now_at != before.hash:
-                raise self._failure(chain, before, seq, head, label, shorter=False)
+                ok = _chain_state(db, chain, before.seq)[2] == before.hash
+            if not ok:
+                self._confirm(db if fresh is None else None, fresh, chain, before, label)
+                return  # our snapshot was older than this machine's state: nothing to learn
             if seq == before.seq and (not label or label == before.label):
                 return  # nothing new: no write
         self.seen[chain] = Seen(seq, head, _now(), label or (before.label if before else ""))
         self.dirty.add(chain)
         if self.autosave:
             self.save()
+
+    def _confirm(self, db: hot.Db | None, fresh: Fresh | None, chain: str, before: Seen, label: str) -> None:
+        """Raise unless the chain, read again, still holds what this machine saw."""
+        if db is not None:
+            top, top_hash, at = _chain_state(db, chain, before.seq)
+        else:
+            assert fresh is not None
+            with fresh() as again:
+                top, top_hash, at = _chain_state(again, chain, before.seq)
+        if top >= before.seq and at == before.hash:
+            return
+        raise self._failure(chain, before, top, top_hash, label, shorter=top < before.seq)
 
     def wrote(self, db: hot.Db, chain: str, seq: int, head: str, label: str = "") -> None:
         """This machine wrote ``chain``'s event ``seq``; counted once committed."""
@@ -175,18 +194,15 @@ class Witness:
     def rolled_back(self) -> None:
         self.pending.clear()
 
-    def refuse_missing(self, db: hot.Db, name: str) -> None:
+    def refuse_missing(self, db: hot.Db, name: str, fresh: Fresh | None = None) -> None:
         """The database has no township called ``name``: exit 6 if this machine saw one
         whose chain is now shorter than it saw (deleted with it; a renamed township
         keeps its chain and passes)."""
         if not self.bind(db):
             return
-        for chain, before in self.seen.items():
+        for chain, before in list(self.seen.items()):
             if chain.isdigit() and before.seq > 0 and before.label == name.strip():
-                row = hot.raw(db).one("SELECT max(seq) FROM event WHERE chain = :c", {"c": chain})
-                top = int(row[0]) if row and row[0] is not None else 0
-                if top < before.seq:
-                    raise self._failure(chain, before, top, "", before.label, shorter=True)
+                self._confirm(db if fresh is None else None, fresh, chain, before, before.label)
 
     def _failure(
         self, chain: str, before: Seen, seq: int, head: str, label: str, shorter: bool
@@ -243,21 +259,23 @@ def save_all() -> None:
         _OPEN.pop().save()
 
 
-def check_all(w: Witness, db: hot.Db) -> list[Text]:
+def check_all(w: Witness, fresh: Fresh) -> list[Text]:
     """Every chain this machine saw, checked against the database (``audit verify``)."""
-    if not w.bind(db):
-        return []
+    with fresh() as db:
+        if not w.bind(db):
+            return []
     problems: list[Text] = []
-    raw = hot.raw(db)
-    for chain, before in sorted(w.seen.items()):
-        row = raw.one(
-            "SELECT (SELECT max(seq) FROM event WHERE chain = :c), (SELECT hash FROM event WHERE chain = :c AND seq = :s)",
-            {"c": chain, "s": before.seq},
-        )
-        top = int(row[0]) if row and row[0] is not None else 0
-        at = str(row[1]) if row and row[1] is not None else ""
-        if top < before.seq:
-            problems.append(w._failure(chain, before, top, "", before.label, shorter=True).text)
-        elif at != before.hash:
-            problems.append(w._failure(chain, before, top, at, before.label, shorter=False).text)
+    with fresh() as db:  # begun after the state file was read
+        for chain, before in sorted(w.seen.items()):
+            top, top_hash, at = _chain_state(db, chain, before.seq)
+            if top < before.seq or at != before.hash:
+                problems.append(w._failure(chain, before, top, top_hash, before.label, top < before.seq).text)
     return problems
+
+
+def _chain_state(db: hot.Db, chain: str, seq: int) -> tuple[int, str, str]:
+    """A chain's length and head in the database, and the hash of its event ``seq``."""
+    raw = hot.raw(db)
+    top = raw.one("SELECT seq, hash FROM event WHERE chain = :c ORDER BY seq DESC LIMIT 1", {"c": chain})
+    at = raw.one("SELECT hash FROM event WHERE chain = :c AND seq = :s", {"c": chain, "s": seq})
+    return (int(top[0]), str(top[1]), str(at[0]) if at else "") if top else (0, "", "")
