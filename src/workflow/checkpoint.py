@@ -33,6 +33,7 @@ from workflow.witness import database_id
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from sqlalchemy.engine import Engine
 
     from workflow.service import Service
 
@@ -397,13 +398,13 @@ def verify(svc: Service, path: Path, trust: Sequence[str]) -> CheckpointReport:
                     b=dbid,
                 )
             )
-        problems += _extends(db, chains, data.get("names") or {})
+    problems += _extends(svc.engine, chains, data.get("names") or {})
     return CheckpointReport(
         str(data.get("created_at", "")), str(signer.get("user", "")), len(chains), trusted_by, problems
     )
 
 
-def _extends(db: hot.Db, chains: list[tuple[str, int, str]], names: dict[str, str]) -> list[Text]:
+def _extends(engine: Engine, chains: list[tuple[str, int, str]], names: dict[str, str]) -> list[Text]:
     """Every checkpointed chain, recomputed from its stored events: the event at the
     checkpoint's seq must still have the checkpoint's hash, and every event after it
     must link on."""
@@ -420,13 +421,18 @@ def _extends(db: hot.Db, chains: list[tuple[str, int, str]], names: dict[str, st
             if p is not None:
                 problems.append(p)
 
-    raw = hot.raw(db)
-    for row in raw.all(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY chain, id", {}):
-        if row[0] != current:
-            finish()
-            current = str(row[0])
-            bucket = []
-        bucket.append(tuple(row))
+    from sqlalchemy import text
+
+    with engine.connect() as conn:  # streamed: a chain in memory at a time
+        rows = conn.execution_options(yield_per=5000).execute(
+            text(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY chain, id")
+        )
+        for row in rows:
+            if row[0] != current:
+                finish()
+                current = str(row[0])
+                bucket = []
+            bucket.append(tuple(row))
     finish()
     for chain, (seq, head) in sorted(want.items()):
         if chain not in seen:
