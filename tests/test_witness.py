@@ -3,7 +3,6 @@ the database later shows it shorter or different."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,31 @@ from tests.test_audit import walk
 from tests.test_checkpoint import chain_of, cut_tail, delete_township, rewrite_chain, run
 from workflow.errors import AuditFailure
 from workflow.service import Service
-from workflow.witness import Witness, data_dir
+from workflow.witness import Witness, _read, data_dir
 
 
 def state_file(svc: Service) -> Path:
     with svc.engine.connect() as conn:
         dbid = conn.execute(text("SELECT value FROM meta WHERE key = 'database_id'")).scalar_one()
-    return data_dir() / "witness" / f"{dbid}.json"
+    return data_dir() / "witness" / f"{dbid}.witness"
+
+
+def saved(svc: Service) -> dict[str, list[object]]:
+    """Chain -> [seq, hash, when, label] as this machine's state file holds it."""
+    seen, _lines = _read(state_file(svc))
+    return {c: [s.seq, s.hash, s.when, s.label] for c, s in seen.items()}
 
 
 def test_a_command_records_the_chains_it_touched(svc: Service, capsys: pytest.CaptureFixture[str]) -> None:
     walk(svc)
     assert run(svc, capsys, "status", "东湖镇")[0] == 0
-    chains = json.loads(state_file(svc).read_text(encoding="utf-8"))["chains"]
+    chains = saved(svc)
     events = svc.history("东湖镇")[1]
     assert chains == {chain_of(svc): [5, events[-1].hash, chains[chain_of(svc)][2], "东湖镇"]}
     svc.add_township("西山镇", "某区")
     assert run(svc, capsys, "advance", "西山镇")[0] == 3  # read, blocked: its head is remembered
     assert run(svc, capsys, "district", "add", "新区")[0] == 0  # a system event written
-    chains = json.loads(state_file(svc).read_text(encoding="utf-8"))["chains"]
+    chains = saved(svc)
     assert set(chains) == {chain_of(svc), chain_of(svc, "西山镇"), "system"}
 
 
@@ -132,8 +137,7 @@ def test_concurrent_commands_keep_the_longer_head(svc: Service) -> None:
     second.committed()
     second.save()
     first.save()  # older observation saved last
-    saved = json.loads(first.path().read_text(encoding="utf-8"))["chains"][chain]
-    assert saved[0] == head.version == town.version + 1
+    assert _read(first.path())[0][chain].seq == head.version == town.version + 1
 
 
 def test_the_tui_is_a_witness_too(svc: Service, capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,7 +148,7 @@ def test_the_tui_is_a_witness_too(svc: Service, capsys: pytest.CaptureFixture[st
     url = svc.engine.url.render_as_string(hide_password=False)
     access = open_access(url, "admin", None, False, "en")
     assert access.reads().status("东湖镇").version == 5
-    assert json.loads(state_file(svc).read_text(encoding="utf-8"))["chains"][chain_of(svc)][0] == 5
+    assert saved(svc)[chain_of(svc)][0] == 5
     rewrite_chain(svc, chain_of(svc), 3, note="区委已批准")
     fresh = open_access(url, "admin", None, False, "en")
     with pytest.raises(AuditFailure) as e:
@@ -174,3 +178,23 @@ def test_a_snapshot_older_than_this_machines_state_is_not_a_rewrite(svc: Service
     with hot.read(svc.engine) as db:
         reader.see(db, chain, old.version, old.head_hash, "东湖镇", lambda: hot.read(svc.engine))
     assert reader.seen[chain].seq == new.version  # kept the newer head
+
+
+def test_the_state_file_is_compacted_and_keeps_the_longest_heads(svc: Service) -> None:
+    """Each command appends a line per chain it saw; the file is rewritten with one line
+    per chain once it has grown well past that."""
+    from workflow import hotpath as hot
+    from workflow.witness import COMPACT_FACTOR, COMPACT_SLACK
+
+    walk(svc)
+    chain = chain_of(svc)
+    head = svc.history("东湖镇")[0]
+    rounds = COMPACT_FACTOR + COMPACT_SLACK + 10
+    for _ in range(rounds):
+        w = Witness()
+        with hot.read(svc.engine) as db:
+            w.wrote(db, chain, head.version, head.head_hash, "东湖镇")
+        w.committed()
+        w.save()
+    seen, lines = _read(w.path())
+    assert 0 < lines < rounds and seen == {chain: w.seen[chain]}

@@ -1,13 +1,13 @@
 """Every client is a witness: what this machine saw of each chain.
 
 Each machine that runs the CLI or the TUI keeps, per database id, the head (seq and
-hash) of every chain it has read or written, with when it saw it, in one small JSON
-file in its user data directory. A later command that finds a chain shorter than that,
-or whose event at that seq now has another hash, stops with exit 6 and says what this
-machine saw, when, and what the database shows now: a rewrite made with direct write
-access to the database (every hash recomputed) cannot hide from a client that saw the
-chain before it. The cost is one small file read and one write per command; only the
-chains a command touches are looked at.
+hash) of every chain it has read or written, with when it saw it, in one small file in
+its user data directory (a JSON line per observation, appended). A later command that
+finds a chain shorter than that, or whose event at that seq now has another hash, stops
+with exit 6 and says what this machine saw, when, and what the database shows now: a
+rewrite made with direct write access to the database (every hash recomputed) cannot
+hide from a client that saw the chain before it. The cost is one small file read and
+one append per command; only the chains a command touches are looked at.
 
 Heads written by a transaction count only once it committed (:meth:`Witness.committed`),
 so a rolled-back change never makes this machine expect events the database never had."""
@@ -33,6 +33,10 @@ DATA_DIR_ENV = "WORKFLOW_DATA_DIR"
 """Overrides the user data directory (tests, or a machine that keeps state elsewhere)."""
 
 _OPEN: list[Witness] = []
+
+COMPACT_FACTOR = 4
+COMPACT_SLACK = 256
+"""The state file is compacted once it holds more than 4 lines per chain plus 256."""
 
 Fresh = Callable[[], AbstractContextManager[hot.Raw]]
 """A new read transaction on the same database."""
@@ -77,6 +81,7 @@ class Witness:
     seen: dict[str, Seen] = field(default_factory=dict)
     pending: dict[str, Seen] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    _lines: int = 0
     autosave: bool = False
     """Save after each observation (the TUI, which runs for hours); the CLI saves once
     at the end of the command."""
@@ -93,7 +98,7 @@ class Witness:
 
     def path(self) -> Path:
         assert self.db_id is not None
-        return self.folder / f"{re.sub(r'[^0-9A-Za-z_-]', '_', self.db_id)}.json"
+        return self.folder / f"{re.sub(r'[^0-9A-Za-z_-]', '_', self.db_id)}.witness"
 
     def bind(self, db: hot.Db) -> bool:
         """Learn the database's id and load what this machine saw of it; False when the
@@ -102,36 +107,54 @@ class Witness:
             self._bound = True
             self.db_id = database_id(db)
             if self.db_id is not None:
-                self.seen = _read(self.path())
+                self.seen, self._lines = _read(self.path())
         return self.db_id is not None
 
     def save(self) -> None:
-        """Write the chains this command saw (merged with what other commands on this
-        machine wrote meanwhile: the longer head wins)."""
+        """Append the heads this command saw to the state file: one line each, in one
+        write (appending is atomic between processes and, unlike replacing a file,
+        costs microseconds). Reading keeps the longest head of each chain, so commands
+        running at once on this machine merge. A file that has grown well past its
+        chains is compacted now and then."""
         if self.db_id is None or not self.dirty:
             return
         path = self.path()
-        on_disk = _read(path)
-        for chain in self.dirty:
-            mine = self.seen.get(chain)
-            theirs = on_disk.get(chain)
-            if mine is not None and (theirs is None or mine.seq >= theirs.seq):
-                on_disk[chain] = mine
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "database_id": self.db_id,
-            "chains": {c: [s.seq, s.hash, s.when, s.label] for c, s in on_disk.items()},
-        }
+        lines = [
+            json.dumps([c, s.seq, s.hash, s.when, s.label], ensure_ascii=False, separators=(",", ":")) + "\n"
+            for c in sorted(self.dirty)
+            if (s := self.seen.get(c)) is not None
+        ]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write("".join(lines))
+            self._lines += len(lines)
+            if self._lines > COMPACT_FACTOR * len(self.seen) + COMPACT_SLACK:
+                self._compact(path)
+        except OSError:
+            return  # a witness that cannot write only forgets; it never blocks work
+        self.dirty.clear()
+
+    def _compact(self, path: Path) -> None:
+        """Rewrite the file with one line per chain (the longest heads on disk or here)."""
+        merged, _ = _read(path)
+        for chain, mine in self.seen.items():
+            theirs = merged.get(chain)
+            if theirs is None or mine.seq > theirs.seq:
+                merged[chain] = mine
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+                f.writelines(
+                    json.dumps([c, s.seq, s.hash, s.when, s.label], ensure_ascii=False, separators=(",", ":"))
+                    + "\n"
+                    for c, s in sorted(merged.items())
+                )
             os.replace(tmp, path)  # readers see the old file or the new one, never half
-        except OSError:
+        finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            return  # a witness that cannot write only forgets; it never blocks work
-        self.dirty.clear()
+        self._lines = len(merged)
 
     # ------------------------------------------------------------ observations
 
@@ -228,15 +251,25 @@ class Witness:
         return AuditFailure(Text(f"{saw.zh}；{now.zh}", f"{saw.en}; {now.en}"))
 
 
-def _read(path: Path) -> dict[str, Seen]:
+def _read(path: Path) -> tuple[dict[str, Seen], int]:
+    """The longest head of each chain in the state file (the first seen on a tie), and
+    the number of lines; a line that cannot be read (a torn write) is skipped."""
+    seen: dict[str, Seen] = {}
+    count = 0
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            str(c): Seen(int(v[0]), str(v[1]), str(v[2]), str(v[3]) if len(v) > 3 else "")
-            for c, v in data.get("chains", {}).items()
-        }
-    except (OSError, ValueError, TypeError, IndexError, AttributeError):
-        return {}  # no state yet (or unreadable): this machine has seen nothing
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return seen, 0  # no state yet: this machine has seen nothing
+    for line in text.splitlines():
+        count += 1
+        try:
+            c, seq, h, when, label = json.loads(line)
+            s = Seen(int(seq), str(h), str(when), str(label))
+        except (ValueError, TypeError):
+            continue
+        if str(c) not in seen or s.seq > seen[str(c)].seq:
+            seen[str(c)] = s
+    return seen, count
 
 
 @contextmanager
