@@ -248,3 +248,12 @@ def test_no_checkpoint_is_signed_over_a_log_that_fails(
         conn.execute(text("UPDATE event SET note = 'x' WHERE chain = :c AND seq = 2"), {"c": chain_of(svc)})
     code, out = run(svc, capsys, "audit", "checkpoint", "-o", str(tmp_path / "cp.json"))
     assert code == 6 and "no checkpoint signed" in out and not (tmp_path / "cp.json").exists()
+
+
+def test_a_private_key_readable_by_others_is_refused(
+    svc: Service, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(svc, capsys, "audit", "key", "create")[0] == 0
+    key_path("admin").chmod(0o644)
+    code, out = run(svc, capsys, "audit", "checkpoint", "-o", str(tmp_path / "cp.json"))
+    assert code == 2 and "readable by others" in out and not (tmp_path / "cp.json").exists()

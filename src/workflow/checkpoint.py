@@ -113,12 +113,21 @@ def load_private_key(user: str) -> Ed25519PrivateKey | None:
     path = key_path(user)
     try:
         data = path.read_bytes()
+        mode = path.stat().st_mode
     except FileNotFoundError:
         return None
     except OSError as e:
         raise BadInput(
             tr("无法读取签名私钥 {p}：{e}", "cannot read the signing key {p}: {e}", p=path, e=e.strerror)
         ) from e
+    if os.name == "posix" and mode & 0o077:
+        raise BadInput(
+            tr(
+                "签名私钥 {p} 可被他人读取：请运行 chmod 600 {p}",
+                "the signing key {p} is readable by others: run 'chmod 600 {p}'",
+                p=path,
+            )
+        )
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as e:

@@ -597,6 +597,10 @@ def audit_verify(
     from workflow.anchor_commands import fail, verify_anchors
     from workflow.errors import AuditFailure
 
+    if checkpoint is not None:
+        from workflow.checkpoint import read_file
+
+        read_file(checkpoint)  # a missing or malformed file is refused before the long checks
     svc = OPTS.service()
     report = svc.verify(township)
     anchors = verify_anchors(svc, checkpoint, trust or [])
