@@ -198,3 +198,15 @@ def test_the_state_file_is_compacted_and_keeps_the_longest_heads(svc: Service) -
         w.save()
     seen, lines = _read(w.path())
     assert 0 < lines < rounds and seen == {chain: w.seen[chain]}
+
+
+def test_a_township_named_by_its_id_is_witnessed_too(
+    svc: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    walk(svc)
+    chain = chain_of(svc)
+    assert run(svc, capsys, "status", chain)[0] == 0
+    assert saved(svc)[chain][0] == 5
+    rewrite_chain(svc, chain, 2, note="区委已批准")
+    code, out = run(svc, capsys, "advance", chain)
+    assert code == 6 and "the chain was rewritten" in out

@@ -153,7 +153,7 @@ class Reads:
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
             if row is not None:
-                return raw.town(row)
+                return self._witnessed(db, raw.town(row))
         if "/" in ref:
             dname, tname = ref.split("/", 1)
             rows = raw.all(hot.TOWN_BY_DISTRICT_AND_NAME, {"district": dname, "name": tname})
@@ -177,10 +177,13 @@ class Reads:
                     n=names,
                 )
             )
+        return self._witnessed(db, found[0])
+
+    def _witnessed(self, db: Db, town: TownRow) -> TownRow:
+        """``town`` as read, checked against (and remembered by) this machine's witness."""
         if self.witness is not None:
-            t = found[0]
-            self.witness.see(db, str(t.id), t.version, t.head_hash, t.name, self._fresh)
-        return found[0]
+            self.witness.see(db, str(town.id), town.version, town.head_hash, town.name, self._fresh)
+        return town
 
     def status(self, ref: str) -> StatusView:
         self.ensure_schema()

@@ -82,6 +82,7 @@ class Witness:
     pending: dict[str, Seen] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     _lines: int = 0
+    _path: Path | None = None
     autosave: bool = False
     """Save after each observation (the TUI, which runs for hours); the CLI saves once
     at the end of the command."""
@@ -98,7 +99,9 @@ class Witness:
 
     def path(self) -> Path:
         assert self.db_id is not None
-        return self.folder / f"{re.sub(r'[^0-9A-Za-z_-]', '_', self.db_id)}.witness"
+        if self._path is None:
+            self._path = self.folder / f"{re.sub(r'[^0-9A-Za-z_-]', '_', self.db_id)}.witness"
+        return self._path
 
     def bind(self, db: hot.Db) -> bool:
         """Learn the database's id and load what this machine saw of it; False when the
