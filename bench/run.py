@@ -114,17 +114,18 @@ def time_service_advance(url: str, ids: list[int], rounds: int) -> list[float]:
 
     # As the CLI runs it: this machine witnesses the chain (its state file read once,
     # written after each change).
-    witness = Witness(folder=Path(tempfile.gettempdir()) / f"workflow-bench-witness-{os.getpid()}")
-    svc = Service(open_engine(url), ADMIN, witness=witness)
     samples = []
-    for r in range(rounds):
-        tid = str(ids[r % len(ids)])
-        t0 = time.perf_counter()
-        svc.advance(tid)
-        witness.save()
-        samples.append(time.perf_counter() - t0)
-        svc.return_(tid, "draft_report", "bench")
-    svc.engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="workflow-bench-witness-") as folder:
+        witness = Witness(folder=Path(folder))
+        svc = Service(open_engine(url), ADMIN, witness=witness)
+        for r in range(rounds):
+            tid = str(ids[r % len(ids)])
+            t0 = time.perf_counter()
+            svc.advance(tid)
+            witness.save()
+            samples.append(time.perf_counter() - t0)
+            svc.return_(tid, "draft_report", "bench")
+        svc.engine.dispose()
     return samples
 
 
