@@ -26,6 +26,13 @@ def pg_schema_url(schema: str) -> str:
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
 
 
+@pytest.fixture(autouse=True)
+def private_machine_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's own witness state and signing keys (never the real user's dirs)."""
+    monkeypatch.setenv("WORKFLOW_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("WORKFLOW_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
     """A fresh, empty database URL on each backend."""

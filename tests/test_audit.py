@@ -27,8 +27,10 @@ def drop_triggers(svc: Service) -> None:
         if svc.engine.dialect.name == "sqlite":
             conn.execute(text("DROP TRIGGER event_no_update"))
             conn.execute(text("DROP TRIGGER event_no_delete"))
+            conn.execute(text("DROP TRIGGER event_insert_next"))
         else:
             conn.execute(text("DROP TRIGGER event_append_only ON event"))
+            conn.execute(text("DROP TRIGGER event_insert_next ON event"))
 
 
 def event_ids(svc: Service) -> list[int]:

@@ -21,6 +21,7 @@ from workflow.store import sql as hot
 if TYPE_CHECKING:
     from workflow.app.reads import Reads
     from workflow.app.service import Service
+    from workflow.ledger.witness import Witness
 
 
 @dataclass(eq=False)
@@ -34,11 +35,20 @@ class Access:
     _service: Service | None = field(default=None, repr=False)
     _reads: Reads | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    witness: Witness | None = field(default=None, repr=False)
+    """This machine's memory of the chains it reads and writes (the TUI sets one)."""
 
     @classmethod
     def of(cls, service: Service) -> Access:
         """The access of a service that already exists."""
-        return cls(service.engine, service.actor_name, service.definition, service.today, service)
+        return cls(
+            service.engine,
+            service.actor_name,
+            service.definition,
+            service.today,
+            service,
+            witness=service.witness,
+        )
 
     def service(self) -> Service:
         """The service on the same database, user and definition (built once; the
@@ -47,7 +57,9 @@ class Access:
             if self._service is None:
                 from workflow.app.service import Service
 
-                self._service = Service(self.engine, self.actor_name, self.definition, self.today)
+                self._service = Service(
+                    self.engine, self.actor_name, self.definition, self.today, witness=self.witness
+                )
             return self._service
 
     def reads(self) -> Reads:
@@ -59,7 +71,9 @@ class Access:
             if self._reads is None:
                 from workflow.app.reads import Reads
 
-                self._reads = Reads(self.engine, self.actor_name, self.definition, self.today)
+                self._reads = Reads(
+                    self.engine, self.actor_name, self.definition, self.today, witness=self.witness
+                )
             return self._reads
 
     def check(self) -> Actor:

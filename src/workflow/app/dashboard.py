@@ -12,13 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.app.access import Access
 from workflow.app.actors import Actor, actor_of
 from workflow.domain.definition import Definition
-from workflow.errors import WorkflowError
 from workflow.store import sql as hot
 
 if TYPE_CHECKING:
@@ -156,21 +154,12 @@ class Dashboard:
         self._loaded: dict[str, Definition] = {}
 
     def _own_definitions(self, db: hot.Raw) -> dict[int, Definition]:
-        """District id -> definition, for the districts with a definition file of their
-        own (few: most districts run on the default; each file is read once). A file
-        that cannot be read leaves its district on the default here, so that the list
-        still shows every district; that district's gates and steps report the file."""
-        from workflow.domain.definition import load
+        """District id -> definition, for the districts whose recorded definition is not
+        the shipped one (few: most districts run on the default; each text is parsed
+        once per SHA-256)."""
+        from workflow.app.definitions import own_definitions
 
-        out: dict[int, Definition] = {}
-        for did, path in db.all(OWN_DEFINITIONS, {}):
-            if path not in self._loaded:
-                try:
-                    self._loaded[path] = load(Path(path))
-                except WorkflowError:
-                    continue  # not cached: read again once the file is mended
-            out[int(did)] = self._loaded[path]
-        return out
+        return own_definitions(db)
 
     @property
     def definition(self) -> Definition:

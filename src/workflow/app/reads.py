@@ -8,19 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
 
 from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.domain.definition import Definition, default_definition
-from workflow.domain.definition import load as load_definition
 from workflow.domain.gates import GATES, CheckResult, GateContext, evaluate, waive
 from workflow.domain.rosters import ROSTER_KINDS
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
+from workflow.ledger.witness import Witness
 from workflow.store import sql as hot
 from workflow.store.db import check_schema
 from workflow.store.sql import Db, Town, TownRow
@@ -99,6 +99,8 @@ class Reads:
     clock: Callable[[], str] = utc_now
     _district_defs: dict[int, Definition] = field(default_factory=dict)
     _schema_ok: bool = False
+    witness: Witness | None = None
+    """This machine's memory of the chains (CLI and TUI); None for no check."""
 
     def ensure_schema(self) -> None:
         if not self._schema_ok:  # checked once per service: the schema does not change under us
@@ -121,13 +123,12 @@ class Reads:
         return self.definition_for_district(db, township.district_id)
 
     def definition_for_district(self, db: Db, tid: int) -> Definition:
-        """A district's own definition, or the service's (cached per district)."""
+        """The definition recorded for a district (cached per district; by its SHA-256
+        across services), or the shipped one for a district with none recorded."""
         if tid not in self._district_defs:
-            row = hot.raw(db).one("SELECT definition_path FROM district WHERE id = :id", {"id": tid})
-            if row is not None and row[0]:
-                self._district_defs[tid] = load_definition(Path(row[0]))
-            else:
-                self._district_defs[tid] = self.definition
+            from workflow.app.definitions import definition_of_district
+
+            self._district_defs[tid] = definition_of_district(db, tid) or default_definition()
         return self._district_defs[tid]
 
     def definition_of(self, town: Town) -> Definition:
@@ -137,6 +138,10 @@ class Reads:
         with hot.read(self.engine) as db:
             return self.definition_for(db, town)
 
+    def _fresh(self) -> AbstractContextManager[hot.Raw]:
+        """A new read transaction (the witness reads again before it objects)."""
+        return hot.read(self.engine)
+
     def find_township(self, db: Db, ref: str) -> TownRow:
         """A township by id, by name, or by 'district/name'."""
         ref = ref.strip()
@@ -144,7 +149,7 @@ class Reads:
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
             if row is not None:
-                return raw.town(row)
+                return self._witnessed(db, raw.town(row))
         if "/" in ref:
             dname, tname = ref.split("/", 1)
             rows = raw.all(hot.TOWN_BY_DISTRICT_AND_NAME, {"district": dname, "name": tname})
@@ -152,6 +157,8 @@ class Reads:
             rows = raw.all(hot.TOWN_BY_NAME, {"name": ref})
         found = [raw.town(r) for r in rows]
         if not found:
+            if self.witness is not None:
+                self.witness.refuse_missing(db, ref, self._fresh)
             raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
         if len(found) > 1:
             districts = {
@@ -166,7 +173,13 @@ class Reads:
                     n=names,
                 )
             )
-        return found[0]
+        return self._witnessed(db, found[0])
+
+    def _witnessed(self, db: Db, town: TownRow) -> TownRow:
+        """``town`` as read, checked against (and remembered by) this machine's witness."""
+        if self.witness is not None:
+            self.witness.see(db, str(town.id), town.version, town.head_hash, town.name, self._fresh)
+        return town
 
     def status(self, ref: str) -> StatusView:
         self.ensure_schema()

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from workflow.app import definitions
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.reads import Reads
 from workflow.domain.definition import Definition
-from workflow.domain.definition import load as load_definition
 from workflow.domain.engine import Plan, engine_for
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
@@ -28,6 +28,7 @@ from workflow.ledger import chain as audit
 from workflow.ledger import replay
 from workflow.ledger.apply import apply
 from workflow.ledger.events import recorded
+from workflow.ledger.witness import witnessing
 from workflow.store import sql as hot
 from workflow.store.db import create_schema, read_session, write_session
 from workflow.store.projection import StepConflict, TableSink
@@ -86,15 +87,15 @@ class Service(Reads):
     @contextmanager
     def _write(self) -> Iterator[Session]:
         """A write transaction (its database errors become the project's errors in
-        :func:`workflow.store.db.write_session`)."""
-        with write_session(self.engine) as session:
+        :func:`workflow.store.db.write_session`); this machine witnesses what it writes."""
+        with witnessing(self.witness), write_session(self.engine) as session:
             yield session
 
     @contextmanager
     def _step(self) -> Iterator[hot.Raw]:
         """The write transaction of a stage change, on a connection of its own (no
         session: a step is a few plain statements)."""
-        with hot.write(self.engine) as db:
+        with witnessing(self.witness), hot.write(self.engine) as db:
             yield db
 
     def _require(self, actor: Actor, action: Action, township: Town | None = None) -> None:
@@ -188,6 +189,8 @@ class Service(Reads):
             raise self._conflict(town, expected_version) from None
         town.version = expected_version + 1
         town.head_hash = fields["hash"]
+        if self.witness is not None:
+            self.witness.wrote(db, fields["chain"], town.version, town.head_hash, town.name)
         if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
@@ -245,6 +248,8 @@ class Service(Reads):
         session.flush()
         assert ev.id is not None
         apply(TableSink(hot.raw(session)), recorded(ev.id, ev.model_dump()))
+        if self.witness is not None:
+            self.witness.wrote(session, SYSTEM_CHAIN, ev.seq, ev.hash)
         return ev
 
     # ------------------------------------------------------------ set-up
@@ -267,23 +272,87 @@ class Service(Reads):
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:
         name = _clean_name(name, Text("区名", "district name"))
-        if definition_path:
-            load_definition(Path(definition_path))  # validate before storing
-            definition_path = str(Path(definition_path).resolve())
+        own = definitions.from_file(Path(definition_path)) if definition_path else None
         with self._write() as session:
             self._require(self.actor(session), "admin")
             if session.exec(select(District).where(District.name == name)).first():
                 raise BadInput(tr("区「{d}」已存在", "district '{d}' already exists", d=name))
-            district = District(name=name, definition_path=definition_path)  # its id; the event sets it
+            rec = own or definitions.default_for_new_districts(session)
+            path = str(Path(rec.source).resolve()) if own else None
+            district = District(name=name, definition_path=path)  # its id; the event sets the rest
             session.add(district)
             session.flush()
-            self._system_event(
+            self._system_event(  # applied: the district and its definition's text
                 session,
                 "district_add",
                 "",
-                {"district": name, "district_id": district.id, "definition": definition_path},
+                definitions.payload(rec, district=name, district_id=district.id, definition=path),
             )
             return district
+
+    def set_district_definition(self, district_name: str, path: Path) -> list[dict[str, Any]]:
+        """An admin changes a district's definition: one system event naming every changed
+        parameter (with the new text and its hash). Returns the changed parameters (empty
+        when the text is the one in force: then nothing is recorded)."""
+        rec = definitions.from_file(path)
+        self.ensure_schema()
+        with self._write() as session:
+            self._require(self.actor(session), "admin")
+            district = self.find_district(session, district_name)
+            assert district.id is not None
+            raw = hot.raw(session)
+            row = raw.one(definitions.SHA_OF_DISTRICT, {"id": district.id})
+            old_sha = str(row[0]) if row else ""
+            if old_sha == rec.sha256:
+                return []
+            old_text = (
+                definitions.text_of(
+                    raw, old_sha, Text(f"区「{district.name}」", f"district '{district.name}'")
+                )
+                if row
+                else ""
+            )
+            stranded = [
+                f"{t.name} ({t.stage})"
+                for t in session.exec(select(Township).where(col(Township.district_id) == district.id))
+                if not rec.definition.has_stage(t.stage)
+            ]
+            if stranded:
+                raise BadInput(
+                    Text(
+                        f"{path}：以下乡镇所处阶段在新定义中不存在：{'，'.join(stranded)}",
+                        f"{path}: these townships are at stages the new definition does not have: "
+                        f"{', '.join(stranded)}",
+                    )
+                )
+            changed = (
+                definitions.diff(old_text, rec.text)
+                if old_text
+                else [{"parameter": "*", "old": None, "new": rec.sha256}]
+            )
+            self._system_event(  # applied: the district's pointer to the new text
+                session,
+                "district_definition",
+                "",
+                definitions.payload(
+                    rec,
+                    district=district.name,
+                    district_id=district.id,
+                    previous_sha256=old_sha or None,
+                    changed=changed,
+                ),
+            )
+            return changed
+
+    def set_default_definition(self, path: Path) -> definitions.Recorded:
+        """An admin records the definition that districts added later run on (``init
+        --definition``)."""
+        rec = definitions.from_file(path)
+        self.ensure_schema()
+        with self._write() as session:
+            self._require(self.actor(session), "admin")
+            self._system_event(session, "default_definition", "", definitions.payload(rec))  # applied
+        return rec
 
     def add_township(self, name: str, district_name: str, since: dt.date | str | None = None) -> Township:
         """Add a township at the first stage; ``since`` is the day its work began, if
@@ -314,9 +383,7 @@ class Service(Reads):
                     )
                 )
             assert district.id is not None
-            definition = self.definition
-            if district.definition_path:
-                definition = load_definition(Path(district.definition_path))
+            definition = self.definition_for_district(session, district.id)
             town = Township(  # its id; the events set the rest
                 name=name, district_id=district.id, stage=definition.initial, stage_since=began, version=0
             )
@@ -611,13 +678,15 @@ class Service(Reads):
         with read_session(self.engine) as session:
             self.reader(session)
             d = self.find_district(session, district)
-            if not self.definition.has_stage(stage):
+            assert d.id is not None
+            rules = self.definition_for_district(session, d.id)
+            if not rules.has_stage(stage):
                 raise BadInput(
                     tr(
                         "未知阶段「{s}」。阶段顺序：{o}",
                         "unknown stage '{s}'. Stage order: {o}",
                         s=stage,
-                        o=self.definition.order_text().en,
+                        o=rules.order_text().en,
                     )
                 )
             towns = list(
@@ -989,7 +1058,8 @@ class Service(Reads):
         with read_session(self.engine) as session:
             self.reader(session)
             d = self.find_district(session, district) if district else None
-            return district_report(session, self.definition, d, self.today())
+            rules = self.definition_for_district(session, d.id) if d and d.id is not None else self.definition
+            return district_report(session, rules, d, self.today())
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self.ensure_schema()

@@ -24,12 +24,30 @@ def audit_verify(
         str | None, typer.Option("--township", help="Only this township / 只校验此乡镇")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="Prove every chain extends this signed checkpoint / 签名检查点"),
+    ] = None,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option("--trust", help="Trusted public key, fingerprint or key file / 信任的公钥"),
+    ] = None,
 ) -> None:
-    """Check every hash chain and replay the log against every table; exit 6 naming each
-    difference / 校验哈希链并重放日志，逐字段核对各表."""
+    """Check every hash chain, replay the log against every table, check this machine's
+    witness state and, with --checkpoint, that every chain still extends a signed
+    checkpoint; exit 6 naming each difference / 校验哈希链、重放日志逐字段核对、核对本机见证与签名检查点."""
+    from workflow.cli.anchors import fail, verify_anchors
     from workflow.errors import AuditFailure
 
-    report = OPTS.service(reading=True).verify(township)
+    if checkpoint is not None:
+        from workflow.app.checkpoints import read_file
+
+        read_file(checkpoint)  # a missing or malformed file is refused before the long checks
+    svc = OPTS.service(reading=True)
+    report = svc.verify(township)
+    anchors = verify_anchors(svc, checkpoint, trust or [])
+    if anchors:
+        fail([p.text for p in report.problems] + [d.text for d in report.differences] + anchors)
     if as_json:
         emit_json(
             {

@@ -21,8 +21,11 @@ COMMAND_MODULES = (setup, reads, steps, audit, export, tui)
 
 
 def _register_commands() -> None:
+    from workflow.cli import anchors as anchor_commands
+
     tui.register(app)
     export.register(app)
+    anchor_commands.register(app)
 
 
 def _print_error(e: WorkflowError) -> None:
@@ -89,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     except Exception as e:
         code = _unexpected(e)
+    from workflow.ledger.witness import save_all
+
+    save_all()
     if argv is None:
         sys.exit(code)
     return code

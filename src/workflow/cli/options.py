@@ -60,16 +60,25 @@ class Options:
         return open_engine(self.db, read_only=reading or self.read_only, immutable=self.read_only)
 
     def reads(self) -> Any:
-        """Reads only (``status``): no ORM is loaded."""
+        """Reads only (``status``): no ORM is loaded. Rules come from each district's
+        recorded definition, never from ``--definition``; this machine is a witness."""
         from workflow.app.reads import Reads
+        from workflow.domain.definition import default_definition
+        from workflow.ledger.witness import Witness
 
-        return Reads(self.engine(reading=True), self.user, self.loaded_definition())
+        return Reads(
+            self.engine(reading=True), self.user, default_definition(), witness=Witness.for_this_machine()
+        )
 
     def service(self, *, reading: bool = False) -> Any:
         """The service; ``reading`` for a command that changes nothing."""
         from workflow.app.service import Service
+        from workflow.domain.definition import default_definition
+        from workflow.ledger.witness import Witness
 
-        return Service(self.engine(reading=reading), self.user, self.loaded_definition())
+        return Service(
+            self.engine(reading=reading), self.user, default_definition(), witness=Witness.for_this_machine()
+        )
 
 
 OPTS = Options(None, "", "en", None)
@@ -93,7 +102,12 @@ def main_options(
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
         Path | None,
-        typer.Option("--definition", envvar="WORKFLOW_DEFINITION", help="Process definition TOML"),
+        typer.Option(
+            "--definition",
+            envvar="WORKFLOW_DEFINITION",
+            help="Definition TOML for init and district add (admins); townships always run on their "
+            "district's recorded definition / 流程定义，仅用于 init 与 district add",
+        ),
     ] = None,
     read_only: Annotated[
         bool,
@@ -135,7 +149,10 @@ def stage_name(stage_id: str | None, definition: Any = None) -> str:
 
 
 def current_definition() -> Any:
-    return OPTS.loaded_definition()
+    """The shipped definition (stage names where no district is at hand)."""
+    from workflow.domain.definition import default_definition
+
+    return default_definition()
 
 
 # ---------------------------------------------------------------- set-up

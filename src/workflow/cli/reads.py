@@ -11,7 +11,6 @@ from workflow.cli.options import (
     OPTS,
     app,
     check_line,
-    current_definition,
     emit_json,
     say,
     stage_name,
@@ -106,7 +105,7 @@ def diagram() -> None:
     """Print the process as a Mermaid stateDiagram-v2."""
     from workflow.domain.diagram import mermaid
 
-    say(mermaid(current_definition(), OPTS.lang))
+    say(mermaid(OPTS.loaded_definition(), OPTS.lang))
 
 
 # ---------------------------------------------------------------- changes

@@ -26,6 +26,15 @@ def init() -> None:
     svc = OPTS.service()
     if svc.init():
         say(tr("已初始化数据库，管理员：{u}", "database initialised; admin: {u}", u=OPTS.user))
+        if OPTS.definition:
+            rec = svc.set_default_definition(OPTS.definition)
+            say(
+                tr(
+                    "新区默认流程定义：sha256 {h}",
+                    "default definition for new districts: sha256 {h}",
+                    h=rec.sha256,
+                )
+            )
     else:
         say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
 
@@ -38,7 +47,8 @@ def district_add(
     ] = None,
 ) -> None:
     """Add a district."""
-    d = OPTS.service().add_district(name, str(definition) if definition else None)
+    own = definition or OPTS.definition
+    d = OPTS.service().add_district(name, str(own) if own else None)
     say(tr("已添加区「{d}」", "district '{d}' added", d=d.name))
 
 

@@ -32,11 +32,14 @@ def open_access(db: str | None, user: str, definition: Path | None, demo: bool, 
     before the screen opens. Only SQLAlchemy Core is loaded: the ORM and the service
     follow once the first rows are on screen."""
     from workflow.app.access import Access
-    from workflow.domain.definition import default_definition, load
+    from workflow.domain.definition import default_definition
+    from workflow.ledger.witness import Witness
     from workflow.store.db import is_initialised, open_engine
 
+    # Every township runs on its district's recorded definition; ``definition`` (the
+    # global --definition) decides no rule here.
     url = db if db else (demo_url() if demo else None)
-    access = Access(open_engine(url), user, load(definition) if definition else default_definition())
+    access = Access(open_engine(url), user, default_definition())
     if demo:
         empty = not is_initialised(access.engine)
         if not empty:
@@ -50,6 +53,7 @@ def open_access(db: str | None, user: str, definition: Path | None, demo: bool, 
             typer.echo(tr("正在生成演示数据", "building the demo data")(lang), err=True)
             build_demo(access.service())
     access.check()
+    access.witness = Witness(autosave=True)
     return access
 
 

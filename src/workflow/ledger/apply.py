@@ -19,7 +19,7 @@ STAGE_KINDS = frozenset({"create", "advance", "return", "revert"})
 """Township events that put the township in the stage ``to_stage``."""
 
 NO_ROWS = frozenset(
-    {"login", "login_failed", "lockout", "logout", "session_revoke", "password_change", "demo"}
+    {"login", "login_failed", "lockout", "logout", "session_revoke", "password_change", "demo", "audit_key"}
 )
 """System events that change no row that a gate, report or screen reads."""
 
@@ -90,12 +90,30 @@ def _district_add(sink: Sink, ev: Recorded) -> None:
     if "district_id" not in ev.payload:  # an older release's event: the id is not known
         return
     definition = ev.payload.get("definition")
-    sink.district(
-        int(ev.payload["district_id"]),
-        str(ev.payload["district"]),
-        None if definition is None else str(definition),
-        ev.id,
+    did = int(ev.payload["district_id"])
+    sink.district(did, str(ev.payload["district"]), None if definition is None else str(definition), ev.id)
+    if "definition_sha256" in ev.payload:
+        _definition(sink, did, ev)
+
+
+def _definition(sink: Sink, district_id: int | None, ev: Recorded) -> None:
+    sink.definition(
+        district_id, str(ev.payload["definition_sha256"]), str(ev.payload["definition_text"]), ev.id
     )
+
+
+@applies("district_definition")
+def _district_definition(sink: Sink, ev: Recorded) -> None:
+    did = ev.payload.get("district_id")
+    if did is None:
+        did = sink.district_named(str(ev.payload["district"]))
+    if did is not None:
+        _definition(sink, int(did), ev)
+
+
+@applies("default_definition")
+def _default_definition(sink: Sink, ev: Recorded) -> None:
+    _definition(sink, None, ev)
 
 
 @applies("township_add")

@@ -96,5 +96,12 @@ class Sink(Protocol):
         self, violation_id: int, note: str, by: str, on: dt.date, event_id: int
     ) -> None: ...
 
+    def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
+        """A district runs on the definition ``text`` (whose SHA-256 is ``sha256``);
+        ``None``: the database's default for districts added later."""
+
+    def district_named(self, name: str) -> int | None:
+        """The id of the district called ``name``, when there is one."""
+
     def township_named(self, name: str) -> int | None:
         """The id of the township called ``name`` (``district/name`` also), when one is."""

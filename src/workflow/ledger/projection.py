@@ -50,6 +50,10 @@ class Projection:
     rosters: dict[tuple[int, str], tuple[list[dict[str, Any]] | None, int]] = field(default_factory=dict)
     waivers: dict[tuple[int, str], tuple[str, str, int]] = field(default_factory=dict)
     violations: dict[int, ViolationRow] = field(default_factory=dict)
+    texts: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Definition text by its SHA-256 (and the event that first recorded it)."""
+    district_definitions: dict[int, tuple[str, int]] = field(default_factory=dict)
+    default_definition: tuple[str, int] | None = None
     steps_without_township: list[tuple[int, int]] = field(default_factory=list)
     """(township id, event id) of township events whose township was never added."""
 
@@ -127,6 +131,17 @@ class Projection:
             on,
             event_id,
         )
+
+    def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
+        self.texts.setdefault(sha256, (text, event_id))
+        if district_id is None:
+            self.default_definition = (sha256, event_id)
+        else:
+            self.district_definitions[district_id] = (sha256, event_id)
+
+    def district_named(self, name: str) -> int | None:
+        found = [did for did, (n, _d, _e) in self.districts.items() if n == name]
+        return found[0] if len(found) == 1 else None
 
     def township_named(self, name: str) -> int | None:
         district, _, town = name.rpartition("/")

@@ -228,11 +228,82 @@ def compare(
         if (user, tid) not in stored_assign:
             out.append(Difference("usertownship", town(tid), user, "(row)", ABSENT, PRESENT, ev))
 
+    out += _definitions(db, p)
     out += _townships(stored_towns, p, wanted, town)
     out += _facts(db, p, township_ids, wanted, town)
     out += _rosters(db, p, township_ids, wanted, town)
     out += _waivers(db, p, township_ids, wanted, town)
     out += _violations(db, p, township_ids, wanted, town)
+    return out
+
+
+def _definitions(db: Raw, p: Projection) -> list[Difference]:
+    """Each definition text (by its SHA-256), each district's pointer to one, and the
+    database's default for new districts."""
+    out: list[Difference] = []
+    stored_texts = {str(sha): str(text) for sha, text in tables.stored(db, "definitiontext")}
+    for sha, text in stored_texts.items():
+        known = p.texts.get(sha)
+        if known is None:
+            out.append(Difference("definitiontext", "", sha[:16], "(row)", PRESENT, ABSENT, None))
+        elif known[0] != text:
+            out.append(
+                Difference(
+                    "definitiontext", "", sha[:16], "text", _show(text[:60]), _show(known[0][:60]), known[1]
+                )
+            )
+    for sha, (_text, ev) in p.texts.items():
+        if sha not in stored_texts:
+            out.append(Difference("definitiontext", "", sha[:16], "(row)", ABSENT, PRESENT, ev))
+    stored_ptr = {int(d): (str(s), int(e)) for d, s, e in tables.stored(db, "districtdefinition")}
+    for did, (sha, ev) in stored_ptr.items():
+        implied = p.district_definitions.get(did)
+        if implied is None:
+            out.append(
+                Difference("districtdefinition", "", f"district #{did}", "(row)", PRESENT, ABSENT, None)
+            )
+        else:
+            if implied[0] != sha:
+                out.append(
+                    Difference(
+                        "districtdefinition",
+                        "",
+                        f"district #{did}",
+                        "sha256",
+                        _show(sha),
+                        _show(implied[0]),
+                        implied[1],
+                    )
+                )
+            if implied[1] != ev:
+                out.append(
+                    Difference(
+                        "districtdefinition",
+                        "",
+                        f"district #{did}",
+                        "event_id",
+                        _show(ev),
+                        _show(implied[1]),
+                        implied[1],
+                    )
+                )
+    for did, (_sha, ev) in p.district_definitions.items():
+        if did not in stored_ptr:
+            out.append(Difference("districtdefinition", "", f"district #{did}", "(row)", ABSENT, PRESENT, ev))
+    stored_default = {str(k): str(v) for k, v in tables.stored(db, "meta")}.get("default_definition")
+    implied_default = p.default_definition[0] if p.default_definition else None
+    if stored_default != implied_default:
+        out.append(
+            Difference(
+                "meta",
+                "",
+                "default_definition",
+                "value",
+                _show(stored_default),
+                _show(implied_default),
+                p.default_definition[1] if p.default_definition else None,
+            )
+        )
     return out
 
 

@@ -13,11 +13,17 @@ then on, not before (the README says so)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from workflow.domain.definition import DEFAULT_NAME, loads
+from workflow.errors import BadInput
+from workflow.i18n import tr
 from workflow.ledger.apply import apply
 from workflow.ledger.chain import GENESIS, dump_payload, event_hash
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
@@ -48,6 +54,7 @@ def commit_existing(db: Raw, actor: str, now: Callable[[], str], today: dt.date)
             payload = {"district": name, "district_id": int(did), "definition": definition}
             _append(db, SYSTEM_CHAIN, None, "district_commit", payload, actor, now(), today)
             count += 1
+    count += _commit_definitions(db, actor, now, today)
     towns = db.all(
         "SELECT t.id, t.name, t.district_id, d.name, t.stage, t.stage_since FROM township t "
         "JOIN district d ON d.id = t.district_id ORDER BY t.id",
@@ -104,6 +111,53 @@ def commit_existing(db: Raw, actor: str, now: Callable[[], str], today: dt.date)
         _append(db, str(tid), int(tid), "upgrade_commit", payload, actor, now(), today, to_stage=stage)
         count += 1
     return count
+
+
+def _commit_definitions(db: Raw, actor: str, now: Callable[[], str], today: dt.date) -> int:
+    """Each district without a recorded definition gets the text it ran on (its file's,
+    or the shipped one) recorded on the system chain."""
+    recorded_for = {int(r[0]) for r in db.all("SELECT district_id FROM districtdefinition", {})}
+    count = 0
+    for did, name, path in db.all("SELECT id, name, definition_path FROM district ORDER BY id", {}):
+        if int(did) in recorded_for:
+            continue
+        text, source = _definition_text(path)
+        payload = {
+            "district": name,
+            "district_id": int(did),
+            "definition_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "definition_text": text,
+            "definition_source": source,
+            "previous_sha256": None,
+            "changed": [],
+        }
+        _append(db, SYSTEM_CHAIN, None, "district_definition", payload, actor, now(), today)
+        count += 1
+    return count
+
+
+def _definition_text(path: str | None) -> tuple[str, str]:
+    """The text a district ran on before definitions were recorded: its own file's
+    (refused, naming the file, when it cannot be read or is not a valid definition),
+    else the shipped definition's."""
+    if not path:
+        return resources.files("workflow.states").joinpath(DEFAULT_NAME).read_text(encoding="utf-8"), (
+            f"states/{DEFAULT_NAME}"
+        )
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise BadInput(
+            tr(
+                "无法读取区的流程定义文件 {f}：{e}；请恢复该文件后重新运行 workflow db upgrade",
+                "cannot read the district's definition file {f}: {e}; put it back and run "
+                "'workflow db upgrade' again",
+                f=path,
+                e=e.strerror or e,
+            )
+        ) from e
+    loads(data, path)  # a definition that does not load is refused with its file and key
+    return data.decode("utf-8"), path
 
 
 def _bare_imports(events: list[tuple[str, dict[str, Any]]]) -> list[str]:

@@ -141,6 +141,29 @@ class TableSink:
             {"id": violation_id, "note": note, "by": by, "on": self.db.date(on)},
         )
 
+    def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
+        if self.db.one("SELECT 1 FROM definitiontext WHERE sha256 = :sha", {"sha": sha256}) is None:
+            self.db.run(
+                "INSERT INTO definitiontext (sha256, text) VALUES (:sha, :text)",
+                {"sha": sha256, "text": text},
+            )
+        if district_id is None:
+            self._put(
+                "UPDATE meta SET value = :v WHERE key = 'default_definition'",
+                "INSERT INTO meta (key, value) VALUES ('default_definition', :v)",
+                {"v": sha256},
+            )
+            return
+        self._put(
+            "UPDATE districtdefinition SET sha256 = :sha, event_id = :ev WHERE district_id = :id",
+            "INSERT INTO districtdefinition (district_id, sha256, event_id) VALUES (:id, :sha, :ev)",
+            {"id": district_id, "sha": sha256, "ev": event_id},
+        )
+
+    def district_named(self, name: str) -> int | None:
+        rows = self.db.all("SELECT id FROM district WHERE name = :n", {"n": name})
+        return int(rows[0][0]) if len(rows) == 1 else None
+
     def township_named(self, name: str) -> int | None:
         district, _, town = name.rpartition("/")
         if district:
@@ -190,6 +213,9 @@ def stored(db: Raw, table: str, township_ids: Sequence[int] | None = None) -> It
 
 
 STORED: dict[str, tuple[str, str | None]] = {
+    "definitiontext": ("SELECT sha256, text FROM definitiontext", None),
+    "districtdefinition": ("SELECT district_id, sha256, event_id FROM districtdefinition", None),
+    "meta": ("SELECT key, value FROM meta WHERE key = 'default_definition'", None),
     "district": ("SELECT id, name, definition_path FROM district", None),
     "user": ('SELECT name, role FROM "user"', None),
     "usertownship": (
