@@ -42,8 +42,31 @@ T = TypeVar("T")
 class Options:
     db: str | None
     user: str
+    """The signed-in user, once :meth:`acting` has checked the session."""
     lang: Lang
     definition: Path | None
+    login_name: str | None = None
+    """``--as``: only the name ``workflow login`` offers; it chooses nobody's identity."""
+    _engine: Any = None
+
+    def engine(self) -> Any:
+        """The database's engine (opened once per command)."""
+        from workflow.store import open_engine
+
+        if self._engine is None:
+            self._engine = open_engine(self.db)
+        return self._engine
+
+    def acting(self) -> str:
+        """The user of this machine's valid session for the database (exit 4 without
+        one); nothing else chooses who acts."""
+        if not self.user:
+            from workflow.auth import session_user
+            from workflow.store import check_schema
+
+            check_schema(self.engine())
+            self.user = session_user(self.engine())
+        return self.user
 
     def loaded_definition(self) -> Any:
         """The ``--definition`` file, else the default definition."""
@@ -54,25 +77,24 @@ class Options:
     def reads(self) -> Any:
         """Reads only (``status``): no ORM is loaded."""
         from workflow.reads import Reads
-        from workflow.store import open_engine
 
-        return Reads(open_engine(self.db), self.user, self.loaded_definition())
+        return Reads(self.engine(), self.acting(), self.loaded_definition())
 
     def service(self) -> Any:
         from workflow.service import Service
-        from workflow.store import open_engine
 
-        return Service(open_engine(self.db), self.user, self.loaded_definition())
+        return Service(self.engine(), self.acting(), self.loaded_definition())
 
 
 OPTS = Options(None, "", "en", None)
 
 
 def _default_user() -> str:
+    """The name ``init`` proposes for the first admin (it chooses nobody's identity)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return os.environ.get("USER") or os.environ.get("USERNAME") or "admin"
+        return "admin"
 
 
 @app.callback()
@@ -81,7 +103,7 @@ def main_options(
         str | None, typer.Option("--db", envvar="WORKFLOW_DB", help="SQLAlchemy URL or SQLite file")
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", envvar="WORKFLOW_USER", help="Act as this user")
+        str | None, typer.Option("--as", help="The name 'workflow login' offers (signing in decides who acts)")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
@@ -94,7 +116,9 @@ def main_options(
             tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=lang)
         )
     OPTS.db = db
-    OPTS.user = (as_user or _default_user()).strip()
+    OPTS.user = ""
+    OPTS.login_name = as_user.strip() if as_user else None
+    OPTS._engine = None
     OPTS.lang = parse_lang(lang) if lang else detect_lang(None)  # type: ignore[assignment]
     OPTS.definition = definition
 
@@ -127,11 +151,25 @@ def current_definition() -> Any:
 
 
 @app.command()
-def init() -> None:
-    """Create the database; the user running it becomes the first admin."""
-    svc = OPTS.service()
-    if svc.init():
-        say(tr("已初始化数据库，管理员：{u}", "database initialised; admin: {u}", u=OPTS.user))
+def init(
+    admin: Annotated[str | None, typer.Option("--admin", help="The first admin's name")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the admin's password from standard input")
+    ] = False,
+) -> None:
+    """Create the database with its first admin, whose password is asked twice."""
+    from workflow.auth import check_new_password, hash_secret
+    from workflow.service import Service
+    from workflow.store import is_initialised
+    from workflow.user_commands import read_new_password
+
+    name = (admin or OPTS.login_name or _default_user()).strip()
+    if is_initialised(OPTS.engine()):
+        say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
+        return
+    password = check_new_password(read_new_password(password_stdin, OPTS.lang))
+    if Service(OPTS.engine(), name, OPTS.loaded_definition()).init(hash_secret(password)):
+        say(tr("已初始化数据库，管理员：{u}；请登录：workflow login {u}", "database initialised; admin: {u}; sign in: workflow login {u}", u=name))
     else:
         say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
 
@@ -194,17 +232,6 @@ def township_list(
         return
     for t, d in rows:
         say(f"{t.id}\t{d}\t{t.name}\t{stage_name(t.stage)}\t{t.stage_since or ''}")
-
-
-@user_app.command("add")
-def user_add(
-    name: str,
-    role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin")],
-    township: Annotated[list[str] | None, typer.Option("--township")] = None,
-) -> None:
-    """Add a user with a role (admins only)."""
-    u = OPTS.service().add_user(name, role, township or [])
-    say(tr("已添加用户「{u}」（{r}）", "user '{u}' added ({r})", u=u.name, r=u.role))
 
 
 # ---------------------------------------------------------------- reads
@@ -583,8 +610,13 @@ def audit_verify(township: Annotated[str | None, typer.Option("--township")] = N
 def demo() -> None:
     """Fill the database with the demo districts (generated records; idempotent)."""
     from workflow.demo import build_demo
+    from workflow.demo_signin import DEMO_ADMIN
+    from workflow.service import Service
+    from workflow.store import is_initialised
 
-    summary = build_demo(OPTS.service())
+    fresh = not is_initialised(OPTS.engine())
+    svc = Service(OPTS.engine(), DEMO_ADMIN, OPTS.loaded_definition()) if fresh else OPTS.service()
+    summary = build_demo(svc)
     for name in summary.created:
         say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
     for name in summary.skipped:
@@ -609,7 +641,14 @@ def report(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring an older database to the current schema (admins)."""
-    r = OPTS.service().upgrade_schema()
+    from workflow.migrate import current
+
+    if (current(OPTS.engine()) or "9") < "0004":  # before sign-in existed: no one can sign in yet
+        from workflow.user_commands import upgrade_to_sign_in
+
+        r = upgrade_to_sign_in(OPTS.engine(), say)
+    else:
+        r = OPTS.service().upgrade_schema()
     say(tr("数据库结构：{a} → {b}", "database schema: {a} -> {b}", a=r[0] or "-", b=r[1]))
 
 
@@ -624,8 +663,9 @@ def backup(path: Path) -> None:
 
 
 def _register_commands() -> None:
-    from workflow import export_commands, tui_commands
+    from workflow import export_commands, tui_commands, user_commands
 
+    user_commands.register(app, user_app)
     tui_commands.register(app)
     export_commands.register(app)
 
@@ -640,8 +680,6 @@ def _print_error(e: WorkflowError) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the documented exit code."""
-    import click
-
     OPTS.lang = detect_lang(None)
     try:
         app(args=argv, standalone_mode=False)
@@ -649,9 +687,9 @@ def main(argv: list[str] | None = None) -> int:
     except WorkflowError as e:
         _print_error(e)
         code = e.exit_code
-    except (typer.Exit, click.exceptions.Exit) as e:
+    except typer.Exit as e:  # click's Exit, which typer re-exports (or its own)
         code = e.exit_code
-    except (typer.Abort, click.exceptions.Abort):
+    except typer.Abort:
         code = 1
     except KeyboardInterrupt:
         code = 130

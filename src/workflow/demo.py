@@ -500,7 +500,7 @@ class DemoSummary:
 
 def build_demo(admin: Service, seed: int = 2021) -> DemoSummary:
     """Fill the database with both demo districts (skipping any that exist)."""
-    admin.init()
+    admin.init(demo=True)
     engine = admin.engine
     rng = random.Random(seed)
     writer = DemoWriter(engine, admin.today, rng, admin.clock)

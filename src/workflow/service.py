@@ -261,14 +261,16 @@ class Service(Reads):
 
     # ------------------------------------------------------------ set-up
 
-    def init(self) -> bool:
-        """Create the schema; the first user becomes admin. False if already done."""
+    def init(self, password_hash: str | None = None, demo: bool = False) -> bool:
+        """Create the schema; the first user becomes admin (with ``password_hash``, an
+        argon2id hash, when given; a demo database is marked so on the system chain).
+        False if already done."""
         create_schema(self.engine)
         with self._write() as session:
             if session.exec(select(User).limit(1)).first() is not None:
                 return False
-            session.add(User(name=self.actor_name, role="admin"))
-            self._system_event(session, "init", "", {"admin": self.actor_name})
+            session.add(User(name=self.actor_name, role="admin", password_hash=password_hash))
+            self._system_event(session, "init", "", {"admin": self.actor_name} | ({"demo": True} if demo else {}))
         return True
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:
@@ -335,7 +337,9 @@ class Service(Reads):
             )
             return town
 
-    def add_user(self, name: str, role: str, townships: Sequence[str] = ()) -> User:
+    def add_user(
+        self, name: str, role: str, townships: Sequence[str] = (), setup_hash: str | None = None
+    ) -> User:
         name = _clean_name(name, Text("用户名", "user name"))
         if role not in ROLES:
             raise BadInput(
@@ -351,7 +355,7 @@ class Service(Reads):
             if session.exec(select(User).where(User.name == name)).first():
                 raise BadInput(tr("用户「{u}」已存在", "user '{u}' already exists", u=name))
             towns = [self.find_township(session, t) for t in townships]
-            user = User(name=name, role=role)
+            user = User(name=name, role=role, setup_hash=setup_hash)
             session.add(user)
             session.flush()
             assert user.id is not None
