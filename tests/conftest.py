@@ -7,11 +7,13 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from workflow.auth import CONFIG_ENV
 from workflow.service import Service
 from workflow.store import open_engine
 
@@ -24,6 +26,36 @@ def pg_schema_url(schema: str) -> str:
     base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(autouse=True)
+def private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps its session tokens in a private config directory, and no
+    identity variable of the machine running the tests leaks in."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv(CONFIG_ENV, str(folder))
+    for name in ("WORKFLOW_USER", "WORKFLOW_DB"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+def sign_in(url: str, name: str) -> None:
+    """Give this machine (the test's private config directory) a session for ``name``
+    on ``url``, as ``workflow login`` does after a correct password; kept if it already
+    has a valid one for that user."""
+    from workflow import auth
+    from workflow.errors import NotPermitted
+
+    engine = open_engine(url)
+    try:
+        try:
+            if auth.current_session(engine).user == name:
+                return
+        except NotPermitted:
+            pass
+        auth.sign_in(engine, name, "", without_password=True)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -33,8 +33,6 @@ def _advancer(url: str, barrier: Any, tasks: Any, results: Any) -> None:
             [
                 "--db",
                 url,
-                "--as",
-                "admin",
                 "advance",
                 town,
                 "--on",

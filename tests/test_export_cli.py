@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import demo_service
+from tests.conftest import demo_service, sign_in
 from tests.test_export import expected_spans
 from workflow.cli import main
 from workflow.errors import BadInput
 from workflow.exporters import FORMATS, export_history, export_timeline, plan_timeline
 
-FROZEN = ["--as", "admin"]
+FROZEN: list[str] = []
 
 
 def _umask() -> int:
@@ -38,6 +38,7 @@ def outdir(tmp_path: Path) -> Path:
 
 
 def run(db: str, *args: str) -> int:
+    sign_in(db, "admin")
     return main(["--db", db, *FROZEN, *args])
 
 

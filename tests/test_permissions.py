@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_service
+from tests.conftest import make_service, sign_in
 from tests.test_service import dump
 from workflow.cli import main
 
@@ -60,9 +60,10 @@ def test_every_command_as_each_role(
             admin.add_user(name, role, ["东湖镇"] if role == "coordinator" else [])
     admin.record("东湖镇", "draft", {"title": "报告", "date": "2021-04-12"})
     admin.open_violation("西山镇", "待核实")
+    sign_in(db_url, user)
     for args, allowed in commands(tmp_path):
         before = dump(admin)
-        code = main(["--db", db_url, "--as", user, "--lang", "en", *args])
+        code = main(["--db", db_url, "--lang", "en", *args])
         err = capsys.readouterr().err
         if user in allowed:
             assert code != 4, (args, err)
