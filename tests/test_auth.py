@@ -19,6 +19,7 @@ from tests.test_permissions import commands
 from tests.test_service import dump
 from workflow import auth
 from workflow.cli import main
+from workflow.errors import NotPermitted
 from workflow.service import Service
 from workflow.store import open_engine
 
@@ -28,6 +29,10 @@ COORD_PW = "协调-password-9"
 
 @pytest.fixture
 def admin(db_url: str) -> Service:
+    return people(db_url)
+
+
+def people(db_url: str) -> Service:
     """A database with admin 管理员 (password PW), coordinator 协调甲 (COORD_PW) of 东湖镇,
     reviewer 审核乙 with a set-up code only."""
     svc = make_service(db_url, "管理员")
@@ -59,7 +64,9 @@ def cli(
 
 def system_events(svc: Service) -> list[tuple[str, str, dict[str, object]]]:
     with svc.engine.connect() as conn:
-        rows = conn.execute(text("SELECT kind, actor, payload FROM event WHERE chain = 'system' ORDER BY seq"))
+        rows = conn.execute(
+            text("SELECT kind, actor, payload FROM event WHERE chain = 'system' ORDER BY seq")
+        )
         return [(k, a, json.loads(p)) for k, a, p in rows]
 
 
@@ -83,7 +90,9 @@ def test_every_command_without_a_session_exits_4_and_changes_nothing(
     ]
     for args in [a for a, _ in commands(tmp_path)] + extra:
         before = dump(admin)
-        code, _, err = cli(url, *args, stdin=f"{PW}\nnew-password-1\n", monkeypatch=monkeypatch, capsys=capsys)
+        code, _, err = cli(
+            url, *args, stdin=f"{PW}\nnew-password-1\n", monkeypatch=monkeypatch, capsys=capsys
+        )
         assert code == 4, (args, code, err)
         assert "sign in: workflow login" in err, args
         assert dump(admin) == before, args
@@ -99,13 +108,47 @@ def test_identity_variables_and_as_choose_nobody(
     url = url_of(admin)
     for name in ("WORKFLOW_USER", "USER", "LOGNAME"):
         monkeypatch.setenv(name, "管理员")
-    code, _, err = cli(url, "--as", "管理员", "user", "add", "恶意管理员", "--role", "admin", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "--as",
+        "管理员",
+        "user",
+        "add",
+        "恶意管理员",
+        "--role",
+        "admin",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and "sign in: workflow login" in err
     sign_in(url, "协调甲")
     before = dump(admin)
-    code, _, err = cli(url, "--as", "管理员", "user", "add", "恶意管理员", "--role", "admin", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "--as",
+        "管理员",
+        "user",
+        "add",
+        "恶意管理员",
+        "--role",
+        "admin",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and "协调甲 (coordinator) may not" in err
-    code, _, err = cli(url, "--as", "管理员", "return", "东湖镇", "--to", "draft_report", "--reason", "x", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "--as",
+        "管理员",
+        "return",
+        "东湖镇",
+        "--to",
+        "draft_report",
+        "--reason",
+        "x",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and "协调甲" in err
     assert dump(admin) == before
     code, out, _ = cli(url, "--as", "管理员", "whoami", "--json", monkeypatch=monkeypatch, capsys=capsys)
@@ -116,7 +159,16 @@ def test_login_offers_the_as_name_and_a_session_lasts_twelve_hours(
     admin: Service, private_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = url_of(admin)
-    code, out, err = cli(url, "--as", "管理员", "login", "--password-stdin", stdin=PW + "\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, out, err = cli(
+        url,
+        "--as",
+        "管理员",
+        "login",
+        "--password-stdin",
+        stdin=PW + "\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 0 and "signed in as 管理员 (admin)" in out, err
     with admin.engine.connect() as conn:
         created, expires = conn.execute(text('SELECT created, expires FROM "session"')).one()
@@ -141,16 +193,40 @@ def test_wrong_password_expired_revoked_and_disabled_each_have_their_own_message
     admin: Service, private_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = url_of(admin)
-    code, _, err = cli(url, "login", "协调甲", "--password-stdin", stdin="wrong-one\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "login",
+        "协调甲",
+        "--password-stdin",
+        stdin="wrong-one\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and err.strip() == "name or password wrong"
-    code, _, err = cli(url, "login", "无此人", "--password-stdin", stdin="wrong-one\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "login",
+        "无此人",
+        "--password-stdin",
+        stdin="wrong-one\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and err.strip() == "name or password wrong"  # an unknown name says no more
 
     auth.sign_in(admin.engine, "协调甲", COORD_PW, now=auth.utcnow() - dt.timedelta(hours=13))
     code, _, err = cli(url, "status", "东湖镇", monkeypatch=monkeypatch, capsys=capsys)
     assert code == 4 and "your session expired at" in err and "sign in: workflow login" in err
 
-    code, _, _ = cli(url, "login", "协调甲", "--password-stdin", stdin=COORD_PW + "\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, _ = cli(
+        url,
+        "login",
+        "协调甲",
+        "--password-stdin",
+        stdin=COORD_PW + "\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 0
     token_file = next((private_config / "sessions").iterdir())
     kept = token_file.read_bytes()
@@ -159,7 +235,15 @@ def test_wrong_password_expired_revoked_and_disabled_each_have_their_own_message
     code, _, err = cli(url, "status", "东湖镇", monkeypatch=monkeypatch, capsys=capsys)
     assert code == 4 and "your session was ended" in err
 
-    code, _, _ = cli(url, "login", "协调甲", "--password-stdin", stdin=COORD_PW + "\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, _ = cli(
+        url,
+        "login",
+        "协调甲",
+        "--password-stdin",
+        stdin=COORD_PW + "\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 0
     make_admin_session = private_config.parent / "admin-config"
     monkeypatch.setenv(auth.CONFIG_ENV, str(make_admin_session))
@@ -168,7 +252,15 @@ def test_wrong_password_expired_revoked_and_disabled_each_have_their_own_message
     monkeypatch.setenv(auth.CONFIG_ENV, str(private_config))
     code, _, err = cli(url, "status", "东湖镇", monkeypatch=monkeypatch, capsys=capsys)
     assert code == 4 and "user '协调甲' is disabled" in err
-    code, _, err = cli(url, "login", "协调甲", "--password-stdin", stdin=COORD_PW + "\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = cli(
+        url,
+        "login",
+        "协调甲",
+        "--password-stdin",
+        stdin=COORD_PW + "\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and "user '协调甲' is disabled" in err
     revoked = [p for k, _, p in system_events(admin) if k == "sessions_revoked"]
     assert revoked == [{"user": "协调甲", "sessions": 2, "why": "disabled"}]  # the expired one too
@@ -179,10 +271,26 @@ def test_the_sixth_attempt_is_refused_even_when_correct_and_the_lockout_is_on_th
 ) -> None:
     url = url_of(admin)
     for attempt in range(1, 6):
-        code, _, err = cli(url, "login", "协调甲", "--password-stdin", stdin=f"guess-{attempt}\n", monkeypatch=monkeypatch, capsys=capsys)
+        code, _, err = cli(
+            url,
+            "login",
+            "协调甲",
+            "--password-stdin",
+            stdin=f"guess-{attempt}\n",
+            monkeypatch=monkeypatch,
+            capsys=capsys,
+        )
         assert code == 4
         assert ("locked until" in err) == (attempt == 5), (attempt, err)
-    code, out, err = cli(url, "login", "协调甲", "--password-stdin", stdin=COORD_PW + "\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, out, err = cli(
+        url,
+        "login",
+        "协调甲",
+        "--password-stdin",
+        stdin=COORD_PW + "\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert code == 4 and "too many failed sign-ins, locked until" in err and out == ""
     events = system_events(admin)
     failures = [p for k, _, p in events if k == "signin_failed" and p.get("user") == "协调甲"]
@@ -200,10 +308,10 @@ def test_the_sixth_attempt_is_refused_even_when_correct_and_the_lockout_is_on_th
 def test_failures_older_than_the_window_do_not_count(admin: Service) -> None:
     start = auth.utcnow() - dt.timedelta(hours=1)
     for i in range(4):
-        with pytest.raises(auth.NotPermitted):
+        with pytest.raises(NotPermitted):
             auth.sign_in(admin.engine, "协调甲", "nope", now=start + dt.timedelta(minutes=i))
     for i in range(4):  # 16 minutes later: a new window
-        with pytest.raises(auth.NotPermitted) as e:
+        with pytest.raises(NotPermitted) as e:
             auth.sign_in(admin.engine, "协调甲", "nope", now=start + dt.timedelta(minutes=20 + i))
         assert "locked" not in e.value.text.en
     assert auth.sign_in(admin.engine, "协调甲", COORD_PW).user == "协调甲"
@@ -224,12 +332,20 @@ def test_the_database_holds_no_token_password_or_code(
 ) -> None:
     url = url_of(admin)
     sign_in(url, "管理员")
-    code, out, _ = cli(url, "user", "add", "审核乙", "--role", "reviewer", monkeypatch=monkeypatch, capsys=capsys)
+    code, out, _ = cli(
+        url, "user", "add", "审核乙", "--role", "reviewer", monkeypatch=monkeypatch, capsys=capsys
+    )
     setup_code = out.split("shown only now): ")[1].split()[0]
     cli(url, "logout", monkeypatch=monkeypatch, capsys=capsys)
     new_pw = "审核-new-password"
     code, out, err = cli(
-        url, "login", "审核乙", "--password-stdin", stdin=f"{setup_code}\n{new_pw}\n", monkeypatch=monkeypatch, capsys=capsys
+        url,
+        "login",
+        "审核乙",
+        "--password-stdin",
+        stdin=f"{setup_code}\n{new_pw}\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
     )
     assert code == 0 and "password set" in out, err
     token = next((private_config / "sessions").iterdir()).read_text()
@@ -244,7 +360,7 @@ def test_the_database_holds_no_token_password_or_code(
         for secret in (token, new_pw, setup_code, PW):
             assert secret.encode() not in raw
     # and the set-up code works only once
-    with pytest.raises(auth.NotPermitted):
+    with pytest.raises(NotPermitted):
         auth.sign_in(admin.engine, "审核乙", setup_code, new_password="another-password")
 
 
@@ -260,5 +376,9 @@ def test_a_demo_database_signs_in_without_a_password(
 ) -> None:
     code, out, err = cli(demo_url, "login", "李审核", "--demo", monkeypatch=monkeypatch, capsys=capsys)
     assert code == 0 and "signed in as 李审核 (reviewer)" in out, err
-    events = [e for e in open_engine(demo_url).connect().execute(text("SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1"))]
+    events = list(
+        open_engine(demo_url)
+        .connect()
+        .execute(text("SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1"))
+    )
     assert events[0][0] == "init" and json.loads(events[0][1])["demo"] is True

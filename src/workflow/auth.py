@@ -21,6 +21,7 @@ to sign in or out."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -52,13 +53,9 @@ LAST_USED_EVERY = dt.timedelta(seconds=60)
 MIN_PASSWORD = 8
 
 # OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1.
-ARGON2_PARAMS: dict[str, int] = {
-    "time_cost": 2,
-    "memory_cost": 19456,
-    "parallelism": 1,
-    "hash_len": 32,
-    "salt_len": 16,
-}
+TIME_COST = 2
+MEMORY_COST_KIB = 19456
+PARALLELISM = 1
 
 SIGN_IN = Text("请登录：workflow login", "sign in: workflow login")
 WRONG = Text("用户名或密码错误", "name or password wrong")
@@ -67,7 +64,14 @@ WRONG = Text("用户名或密码错误", "name or password wrong")
 def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher, Type
 
-    return PasswordHasher(type=Type.ID, **ARGON2_PARAMS)
+    return PasswordHasher(
+        time_cost=TIME_COST,
+        memory_cost=MEMORY_COST_KIB,
+        parallelism=PARALLELISM,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
 
 
 def hash_secret(secret: str) -> str:
@@ -199,10 +203,8 @@ def load_token(database_id: str) -> str | None:
 
 
 def remove_token(database_id: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         token_path(database_id).unlink()
-    except FileNotFoundError:
-        pass
 
 
 def token_hash(token: str) -> str:
@@ -228,7 +230,12 @@ def new_setup_code() -> str:
 def database_id(db: hot.Db) -> str:
     row = hot.raw(db).one("SELECT value FROM meta WHERE key = 'database_id'", {})
     if row is None:
-        raise BadInput(tr("数据库没有标识：请运行 workflow db upgrade", "the database has no id: run 'workflow db upgrade'"))
+        raise BadInput(
+            tr(
+                "数据库没有标识：请运行 workflow db upgrade",
+                "the database has no id: run 'workflow db upgrade'",
+            )
+        )
     return str(row[0])
 
 
@@ -422,7 +429,9 @@ def _count_failure(svc: Service, session: Session, user: User, now: dt.datetime)
         user.failures_since = stamp(now)
     else:
         user.failures += 1
-    _event(svc, session, "signin_failed", {"user": user.name, "reason": "password", "failures": user.failures})
+    _event(
+        svc, session, "signin_failed", {"user": user.name, "reason": "password", "failures": user.failures}
+    )
     refusal = wrong()
     if user.failures >= MAX_FAILURES:
         user.locked_until = stamp(now + LOCK_TIME)

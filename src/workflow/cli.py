@@ -103,7 +103,8 @@ def main_options(
         str | None, typer.Option("--db", envvar="WORKFLOW_DB", help="SQLAlchemy URL or SQLite file")
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", help="The name 'workflow login' offers (signing in decides who acts)")
+        str | None,
+        typer.Option("--as", help="The name 'workflow login' offers (signing in decides who acts)"),
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
@@ -169,7 +170,13 @@ def init(
         return
     password = check_new_password(read_new_password(password_stdin, OPTS.lang))
     if Service(OPTS.engine(), name, OPTS.loaded_definition()).init(hash_secret(password)):
-        say(tr("已初始化数据库，管理员：{u}；请登录：workflow login {u}", "database initialised; admin: {u}; sign in: workflow login {u}", u=name))
+        say(
+            tr(
+                "已初始化数据库，管理员：{u}；请登录：workflow login {u}",
+                "database initialised; admin: {u}; sign in: workflow login {u}",
+                u=name,
+            )
+        )
     else:
         say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
 

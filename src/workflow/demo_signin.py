@@ -20,9 +20,7 @@ DEMO_ADMIN = "admin"
 def is_demo(engine: Engine) -> bool:
     """Whether the database was created as a demo (its system chain's first event)."""
     with hot.read(engine) as db:
-        row = hot.raw(db).one(
-            "SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1", {}
-        )
+        row = hot.raw(db).one("SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1", {})
     if row is None or row[0] != "init":
         return False
     try:

@@ -270,7 +270,9 @@ class Service(Reads):
             if session.exec(select(User).limit(1)).first() is not None:
                 return False
             session.add(User(name=self.actor_name, role="admin", password_hash=password_hash))
-            self._system_event(session, "init", "", {"admin": self.actor_name} | ({"demo": True} if demo else {}))
+            self._system_event(
+                session, "init", "", {"admin": self.actor_name} | ({"demo": True} if demo else {})
+            )
         return True
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:

@@ -91,12 +91,19 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
             if password_stdin:
                 code, new = _read_stdin_lines(2)
             else:
-                say(tr("首次登录：输入管理员给你的设置码，再设置密码", "first sign-in: enter the set-up code an admin gave you, then choose a password"))
+                say(
+                    tr(
+                        "首次登录：输入管理员给你的设置码，再设置密码",
+                        "first sign-in: enter the set-up code an admin gave you, then choose a password",
+                    )
+                )
                 code = ask_secret(tr("设置码", "set-up code"), OPTS.lang)
                 new = ask_new_password(OPTS.lang)
             signed = auth.sign_in(engine, who, code.strip(), new_password=new, hours=hours)
         else:
-            secret = _read_stdin_lines(1)[0] if password_stdin else ask_secret(tr("密码", "password"), OPTS.lang)
+            secret = (
+                _read_stdin_lines(1)[0] if password_stdin else ask_secret(tr("密码", "password"), OPTS.lang)
+            )
             signed = auth.sign_in(engine, who, secret, hours=hours)
         if signed.password_set:
             say(tr("已设置密码", "password set"))

@@ -138,7 +138,9 @@ def assign(svc: Service, name: str, townships: Sequence[str], add: bool = True) 
         _admin(svc, session)
         user = _find(session, name)
         assert user.id is not None
-        have = {ut.township_id for ut in session.exec(select(UserTownship).where(UserTownship.user_id == user.id))}
+        have = {
+            ut.township_id for ut in session.exec(select(UserTownship).where(UserTownship.user_id == user.id))
+        }
         changed: list[str] = []
         for ref in townships:
             town = svc.find_township(session, ref)
@@ -153,9 +155,7 @@ def assign(svc: Service, name: str, townships: Sequence[str], add: bool = True) 
                 have.discard(town.id)
                 changed.append(town.name)
         if not changed:
-            raise BadInput(
-                tr("没有需要更改的乡镇", "nothing to change: the townships were already so")
-            )
+            raise BadInput(tr("没有需要更改的乡镇", "nothing to change: the townships were already so"))
         svc._system_event(
             session, "user_assign" if add else "user_unassign", "", {"user": user.name, "townships": changed}
         )

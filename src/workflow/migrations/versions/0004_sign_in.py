@@ -26,8 +26,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("setup_hash", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("failures", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("failures_since", sa.String(length=40), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("locked_until", sa.String(length=40), nullable=False, server_default=""))
+        batch_op.add_column(
+            sa.Column("failures_since", sa.String(length=40), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("locked_until", sa.String(length=40), nullable=False, server_default="")
+        )
         batch_op.add_column(sa.Column("last_signin", sa.String(length=40), nullable=False, server_default=""))
     op.create_table(
         "session",
