@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, ParamSpec
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -412,10 +413,25 @@ def test_cli_does_not_import_textual() -> None:
     assert json.loads(out) == []
 
 
-def test_tui_refuses_an_unknown_user_before_opening(demo_url: str, capsys: object) -> None:
+def test_tui_refuses_an_unknown_demo_user_before_opening(
+    demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from workflow.cli import main
 
-    assert main(["--db", demo_url, "--as", "nobody", "--lang", "zh", "tui"]) == 4
+    assert main(["--db", demo_url, "--lang", "en", "tui", "--demo", "--user", "nobody"]) == 4
+    assert "name or password wrong" in capsys.readouterr().err
+
+
+def test_tui_demo_sign_in_is_refused_on_a_real_database(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import make_service
+    from workflow.cli import main
+
+    make_service(sqlite_url, "管理员").init()
+    for args in (["tui", "--user", "管理员"], ["tui", "--demo"]):
+        assert main(["--db", sqlite_url, "--lang", "en", *args]) == 4, args
+        assert "not a demo database" in capsys.readouterr().err
 
 
 def free_port() -> int:
@@ -433,7 +449,7 @@ def test_serve_answers_on_loopback_with_the_app_page(demo_url: str) -> None:
 
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workflow", "--db", demo_url, "--as", "admin", "serve", "--port", str(port)],
+        [sys.executable, "-m", "workflow", "--db", demo_url, "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

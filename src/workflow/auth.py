@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -289,6 +289,29 @@ def current_session(engine: Engine, now: dt.datetime | None = None) -> Current:
     return Current(int(sid), str(name), str(expires), dbid)
 
 
+def check_token(engine: Engine, token: str, now: dt.datetime | None = None) -> str:
+    """The user of the session ``token`` (a browser session's, held in memory), checked
+    as :func:`current_session` checks this machine's."""
+    now = now or utcnow()
+    try:
+        with hot.read(engine) as db:
+            row = hot.raw(db).one(SESSION_ROW, {"h": token_hash(token)})
+    except DBAPIError as e:
+        from workflow.access import db_error
+
+        raise db_error(e) from e
+    if row is None:
+        raise not_signed_in()
+    _sid, expires, ended, _last, name, off = row
+    if off:
+        raise disabled(str(name))
+    if ended:
+        raise revoked()
+    if str(expires) <= stamp(now):
+        raise expired(str(expires))
+    return str(name)
+
+
 def session_user(engine: Engine) -> str:
     """The name of the signed-in user (see :func:`current_session`)."""
     return current_session(engine).user
@@ -302,8 +325,10 @@ class SignedIn:
     user: str
     role: str
     expires: str
-    token_file: Path
+    token_file: Path | None
+    """Where the token was saved; None for a browser session, which keeps it in memory."""
     password_set: bool
+    token: str = field(default="", repr=False)
 
 
 def _system(engine: Engine, actor: str) -> Service:
@@ -361,11 +386,14 @@ def sign_in(
     hours: float = SESSION_HOURS,
     now: dt.datetime | None = None,
     without_password: bool = False,
+    save: bool = True,
 ) -> SignedIn:
     """Check a password (or, for a new user, the set-up code and set ``new_password``),
     count failures and lock after :data:`MAX_FAILURES` in :data:`FAILURE_WINDOW`, and
     open a session. The failure counts and events are committed even when sign-in is
-    refused. ``without_password`` is for demo databases only (see :mod:`workflow.demo_signin`)."""
+    refused. ``without_password`` is for demo databases only (see :mod:`workflow.demo_signin`);
+    with ``save`` False (a browser session) the token is not written to this machine's
+    config directory but only returned."""
     from workflow.store import write_session
 
     now = now or utcnow()
@@ -414,7 +442,7 @@ def sign_in(
                     user.locked_until = ""
                     user.last_signin = stamp(now)
                     session.add(user)
-                    result = _open_session(svc, session, user, token, now, hours, password_set)
+                    result = _open_session(svc, session, user, token, now, hours, password_set, save)
     except DBAPIError as e:
         raise svc._db_errors(e) from e
     if refusal is not None:
@@ -444,7 +472,14 @@ def _count_failure(svc: Service, session: Session, user: User, now: dt.datetime)
 
 
 def _open_session(
-    svc: Service, session: Session, user: User, token: str, now: dt.datetime, hours: float, password_set: bool
+    svc: Service,
+    session: Session,
+    user: User,
+    token: str,
+    now: dt.datetime,
+    hours: float,
+    password_set: bool,
+    save: bool,
 ) -> SignedIn:
     from workflow.models import UserSession
 
@@ -462,21 +497,30 @@ def _open_session(
     session.add(row)
     session.flush()
     _event(svc, session, "signin", {"user": user.name, "session": row.id, "expires": expires})
-    path = save_token(dbid, token)
-    return SignedIn(user.name, user.role, expires, path, password_set)
+    path = save_token(dbid, token) if save else None
+    return SignedIn(user.name, user.role, expires, path, password_set, token)
 
 
 def sign_out(engine: Engine) -> str | None:
     """End this machine's session for the database (an event) and remove its token
     file; the user it belonged to, or None when there was none."""
-    from workflow.models import UserSession
-    from workflow.store import read_session, write_session
+    from workflow.store import read_session
 
     with read_session(engine) as s:
         dbid = database_id(s)
     token = load_token(dbid)
     if token is None:
         return None
+    who = end_token(engine, token)
+    remove_token(dbid)
+    return who
+
+
+def end_token(engine: Engine, token: str) -> str | None:
+    """End the session of ``token`` (an event, unless it had already ended); its user."""
+    from workflow.models import UserSession
+    from workflow.store import write_session
+
     who: str | None = None
     with write_session(engine) as session:
         from sqlmodel import select
@@ -493,7 +537,6 @@ def sign_out(engine: Engine) -> str | None:
                 row.revoked = stamp(utcnow())
                 session.add(row)
                 _event(_system(engine, user.name), session, "signout", {"user": user.name, "session": row.id})
-    remove_token(dbid)
     return who
 
 

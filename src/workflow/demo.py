@@ -354,7 +354,7 @@ class DemoWriter:
                 {"date": str(d[2] + dt.timedelta(days=1))},
                 on=d[2] + dt.timedelta(days=1),
             )
-            self.at(user, d[3] - dt.timedelta(days=1)).record(
+            self.at(REVIEWER, d[3] - dt.timedelta(days=1)).record(  # the district's decision
                 town,
                 "review",
                 {"decision": "approved", "date": str(d[3] - dt.timedelta(days=1))},
@@ -377,7 +377,7 @@ class DemoWriter:
                 town, "publicity", {"start": str(start), "end": str(end), "objections_open": "0"}, on=end
             )
             vote = min(end + dt.timedelta(days=1), d[5])
-            self.at(user, vote).record(
+            self.at(REVIEWER, vote).record(  # the district's decision
                 town, "standing_vote", {"date": str(vote), "votes_for": "9", "votes_against": "0"}, on=vote
             )
         elif stage == "talks":
@@ -606,7 +606,7 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
         {"date": str(p.dates[2] + dt.timedelta(days=1))},
         on=p.dates[2] + dt.timedelta(days=1),
     )
-    writer.at(c, p.dates[3]).record(
+    writer.at(REVIEWER, p.dates[3]).record(
         ref["柳河镇"], "review", {"decision": "returned", "date": str(p.dates[3])}, on=p.dates[3]
     )
     writer.at(REVIEWER, p.dates[3]).return_(

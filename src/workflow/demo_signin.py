@@ -29,7 +29,9 @@ def is_demo(engine: Engine) -> bool:
         return False
 
 
-def demo_sign_in(engine: Engine, name: str, hours: float = auth.SESSION_HOURS) -> auth.SignedIn:
+def demo_sign_in(
+    engine: Engine, name: str, hours: float = auth.SESSION_HOURS, save: bool = True
+) -> auth.SignedIn:
     """Sign in as a demo user without a password; refused on any other database."""
     if not is_demo(engine):
         raise NotPermitted(
@@ -38,4 +40,4 @@ def demo_sign_in(engine: Engine, name: str, hours: float = auth.SESSION_HOURS) -
                 "this is not a demo database: sign in with a password (workflow login)",
             )
         )
-    return auth.sign_in(engine, name, "", hours=hours, without_password=True)
+    return auth.sign_in(engine, name, "", hours=hours, without_password=True, save=save)

@@ -41,6 +41,7 @@ from workflow.models import (
 )
 from workflow.reads import Reads
 from workflow.rosters import ParsedRoster, read_roster, roster_kind
+from workflow.rules import require_record
 from workflow.store import create_schema, read_session, write_session
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
@@ -700,6 +701,7 @@ class Service(Reads):
                         o=", ".join(d.facts),
                     )
                 )
+            require_record(self.actor(session), spec)
             self._check_stage_open(town, d, fact_stage(d, fact), Text(spec.zh, spec.en))
             parsed = parse_fact_values(spec.name, spec.fields, values, self.today())
             existing = session.get(Fact, (town.id, fact))
