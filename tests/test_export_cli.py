@@ -232,10 +232,11 @@ def test_history_refuses_a_timeline_only_format(demo_url: str, tmp_path: Path) -
 def test_the_export_command_does_not_import_textual_or_unneeded_libraries(
     demo_url: str, tmp_path: Path
 ) -> None:
+    sign_in(demo_url, "admin")
     code = (
         "import sys\n"
         "from workflow.cli import main\n"
-        f"rc = main(['--db', {db_path(demo_url)!r}, '--as', 'admin', 'export', 'timeline', '-f', 'csv', "
+        f"rc = main(['--db', {db_path(demo_url)!r}, 'export', 'timeline', '-f', 'csv', "
         f"'-o', {str(tmp_path / 't.csv')!r}])\n"
         "bad = [m for m in ('textual', 'openpyxl', 'icalendar', 'rich') if m in sys.modules]\n"
         "print(rc, bad)\n"

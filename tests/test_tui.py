@@ -303,7 +303,10 @@ async def test_auditor_sees_no_change_action_and_a_forced_one_is_refused(demo_ur
 
 @sync
 async def test_coordinator_has_actions_only_on_own_townships(demo_url: str) -> None:
-    svc = demo_service(demo_url, "赵组织")  # coordinator of 某区 only
+    from workflow.users import assign
+
+    assign(demo_service(demo_url, "admin"), "陈协调", ["白水乡"], add=False)
+    svc = demo_service(demo_url, "陈协调")  # 演示区 but 白水乡 no longer theirs
     app = WorkflowApp(svc, "zh")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -574,9 +577,10 @@ async def test_coordinator_cannot_select_another_districts_township(demo_url: st
     app = WorkflowApp(svc, "zh")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_rows(pilot, app, svc, "东湖镇")  # 某区
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
+        assert "东湖镇" not in column(towns_table(app), "township")  # 某区 is not theirs to read
+        assert set(column(towns_table(app), "district")) == {"演示区"}
         assert screen.chosen == {}
         assert screen.check_action("advance_selected", ()) is False
 

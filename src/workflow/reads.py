@@ -24,6 +24,7 @@ from workflow.gates import GATES, CheckResult, GateContext, evaluate, waive
 from workflow.hotpath import Db, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.rosters import ROSTER_KINDS
+from workflow.rules import Scope, hidden_note, read_scope
 from workflow.store import check_schema
 
 VIOLATION_CHECK = "no_open_violation"
@@ -100,6 +101,13 @@ class Reads:
     clock: Callable[[], str] = utc_now
     _district_defs: dict[int, Definition] = field(default_factory=dict)
     _schema_ok: bool = False
+    _scope: Scope | None = None
+
+    def scope(self, db: Db) -> Scope:
+        """What the acting user may read (see :mod:`workflow.rules`), read once."""
+        if self._scope is None or self._scope.name != self.actor_name:
+            self._scope = read_scope(db, self.actor_name)
+        return self._scope
 
     def ensure_schema(self) -> None:
         if not self._schema_ok:  # checked once per service: the schema does not change under us
@@ -176,8 +184,8 @@ class Reads:
         self.ensure_schema()
         try:
             with hot.read(self.engine) as db:
-                self.reader(db)
                 town = self.find_township(db, ref)
+                self.scope(db).require(town.district_id, town.name)
                 return self._status(db, town)
         except DBAPIError as e:
             raise db_error(e) from e
@@ -195,6 +203,8 @@ class Reads:
             else:
                 rec.open_violations.append((int(key), value))
         rec.open_violations.sort()
+        if rec.open_violations and not self.scope(db).notes:  # a coordinator sees only that one is open
+            rec.open_violations = [(i, "") for i, _ in rec.open_violations]
         return rec
 
     def _facts(self, db: Db, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
@@ -275,7 +285,10 @@ class Reads:
             stage_since=town.stage_since,
             checks=self.checks_for(db, town, d, records),
             facts=records.facts,
-            open_violations=[OpenViolation(int(i), n, b, hot.date_of(o)) for i, n, b, o in violations],
+            open_violations=[
+                OpenViolation(int(i), hidden_note(n, self.scope(db).role), b, hot.date_of(o))
+                for i, n, b, o in violations
+            ],
             waivers=[WaiverView(c, r, a) for c, r, a in waivers],
             roster_counts={str(k): int(v) for k, v in counts},
             definition=d,
@@ -288,7 +301,7 @@ def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:
         return CheckResult(
             VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
         )
-    ids = ", ".join(f"#{i} {note[:40]}" for i, note in open_)
+    ids = ", ".join(f"#{i} {note[:40]}".rstrip() for i, note in open_)
     return CheckResult(
         VIOLATION_CHECK,
         False,

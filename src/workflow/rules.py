@@ -5,9 +5,13 @@ townships only; violation reports' notes are for reviewers, auditors and admins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from workflow import hotpath as hot
 from workflow.access import ROLE_LABELS, Actor
 from workflow.definition import Fact
 from workflow.errors import NotPermitted
+from workflow.hotpath import Db
 from workflow.i18n import Text
 
 NOTE_READERS = ("reviewer", "auditor", "admin")
@@ -41,10 +45,55 @@ def hidden_note(note: str, role: str) -> str:
     return note if sees_notes(role) else ""
 
 
-def not_your_district(actor: Actor, what: str) -> NotPermitted:
-    return NotPermitted(
-        Text(
-            f"{actor.name}（协调员）只能查看自己负责乡镇所在的区：「{what}」不在其中",
-            f"{actor.name} (coordinator) reads only the districts of their own townships: '{what}' is not one",
-        )
-    )
+SCOPE = (
+    'SELECT u.role, t.district_id FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
+    "LEFT JOIN township t ON t.id = ut.township_id WHERE u.name = :name"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one user may read: every district (``districts`` None) or, for a
+    coordinator, the districts of their townships; and whether notes are shown."""
+
+    name: str
+    role: str
+    districts: frozenset[int] | None
+
+    @property
+    def notes(self) -> bool:
+        return sees_notes(self.role)
+
+    def sees_district(self, district_id: int) -> bool:
+        return self.districts is None or district_id in self.districts
+
+    def sql(self, column: str) -> str:
+        """A SQL condition on ``column`` (a district id) for this scope."""
+        if self.districts is None:
+            return "1 = 1"
+        if not self.districts:
+            return "1 = 0"
+        return f"{column} IN ({', '.join(str(int(d)) for d in sorted(self.districts))})"
+
+    def require(self, district_id: int, what: str) -> None:
+        if not self.sees_district(district_id):
+            raise NotPermitted(
+                Text(
+                    f"{self.name}（协调员）只能查看自己负责乡镇所在的区：「{what}」不在其中",
+                    f"{self.name} (coordinator) reads only the districts of their own townships: "
+                    f"'{what}' is not in one",
+                )
+            )
+
+
+def read_scope(db: Db, name: str) -> Scope:
+    """The read scope of user ``name`` (an unknown user is refused)."""
+    from workflow.access import unknown_user
+
+    rows = hot.raw(db).all(SCOPE, {"name": name})
+    if not rows:
+        raise unknown_user(name)
+    role = str(rows[0][0])
+    if role != "coordinator":
+        return Scope(name, role, None)
+    return Scope(name, role, frozenset(int(r[1]) for r in rows if r[1] is not None))

@@ -42,6 +42,7 @@ from workflow.models import (
 from workflow.reads import Reads
 from workflow.rosters import ParsedRoster, read_roster, roster_kind
 from workflow.rules import require_record
+from workflow.scoped import redact_events, redact_report, redact_violations, require_report_scope
 from workflow.store import create_schema, read_session, write_session
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
@@ -434,37 +435,43 @@ class Service(Reads):
     def townships(self, district: str | None = None) -> list[tuple[Township, str]]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             stmt = select(Township, District.name).join(District)
+            if scope.districts is not None:  # a coordinator: the districts of their townships
+                stmt = stmt.where(col(Township.district_id).in_(scope.districts))
             if district:
                 d = self.find_district(session, district)
+                assert d.id is not None
+                scope.require(d.id, d.name)
                 stmt = stmt.where(Township.district_id == d.id)
             return [(t, n) for t, n in session.exec(stmt.order_by(col(District.name), col(Township.id)))]
 
     def districts(self) -> list[District]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
-            return list(session.exec(select(District).order_by(col(District.name))))
+            scope = self.scope(session)
+            rows = session.exec(select(District).order_by(col(District.name)))
+            return [d for d in rows if d.id is not None and scope.sees_district(d.id)]
 
     def history(self, ref: str) -> tuple[TownRow, list[Event], audit.Problem | None]:
         """Every event of the township, oldest first, and the chain's verification."""
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             town = self.find_township(session, ref)
+            scope.require(town.district_id, town.name)
             events = list(
                 session.exec(select(Event).where(Event.chain == str(town.id)).order_by(col(Event.id)))
             )
             problem = audit.verify_chain(str(town.id), events, town.version, town.stage, town.head_hash)
-            return town, events, problem
+            return town, redact_events(events, scope), problem
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
         roster_kind(kind)
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
             town = self.find_township(session, ref)
+            self.scope(session).require(town.district_id, town.name)
             return self._rosters(session, town, [kind])[kind]
 
     def verify(self, ref: str | None = None) -> audit.VerifyReport:
@@ -932,19 +939,23 @@ class Service(Reads):
 
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             d = self.find_district(session, district) if district else None
-            return district_report(session, self.definition, d, self.today())
+            require_report_scope(scope, d)
+            return redact_report(district_report(session, self.definition, d, self.today()), scope)
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             stmt = select(Violation, Township.name).join(Township)
+            if scope.districts is not None:
+                stmt = stmt.where(col(Township.district_id).in_(scope.districts))
             if ref:
                 town = self.find_township(session, ref)
+                scope.require(town.district_id, town.name)
                 stmt = stmt.where(Violation.township_id == town.id)
-            return list(session.exec(stmt.order_by(col(Violation.id))))
+            return redact_violations(list(session.exec(stmt.order_by(col(Violation.id)))), scope)
 
 
 def fact_stage(d: Definition, fact: str) -> str | None:

@@ -27,6 +27,7 @@ from workflow.i18n import Lang, tr
 from workflow.models import Event, Violation
 from workflow.reads import VIOLATION_CHECK, StatusView
 from workflow.rosters import ROSTER_KINDS
+from workflow.rules import may_record
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
@@ -395,7 +396,8 @@ class TownshipScreen(Screen[None]):
         app = wf(self)
         d = v.definition
         cur = d.stage(v.stage).order
-        facts = [f for s in d.stages if s.order >= cur for f in s.facts]
+        role = app.viewer.role if app.viewer else ""
+        facts = [f for s in d.stages if s.order >= cur for f in s.facts if may_record(role, d.facts[f])]
         if not facts:
             self.app.push_screen(
                 MessageDialog(
