@@ -180,3 +180,18 @@ def test_init_asks_the_password_twice(
     answers = iter(["same-password-1", "same-password-1"])
     assert main(["--db", db, "--lang", "en", "init", "--admin", "管理员"]) == 0
     assert "admin: 管理员" in capsys.readouterr().out
+
+
+def test_a_disabled_user_is_refused_at_once_by_a_service_already_running(team: Service) -> None:
+    from workflow.users import set_disabled
+
+    coordinator = Service(team.engine, "协调甲", today=team.today)
+    assert coordinator.status("东湖镇").township == "东湖镇"
+    set_disabled(team, "协调甲", True)
+    with pytest.raises(NotPermitted) as e:
+        coordinator.record("东湖镇", "draft", {"title": "报告", "date": "2021-04-12"})
+    assert "协调甲" in e.value.text.en
+    fresh = Service(team.engine, "协调甲", today=team.today)
+    with pytest.raises(NotPermitted) as e:
+        fresh.status("东湖镇")
+    assert "is disabled" in e.value.text.en

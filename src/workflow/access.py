@@ -32,7 +32,7 @@ ROLE_LABELS = {
 }
 
 ACTOR = (
-    'SELECT u.role, ut.township_id FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
+    'SELECT u.role, ut.township_id, u.disabled FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
     "WHERE u.name = :name"
 )
 
@@ -125,4 +125,8 @@ def actor_of(db: hot.Db, name: str) -> Actor:
     rows = hot.raw(db).all(ACTOR, {"name": name})
     if not rows:
         raise unknown_user(name)
+    if rows[0][2]:  # disabled: refused at once, in a running UI too
+        from workflow.auth import disabled
+
+        raise disabled(name)
     return Actor(name, str(rows[0][0]), frozenset(int(r[1]) for r in rows if r[1] is not None))

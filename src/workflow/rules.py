@@ -46,7 +46,7 @@ def hidden_note(note: str, role: str) -> str:
 
 
 SCOPE = (
-    'SELECT u.role, t.district_id FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
+    'SELECT u.role, t.district_id, u.disabled FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
     "LEFT JOIN township t ON t.id = ut.township_id WHERE u.name = :name"
 )
 
@@ -93,6 +93,10 @@ def read_scope(db: Db, name: str) -> Scope:
     rows = hot.raw(db).all(SCOPE, {"name": name})
     if not rows:
         raise unknown_user(name)
+    if rows[0][2]:
+        from workflow.auth import disabled
+
+        raise disabled(name)
     role = str(rows[0][0])
     if role != "coordinator":
         return Scope(name, role, None)
