@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from sqlalchemy import insert, text
 
+from workflow.auth import hash_secret
 from workflow import audit
 from workflow.definition import default_definition
 from workflow.models import District, Fact, Township, User, Violation, Waiver
@@ -33,6 +34,7 @@ from workflow.service import Service
 from workflow.store import open_engine
 
 ADMIN = "bench"
+ADMIN_PASSWORD = "bench-password"  # a generated database for measuring only
 TODAY = dt.date.today()
 STAGES = [s.id for s in default_definition().stages]
 WORDS = [
@@ -286,7 +288,7 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
     rng = random.Random(seed)
     engine = open_engine(url)
     admin = Service(engine, ADMIN)
-    admin.init()
+    admin.init(password_hash=hash_secret(ADMIN_PASSWORD))
     with engine.begin() as conn:
         if conn.execute(text("SELECT count(*) FROM township")).scalar():
             raise SystemExit("the database already holds townships: generate into an empty one")

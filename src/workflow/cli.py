@@ -78,7 +78,9 @@ class Options:
         """Reads only (``status``): no ORM is loaded."""
         from workflow.reads import Reads
 
-        return Reads(self.engine(), self.acting(), self.loaded_definition())
+        reads = Reads(self.engine(), self.acting(), self.loaded_definition())
+        reads._schema_ok = True  # acting() checked it
+        return reads
 
     def service(self) -> Any:
         from workflow.service import Service
