@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from sqlalchemy import insert, text
 
-from workflow.auth import hash_secret
 from workflow import audit
+from workflow.auth import hash_secret
 from workflow.definition import default_definition
 from workflow.models import District, Fact, Township, User, Violation, Waiver
 from workflow.service import Service

@@ -38,7 +38,8 @@ def commands(tmp: Path) -> list[tuple[list[str], set[str]]]:
         (["status", "东湖镇"], ALL),
         (["history", "东湖镇"], ALL),
         (["roster", "东湖镇", "grassroots"], ALL),
-        (["report"], ALL),
+        (["report"], ALL - {"协调甲"}),  # a coordinator names one of their districts
+        (["report", "--district", "某区"], ALL),
         (["audit", "verify"], ALL),
         (["township", "list"], ALL),
         (["district", "list"], ALL),

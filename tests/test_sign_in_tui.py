@@ -180,6 +180,10 @@ async def test_a_browser_session_delivers_exports_and_refuses_import(
         assert isinstance(app.screen, MessageDialog)
         shown = str(app.screen.query_one("#message-text", Static).render())
         assert "workflow import" in shown and "command line" in shown
+        auth.end_token(admin.engine, app.session_token)  # e.g. revoked by an admin
+        with pytest.raises(NotPermitted) as e:
+            app.check_session()  # what every form runs before its change
+        assert "your session was ended" in e.value.text.en
     assert [name for _, name in delivered] == ["东湖镇.csv"]
     assert "东湖镇" in delivered[0][0].decode("utf-8-sig")
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv") == []

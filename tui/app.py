@@ -113,6 +113,14 @@ class WorkflowApp(App[None]):
         self.needs_sign_in = False
         self.switch_screen(DashboardScreen())
 
+    def check_session(self) -> None:
+        """Refuse (exit-4 error) when this app's session has expired or was ended since
+        it signed in; called before each change a form submits."""
+        if self.session_token:
+            from workflow.auth import check_token
+
+            check_token(self.access.engine, self.session_token)
+
     def on_unmount(self) -> None:
         """A browser connection's session ends with it."""
         if self.browser and self.session_token:

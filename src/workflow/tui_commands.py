@@ -79,7 +79,9 @@ def start_app(access: Access, lang: Lang, demo: bool, demo_user: str | None, bro
         sign_in = True
     else:
         try:
-            access.actor_name = auth.session_user(access.engine)
+            current = auth.current_session(access.engine)
+            access.actor_name = current.user
+            token = auth.load_token(current.database_id) or ""
         except NotPermitted:
             sign_in = True
     if not sign_in:
@@ -92,7 +94,7 @@ def start_app(access: Access, lang: Lang, demo: bool, demo_user: str | None, bro
         sign_in=sign_in,
         browser=browser,
         demo_database=on_demo,
-        session_token=token if browser else "",
+        session_token=token,
     ).run()
 
 
