@@ -382,3 +382,19 @@ def test_a_demo_database_signs_in_without_a_password(
         .execute(text("SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1"))
     )
     assert events[0][0] == "init" and json.loads(events[0][1])["demo"] is True
+
+
+def test_workflow_demo_on_a_new_database_marks_it_a_demo(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workflow.demo_signin import is_demo
+
+    code, out, err = cli(sqlite_url, "demo", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "demo district created" in out, err
+    assert is_demo(open_engine(sqlite_url))
+    code, out, _ = cli(
+        sqlite_url, "login", "admin", "--demo", "--hours", "1", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0 and "signed in as admin (admin)" in out
+    code, out, _ = cli(sqlite_url, "whoami", "--json", monkeypatch=monkeypatch, capsys=capsys)
+    assert json.loads(out)["user"] == "admin"

@@ -189,3 +189,26 @@ async def test_a_browser_session_delivers_exports_and_refuses_import(
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv") == []
     with admin.engine.connect() as conn:  # the connection's session ended with it
         assert conn.execute(text('SELECT revoked FROM "session"')).scalar()
+
+
+@sync
+async def test_a_first_sign_in_turns_the_set_up_code_into_a_password(sqlite_url: str) -> None:
+    from workflow.users import add_user
+
+    _, code = add_user(people(sqlite_url), "审核乙", "reviewer")
+    app = signing_in(sqlite_url, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_slowly(pilot, "name", "审核乙")
+        await type_slowly(pilot, "password", code)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.screen.has_class("-first-time")
+        assert "新密码" in errors(app) or "new password" in errors(app)
+        await type_slowly(pilot, "new-password", "审核-新密码-1")
+        await type_slowly(pilot, "new-again", "审核-新密码-1")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.access.actor_name == "审核乙"
+    assert auth.sign_in(open_engine(sqlite_url), "审核乙", "审核-新密码-1").user == "审核乙"
