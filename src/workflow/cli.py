@@ -106,7 +106,9 @@ def main_options(
     ] = None,
     as_user: Annotated[
         str | None,
-        typer.Option("--as", help="The name 'workflow login' offers (signing in decides who acts)"),
+        typer.Option(
+            "--as", help="The name 'workflow login' offers (signing in decides who acts) / 登录时默认的用户名"
+        ),
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
@@ -155,12 +157,17 @@ def current_definition() -> Any:
 
 @app.command()
 def init(
-    admin: Annotated[str | None, typer.Option("--admin", help="The first admin's name")] = None,
+    admin: Annotated[
+        str | None, typer.Option("--admin", help="The first admin's name / 首位管理员的用户名")
+    ] = None,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the admin's password from standard input")
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the admin's password from standard input / 从标准输入读取密码"
+        ),
     ] = False,
 ) -> None:
-    """Create the database with its first admin, whose password is asked twice."""
+    """Create the database with its first admin, whose password is asked twice / 初始化数据库."""
     from workflow.auth import check_new_password, hash_secret
     from workflow.service import Service
     from workflow.store import is_initialised

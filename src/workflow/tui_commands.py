@@ -182,7 +182,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file")] = None,
         user: Annotated[
-            str | None, typer.Option("--user", help="Demo databases only: sign in as this demo user")
+            str | None,
+            typer.Option(
+                "--user",
+                help="Demo databases only: sign in as this demo user / 仅演示数据库：以该演示用户登录",
+            ),
         ] = None,
         lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
         browser: Annotated[bool, typer.Option("--browser", hidden=True)] = False,
@@ -202,7 +206,8 @@ def register(app: typer.Typer) -> None:
         allow_remote: Annotated[
             bool,
             typer.Option(
-                "--allow-remote", help="Allow a non-loopback --host (only behind a TLS reverse proxy)"
+                "--allow-remote",
+                help="Allow a non-loopback --host (only behind a TLS reverse proxy) / 允许非本机地址（须置于 TLS 反向代理之后）",
             ),
         ] = False,
     ) -> None:

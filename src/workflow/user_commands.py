@@ -14,7 +14,10 @@ import typer
 from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 
-STDIN_HELP = "Read the password from standard input (one line; a new user: code, then new password)"
+STDIN_HELP = (
+    "Read the password from standard input (one line; a new user: code, then new password) / "
+    "从标准输入读取密码（一行；新用户：设置码、新密码两行）"
+)
 
 
 def _read_stdin_lines(n: int) -> list[str]:
@@ -62,11 +65,16 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @app.command()
     def login(
-        name: Annotated[str | None, typer.Argument(help="User name (default: --as)")] = None,
+        name: Annotated[str | None, typer.Argument(help="User name (default: --as) / 用户名")] = None,
         password_stdin: Annotated[bool, typer.Option("--password-stdin", help=STDIN_HELP)] = False,
-        hours: Annotated[float, typer.Option("--hours", help="Session length in hours")] = 12.0,
+        hours: Annotated[
+            float, typer.Option("--hours", help="Session length in hours / 会话时长（小时）")
+        ] = 12.0,
         demo: Annotated[
-            bool, typer.Option("--demo", help="Demo databases only: sign in without a password")
+            bool,
+            typer.Option(
+                "--demo", help="Demo databases only: sign in without a password / 仅演示数据库：免密码登录"
+            ),
         ] = False,
     ) -> None:
         """Sign in; the session is kept in your config directory / 登录."""
@@ -161,10 +169,10 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
     @user_app.command("add")
     def user_add(
         name: str,
-        role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin")],
+        role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin / 角色")],
         township: Annotated[list[str] | None, typer.Option("--township")] = None,
     ) -> None:
-        """Add a user with a role; prints their one-time set-up code (admins only)."""
+        """Add a user with a role; prints their one-time set-up code (admins) / 添加用户并给出一次性设置码."""
         from workflow.cli import OPTS, say
         from workflow.users import add_user
 
@@ -174,7 +182,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("list")
     def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-        """Every user: role, townships, disabled, last sign-in (admins only)."""
+        """Every user: role, townships, disabled, last sign-in (admins) / 列出用户."""
         from workflow.cli import OPTS, emit_json, say
         from workflow.users import list_users
 
@@ -201,7 +209,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
     def user_set_role(
         name: str, role: Annotated[str, typer.Argument(help="coordinator|reviewer|auditor|admin")]
     ) -> None:
-        """Change a user's role (admins only)."""
+        """Change a user's role (admins) / 修改角色."""
         from workflow.cli import OPTS, say
         from workflow.users import set_role
 
@@ -210,7 +218,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("assign")
     def user_assign(name: str, township: Annotated[list[str], typer.Option("--township")]) -> None:
-        """Assign townships to a user (admins only)."""
+        """Assign townships to a user (admins) / 分配乡镇."""
         from workflow.cli import OPTS, say
         from workflow.users import assign
 
@@ -219,7 +227,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("unassign")
     def user_unassign(name: str, township: Annotated[list[str], typer.Option("--township")]) -> None:
-        """Take townships from a user (admins only)."""
+        """Take townships from a user (admins) / 取消分配乡镇."""
         from workflow.cli import OPTS, say
         from workflow.users import assign
 
@@ -228,7 +236,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("disable")
     def user_disable(name: str) -> None:
-        """Disable a user; their sessions end at once (admins only)."""
+        """Disable a user; their sessions end at once (admins) / 停用用户."""
         from workflow.cli import OPTS, say
         from workflow.users import set_disabled
 
@@ -237,7 +245,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("enable")
     def user_enable(name: str) -> None:
-        """Enable a disabled user (admins only)."""
+        """Enable a disabled user (admins) / 启用用户."""
         from workflow.cli import OPTS, say
         from workflow.users import set_disabled
 
@@ -246,7 +254,7 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
 
     @user_app.command("reset")
     def user_reset(name: str) -> None:
-        """Clear a user's password and sessions; prints a new one-time set-up code (admins only)."""
+        """Clear a user's password and sessions; prints a new set-up code (admins) / 重置密码."""
         from workflow.cli import OPTS, say
         from workflow.users import reset
 
@@ -256,7 +264,11 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
     @user_app.command("passwd")
     def user_passwd(
         password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="Read old and new password from standard input")
+            bool,
+            typer.Option(
+                "--password-stdin",
+                help="Read old and new password from standard input / 从标准输入读取原密码和新密码",
+            ),
         ] = False,
     ) -> None:
         """Change your own password (old, then new) / 修改自己的密码."""
