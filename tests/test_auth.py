@@ -298,6 +298,9 @@ def test_the_sixth_attempt_is_refused_even_when_correct_and_the_lockout_is_on_th
     lockouts = [p for k, _, p in events if k == "lockout"]
     assert len(lockouts) == 1 and lockouts[0]["user"] == "协调甲"
     assert not [k for k, _, _ in events if k == "signin"]
+    assert admin.verify().ok  # the system chain holds, with every failure on it
+    for _, _, payload in events:  # never a secret
+        assert COORD_PW not in json.dumps(payload, ensure_ascii=False)
     with admin.engine.connect() as conn:
         assert conn.execute(text('SELECT count(*) FROM "session"')).scalar() == 0
     # after the lock-out time, the right password works again
