@@ -263,7 +263,7 @@ def test_wrong_password_expired_revoked_and_disabled_each_have_their_own_message
     )
     assert code == 4 and "user '协调甲' is disabled" in err
     revoked = [p for k, _, p in system_events(admin) if k == "sessions_revoked"]
-    assert revoked == [{"user": "协调甲", "sessions": 2, "why": "disabled"}]  # the expired one too
+    assert revoked == [{"user": "协调甲", "sessions": 1, "why": "disabled"}]
 
 
 def test_the_sixth_attempt_is_refused_even_when_correct_and_the_lockout_is_on_the_system_chain(
@@ -401,3 +401,13 @@ def test_workflow_demo_on_a_new_database_marks_it_a_demo(
     assert code == 0 and "signed in as admin (admin)" in out
     code, out, _ = cli(sqlite_url, "whoami", "--json", monkeypatch=monkeypatch, capsys=capsys)
     assert json.loads(out)["user"] == "admin"
+
+
+def test_signing_in_again_ends_the_session_this_machine_held(admin: Service) -> None:
+    first = auth.sign_in(admin.engine, "协调甲", COORD_PW)
+    second = auth.sign_in(admin.engine, "管理员", PW)
+    assert second.replaced == first.token
+    with pytest.raises(NotPermitted) as e:
+        auth.check_token(admin.engine, first.token)
+    assert "your session was ended" in e.value.text.en
+    assert auth.current_session(admin.engine).user == "管理员"

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -335,6 +336,8 @@ class SignedIn:
     """Where the token was saved; None for a browser session, which keeps it in memory."""
     password_set: bool
     token: str = field(default="", repr=False)
+    replaced: str = field(default="", repr=False)
+    """The token this machine held before for the database (its session is ended)."""
 
 
 def _system(engine: Engine, actor: str) -> Service:
@@ -455,6 +458,9 @@ def sign_in(
     if refusal is not None:
         raise refusal
     assert result is not None
+    if result.replaced and result.replaced != token:
+        with suppress(DBAPIError):  # the new session stands even if ending the old one fails
+            end_token(engine, result.replaced)
     return result
 
 
@@ -504,8 +510,9 @@ def _open_session(
     session.add(row)
     session.flush()
     _event(svc, session, "signin", {"user": user.name, "session": row.id, "expires": expires})
+    old = (load_token(dbid) or "") if save else ""
     path = save_token(dbid, token) if save else None
-    return SignedIn(user.name, user.role, expires, path, password_set, token)
+    return SignedIn(user.name, user.role, expires, path, password_set, token, old)
 
 
 def sign_out(engine: Engine) -> str | None:
