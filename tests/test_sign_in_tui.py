@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.conftest import demo_service
 from tests.test_auth import COORD_PW, PW, people
@@ -212,3 +212,28 @@ async def test_a_first_sign_in_turns_the_set_up_code_into_a_password(sqlite_url:
         assert isinstance(app.screen, DashboardScreen)
         assert app.access.actor_name == "审核乙"
     assert auth.sign_in(open_engine(sqlite_url), "审核乙", "审核-新密码-1").user == "审核乙"
+
+
+def _screen_text(app: WorkflowApp) -> str:
+    return " ".join(str(w.render()) for w in app.screen.query(Static))
+
+
+@sync
+async def test_violation_notes_reach_reviewers_auditors_and_admins_only_in_the_tui(demo_url: str) -> None:
+    note = "群众来信反映有拉票苗头"
+    for user, sees in (("陈协调", False), ("王审计", True)):
+        svc = demo_service(demo_url, user)
+        app = WorkflowApp(svc, "zh")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_township(svc.status("红旗镇").township_id)
+            await settle(pilot)
+            shown = _screen_text(app)
+            assert "未处理的违纪举报" in shown, user  # that a report is open, for everyone
+            assert (note in shown) == sees, user
+            await pilot.press("h")
+            await settle(pilot)
+            table = app.screen.query_one("#events", DataTable)
+            cells = " ".join(str(c) for r in range(table.row_count) for c in table.get_row_at(r))
+            assert "登记举报" in cells, user  # the event is there for everyone
+            assert (note in cells) == sees, user
