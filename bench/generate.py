@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from sqlalchemy import insert, text
 
+from workflow.app.auth import hash_secret
 from workflow.app.service import Service
 from workflow.domain.definition import default_definition
 from workflow.ledger import chain as audit
@@ -33,6 +34,7 @@ from workflow.store.db import open_engine
 from workflow.store.tables import District, Fact, Township, Violation, Waiver
 
 ADMIN = "bench"
+ADMIN_PASSWORD = "bench-password"  # a generated database for measuring only
 TODAY = dt.date.today()
 STAGES = [s.id for s in default_definition().stages]
 WORDS = [
@@ -322,7 +324,7 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
     rng = random.Random(seed)
     engine = open_engine(url)
     admin = Service(engine, ADMIN)
-    admin.init()
+    admin.init(password_hash=hash_secret(ADMIN_PASSWORD))
     with engine.begin() as conn:
         if conn.execute(text("SELECT count(*) FROM township")).scalar():
             raise SystemExit("the database already holds townships: generate into an empty one")

@@ -7,11 +7,13 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from workflow.app.auth import CONFIG_ENV
 from workflow.app.service import Service
 from workflow.store.db import open_engine
 
@@ -27,10 +29,38 @@ def pg_schema_url(schema: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def private_machine_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's own witness state and signing keys (never the real user's dirs)."""
+def private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own witness state, signing keys and session tokens (never the real
+    user's dirs), and no identity variable of the machine running the tests."""
     monkeypatch.setenv("WORKFLOW_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    monkeypatch.setenv("WORKFLOW_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv(CONFIG_ENV, str(folder))
+    for name in ("WORKFLOW_USER", "WORKFLOW_DB"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+def sign_in(url: str, name: str) -> None:
+    """Give this machine (the test's private config directory) a session for ``name``
+    on ``url``, as ``workflow login`` does after a correct password; kept if it already
+    has a valid one for that user."""
+    from workflow.app import auth
+    from workflow.errors import NotPermitted
+    from workflow.store.db import schema_revision
+    from workflow.store.migrate import HEAD
+
+    engine = open_engine(url)
+    try:
+        if schema_revision(engine) != HEAD:  # nothing to sign in to (yet)
+            return
+        try:
+            if auth.current_session(engine).user == name:
+                return
+        except NotPermitted:
+            pass
+        auth.sign_in(engine, name, "", without_password=True)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import make_service
+from tests.conftest import make_service, sign_in
 from workflow.app.service import Service
 from workflow.cli.main import main
 
@@ -40,7 +40,8 @@ def event_ids(svc: Service) -> list[int]:
 
 def cli_verify(svc: Service, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     url = svc.engine.url.render_as_string(hide_password=False)
-    code = main(["--db", url, "--as", "admin", "--lang", "en", "audit", "verify"])
+    sign_in(url, "admin")
+    code = main(["--db", url, "--lang", "en", "audit", "verify"])
     out = capsys.readouterr()
     return code, out.out + out.err
 

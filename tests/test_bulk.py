@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import sign_in
 from tests.test_service import dump
 from workflow.app.service import Service
 from workflow.cli.main import main
@@ -43,12 +44,11 @@ def test_dry_run_writes_nothing(svc: Service) -> None:
 def test_bulk_cli_lists_the_reasons_and_exits_3(svc: Service, capsys: pytest.CaptureFixture[str]) -> None:
     setup_district(svc)
     url = svc.engine.url.render_as_string(hide_password=False)
+    sign_in(url, "admin")
     code = main(
         [
             "--db",
             url,
-            "--as",
-            "admin",
             "--lang",
             "en",
             "advance",
@@ -64,7 +64,7 @@ def test_bulk_cli_lists_the_reasons_and_exits_3(svc: Service, capsys: pytest.Cap
     assert code == 3
     assert "advanced\t东湖镇" in out.out and "blocked\t西山镇" in out.out
     assert "draft_recorded" in out.out and "4 townships at that stage: 2 advanced, 2 not" in out.out
-    code = main(["--db", url, "--as", "admin", "advance", "东湖镇", "--district", "某区"])
+    code = main(["--db", url, "advance", "东湖镇", "--district", "某区"])
     assert code == 2
 
 

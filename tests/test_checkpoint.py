@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import sign_in
 from tests.test_audit import drop_triggers, walk
 from workflow.app.checkpoints import key_path
 from workflow.app.service import Service
@@ -22,7 +23,8 @@ from workflow.store.sql import HASHED_FIELDS
 
 def run(svc: Service, capsys: pytest.CaptureFixture[str], *args: str, user: str = "admin") -> tuple[int, str]:
     url = svc.engine.url.render_as_string(hide_password=False)
-    code = main(["--db", url, "--as", user, "--lang", "en", *args])
+    sign_in(url, user)
+    code = main(["--db", url, "--lang", "en", *args])
     out = capsys.readouterr()
     return code, out.out + out.err
 

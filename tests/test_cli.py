@@ -13,24 +13,39 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import make_service, sign_in
 from workflow.cli.main import main
 
 ROOT = Path(__file__).parent.parent
 
 
-def run(db: Path, *args: str, user: str | None = None, lang: str = "en") -> tuple[int, str, str]:
+PASSWORD = "长城-correct-horse"
+
+
+def run(db: Path, *args: str, lang: str = "en", stdin: str | None = None) -> tuple[int, str, str]:
     env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_LANG": lang}
-    if user:
-        env["WORKFLOW_USER"] = user
     p = subprocess.run(
-        [sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "workflow", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        input=stdin,
     )
     return p.returncode, p.stdout, p.stderr
 
 
+def init_and_sign_in(db: Path, admin: str = "管理员") -> None:
+    """``workflow init`` and ``workflow login`` as a script runs them."""
+    code, out, err = run(db, "init", "--admin", admin, "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 0 and f"admin: {admin}" in out, err
+    code, out, err = run(db, "login", admin, "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 0 and f"signed in as {admin} (admin)" in out, err
+
+
 def test_cli_walk_through(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    assert run(db, "init")[0] == 0
+    init_and_sign_in(db)
     assert run(db, "district", "add", "某区")[0] == 0
     assert run(db, "township", "add", "东湖镇", "--district", "某区")[0] == 0
     code, _, err = run(db, "advance", "东湖镇", "--to", "talks")
@@ -53,31 +68,34 @@ def test_cli_walk_through(tmp_path: Path) -> None:
     assert set(st["checks"][0]) >= {"id", "passed", "actual", "required", "message"}
 
 
+def init_with_service(db: Path) -> None:
+    svc = make_service(f"sqlite:///{db}", "admin")
+    svc.init()
+    svc.add_district("某区")
+    svc.add_township("东湖镇", "某区")
+    svc.engine.dispose()
+    sign_in(f"sqlite:///{db}", "admin")
+
+
 def test_cli_refusals_write_nothing(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    for args in (("init",), ("district", "add", "某区"), ("township", "add", "东湖镇", "--district", "某区")):
-        assert main(["--db", str(db), *args]) == 0
+    init_with_service(db)
     assert main(["--db", str(db), "record", "东湖镇", "draft", "title=报告", "date=2021-04-12"]) == 0
     assert main(["--db", str(db), "user", "add", "审计", "--role", "auditor"]) == 0
-    before = db.read_bytes() if not Path(str(db) + "-wal").exists() else None
-    _ = before
     hist = run(db, "history", "东湖镇", "--json")[1]
-    code, _, err = run(db, "advance", "东湖镇", user="审计")
-    assert code == 4 and "may not" in err
     code, _, err = run(db, "advance", "东湖镇", "--on", "2999-01-01")
     assert code == 2 and "later than today" in err
     code, _, err = run(db, "advance", "西湖镇")
     assert code == 2 and "西湖镇" in err
-    code, _, err = run(db, "status", "东湖镇", user="nobody")
-    assert code == 4 and "nobody" in err
+    sign_in(f"sqlite:///{db}", "审计")
+    code, _, err = run(db, "advance", "东湖镇")
+    assert code == 4 and "may not" in err
     assert run(db, "history", "东湖镇", "--json")[1] == hist
 
 
 def test_cli_speaks_chinese(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    run(db, "init")
-    run(db, "district", "add", "某区")
-    run(db, "township", "add", "东湖镇", "--district", "某区")
+    init_with_service(db)
     code, _, err = run(db, "advance", "东湖镇", lang="zh")
     assert code == 3 and "尚未记录「工作报告初稿」" in err
     code, out, _ = run(db, "--lang", "zh", "status", "东湖镇")
@@ -112,7 +130,7 @@ def test_diagram_is_mermaid_from_the_definition(tmp_path: Path) -> None:
 def test_cli_does_not_import_textual(tmp_path: Path) -> None:
     code = (
         "import sys; from workflow.cli.main import main; "
-        "rc = main(['--db', sys.argv[1], 'init']); "
+        "rc = main(['--db', sys.argv[1], 'login', 'x', '--password-stdin']); "
         "print('textual' in sys.modules)"
     )
     p = subprocess.run([sys.executable, "-c", code, str(tmp_path / "w.db")], capture_output=True, text=True)
@@ -123,8 +141,7 @@ def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     """``workflow status`` is plain SQL on SQLAlchemy Core: it shows a township's
     violations and waivers without loading sqlmodel (a third of its start-up)."""
     db = tmp_path / "w.db"
-    for args in (("init",), ("district", "add", "某区"), ("township", "add", "东湖镇", "--district", "某区")):
-        assert main(["--db", str(db), *args]) == 0
+    init_with_service(db)
     assert main(["--db", str(db), "waive", "东湖镇", "draft_recorded", "--reason", "区委书面同意"]) == 0
     assert main(["--db", str(db), "violation", "open", "东湖镇", "--note", "拉票举报"]) == 0
     code = (
@@ -176,8 +193,15 @@ def test_plain_install_works_from_another_directory(tmp_path: Path) -> None:
     env = {**os.environ, "WORKFLOW_DB": str(empty / "w.db"), "WORKFLOW_LANG": "en"}
     env.pop("PYTHONPATH", None)
     exe = env_dir / "bin" / "workflow"
-    for args in (["init"], ["district", "add", "某区"], ["township", "add", "东湖镇", "--district", "某区"]):
-        r = subprocess.run([str(exe), *args], cwd=empty, env=env, capture_output=True, text=True)
+    for args in (
+        ["init", "--admin", "管理员", "--password-stdin"],
+        ["login", "管理员", "--password-stdin"],
+        ["district", "add", "某区"],
+        ["township", "add", "东湖镇", "--district", "某区"],
+    ):
+        r = subprocess.run(
+            [str(exe), *args], cwd=empty, env=env, capture_output=True, text=True, input=PASSWORD + "\n"
+        )
         assert r.returncode == 0, r.stderr
     r = subprocess.run([str(exe), "advance", "东湖镇"], cwd=empty, env=env, capture_output=True, text=True)
     assert r.returncode == 3 and "draft_recorded" in r.stderr

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import demo_service
+from tests.conftest import demo_service, sign_in
 from tests.test_export import expected_spans
 from workflow.app.exporters import FORMATS, export_history, export_timeline, plan_timeline
 from workflow.cli.main import main
 from workflow.errors import BadInput
 
-FROZEN = ["--as", "admin"]
+FROZEN: list[str] = []
 
 
 def _umask() -> int:
@@ -38,6 +38,7 @@ def outdir(tmp_path: Path) -> Path:
 
 
 def run(db: str, *args: str) -> int:
+    sign_in(db, "admin")
     return main(["--db", db, *FROZEN, *args])
 
 
@@ -231,10 +232,11 @@ def test_history_refuses_a_timeline_only_format(demo_url: str, tmp_path: Path) -
 def test_the_export_command_does_not_import_textual_or_unneeded_libraries(
     demo_url: str, tmp_path: Path
 ) -> None:
+    sign_in(demo_url, "admin")
     code = (
         "import sys\n"
         "from workflow.cli.main import main\n"
-        f"rc = main(['--db', {db_path(demo_url)!r}, '--as', 'admin', 'export', 'timeline', '-f', 'csv', "
+        f"rc = main(['--db', {db_path(demo_url)!r}, 'export', 'timeline', '-f', 'csv', "
         f"'-o', {str(tmp_path / 't.csv')!r}])\n"
         "bad = [m for m in ('textual', 'openpyxl', 'icalendar', 'rich') if m in sys.modules]\n"
         "print(rc, bad)\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TODAY, make_service
+from tests.conftest import TODAY, make_service, sign_in
 from tests.pg_cluster import Cluster
 from tests.pg_cluster import private_pg as private_pg  # a fixture
 from workflow.app.service import BulkInterrupted, Service
@@ -66,9 +66,10 @@ def make_db(path: Path) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("WORKFLOW_USER", "admin")
-    return make_db(tmp_path / "w.db")
+def db(tmp_path: Path) -> Path:
+    path = make_db(tmp_path / "w.db")
+    sign_in(str(path), "admin")  # before any fault: the session is this machine's
+    return path
 
 
 @contextlib.contextmanager
@@ -374,8 +375,9 @@ def test_restore_is_for_admins(db: Path, tmp_path: Path, capsys: pytest.CaptureF
     svc.add_user("王审计", "auditor")
     svc.engine.dispose()
     backup = tmp_path / "b.db"
-    assert cli(capsys, "--db", str(db), "--as", "王审计", "backup", str(backup))[0] == 0
-    code, out = cli(capsys, "--db", str(db), "--as", "王审计", "restore", str(backup))
+    sign_in(str(db), "王审计")
+    assert cli(capsys, "--db", str(db), "backup", str(backup))[0] == 0
+    code, out = cli(capsys, "--db", str(db), "restore", str(backup))
     assert code == 4, out
 
 

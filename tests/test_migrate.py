@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from tests.conftest import make_service
+from tests.conftest import make_service, sign_in
 from workflow.app.service import Service
 from workflow.cli.main import main
 from workflow.errors import BadInput
@@ -43,13 +43,14 @@ def test_upgrade_a_database_made_by_the_first_revision(
         stale.status("东湖镇")
     assert "revision 0001" in e.value.text.en and "workflow db upgrade" in e.value.text.en
     url = svc.engine.url.render_as_string(hide_password=False)
-    assert main(["--db", url, "--as", "admin", "db", "upgrade"]) == 0
+    assert main(["--db", url, "db", "upgrade"]) == 0
     assert f"0001 -> {migrate.HEAD}" in capsys.readouterr().out
     assert migrate.current(svc.engine) == migrate.HEAD
     assert "ix_event_township_date" in {i["name"] for i in inspect(svc.engine).get_indexes("event")}
     fresh = make_service(db_url)
     assert fresh.status("东湖镇").stage == "lower_consultation"
-    assert main(["--db", url, "--as", "admin", "audit", "verify"]) == 0
+    sign_in(url, "admin")
+    assert main(["--db", url, "audit", "verify"]) == 0
     fresh.record(
         "东湖镇", "consultation", {"forms_issued": "10", "suggestions": "1", "meeting_date": "2021-04-14"}
     )

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from tests.conftest import make_service
+from tests.conftest import make_service, sign_in
 from workflow.app.service import Service
 from workflow.cli.main import main
 from workflow.store.db import open_engine
@@ -183,18 +183,19 @@ def test_verify_names_each_tamper(db_url: str, tamper: str, capsys: pytest.Captu
     svc = build(db_url)
     svc.engine.dispose()
     url = str(svc.engine.url.render_as_string(hide_password=False))
-    assert main(["--db", url, "--as", "admin", "--lang", "en", "audit", "verify"]) == 0
+    sign_in(url, "admin")
+    assert main(["--db", url, "--lang", "en", "audit", "verify"]) == 0
     capsys.readouterr()
     change, table, word = TAMPERS[tamper]
     engine = open_engine(url)
     with engine.begin() as conn:
         change(conn)
     engine.dispose()
-    code = main(["--db", url, "--as", "admin", "--lang", "en", "audit", "verify"])
+    code = main(["--db", url, "--lang", "en", "audit", "verify"])
     out = capsys.readouterr()
     assert code == 6, out
     assert table in out.out and word in out.out, out.out
-    code = main(["--db", url, "--as", "admin", "--lang", "zh", "audit", "verify", "--json"])
+    code = main(["--db", url, "--lang", "zh", "audit", "verify", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 6 and not report["ok"] and report["differences"]
     d = report["differences"][0]
@@ -267,6 +268,7 @@ def test_db_upgrade_commits_a_last_release_database_and_verify_passes(tmp_path: 
         pytest.skip("the last release cannot be installed here (git history or click missing)")
     db = tmp_path / "old.db"
     env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_LANG": "en", "WORKFLOW_USER": "admin"}
+    # (WORKFLOW_USER names the last release's acting user; this release ignores it)
     env.pop("PYTHONPATH", None)
     made = subprocess.run([str(old), "demo"], env=env, capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stderr
@@ -275,6 +277,7 @@ def test_db_upgrade_commits_a_last_release_database_and_verify_passes(tmp_path: 
     assert refused.returncode == 2 and "db upgrade" in refused.stderr
     up = subprocess.run([*ours, "db", "upgrade"], env=env, capture_output=True, text=True)
     assert up.returncode == 0, up.stderr
+    sign_in(str(db), "admin")  # as the admin would with the set-up code db upgrade printed
     checked = subprocess.run([*ours, "audit", "verify"], env=env, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     again = subprocess.run([*ours, "db", "upgrade"], env=env, capture_output=True, text=True)

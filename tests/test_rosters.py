@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_service
+from tests.conftest import make_service, sign_in
 from tests.test_service import dump
 from workflow.app.service import Service
 from workflow.domain.rosters import ROSTER_KINDS, template_csv
@@ -183,9 +183,10 @@ def test_cli_import_of_a_bad_file_exits_2_and_lists_every_row(
         + rows(1)
         + "乙,男,1980-01-01,farmer,organisation,passed,no\n丙,男,1980-13-01,other,members,passed,no\n",
     )
-    before = dump(svc)
     url = svc.engine.url.render_as_string(hide_password=False)
-    code = main(["--db", url, "--as", "admin", "--lang", "en", "import", "东湖镇", "delegates", str(path)])
+    sign_in(url, "admin")
+    before = dump(svc)
+    code = main(["--db", url, "--lang", "en", "import", "东湖镇", "delegates", str(path)])
     err = capsys.readouterr().err
     assert code == 2
     assert "2 problems, nothing was imported" in err

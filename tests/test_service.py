@@ -20,8 +20,25 @@ def dump(svc: Service) -> dict[str, list[Any]]:
     """Every row of every table, for before/after comparisons."""
     out: dict[str, list[Any]] = {}
     with svc.engine.connect() as conn:
-        for table in ("district", "township", "event", "fact", "rosterrow", "waiver", "violation", '"user"'):
+        for table in (
+            "district",
+            "township",
+            "event",
+            "fact",
+            "rosterrow",
+            "waiver",
+            "violation",
+            '"user"',
+            "usertownship",
+            "meta",
+        ):
             out[table] = [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+        out["session"] = [  # all but its last use, which a read may refresh
+            tuple(r)
+            for r in conn.execute(
+                text('SELECT id, token_hash, user_id, created, expires, revoked FROM "session" ORDER BY 1')
+            )
+        ]
     return out
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, ParamSpec
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -302,7 +303,10 @@ async def test_auditor_sees_no_change_action_and_a_forced_one_is_refused(demo_ur
 
 @sync
 async def test_coordinator_has_actions_only_on_own_townships(demo_url: str) -> None:
-    svc = demo_service(demo_url, "赵组织")  # coordinator of 某区 only
+    from workflow.app.users import assign
+
+    assign(demo_service(demo_url, "admin"), "陈协调", ["白水乡"], add=False)
+    svc = demo_service(demo_url, "陈协调")  # 演示区 but 白水乡 no longer theirs
     app = WorkflowApp(svc, "zh")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -412,10 +416,25 @@ def test_cli_does_not_import_textual() -> None:
     assert json.loads(out) == []
 
 
-def test_tui_refuses_an_unknown_user_before_opening(demo_url: str, capsys: object) -> None:
+def test_tui_refuses_an_unknown_demo_user_before_opening(
+    demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from workflow.cli.main import main
 
-    assert main(["--db", demo_url, "--as", "nobody", "--lang", "zh", "tui"]) == 4
+    assert main(["--db", demo_url, "--lang", "en", "tui", "--demo", "--user", "nobody"]) == 4
+    assert "name or password wrong" in capsys.readouterr().err
+
+
+def test_tui_demo_sign_in_is_refused_on_a_real_database(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import make_service
+    from workflow.cli.main import main
+
+    make_service(sqlite_url, "管理员").init()
+    for args in (["tui", "--user", "管理员"], ["tui", "--demo"]):
+        assert main(["--db", sqlite_url, "--lang", "en", *args]) == 4, args
+        assert "not a demo database" in capsys.readouterr().err
 
 
 def free_port() -> int:
@@ -433,7 +452,7 @@ def test_serve_answers_on_loopback_with_the_app_page(demo_url: str) -> None:
 
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workflow", "--db", demo_url, "--as", "admin", "serve", "--port", str(port)],
+        [sys.executable, "-m", "workflow", "--db", demo_url, "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -558,9 +577,10 @@ async def test_coordinator_cannot_select_another_districts_township(demo_url: st
     app = WorkflowApp(svc, "zh")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_rows(pilot, app, svc, "东湖镇")  # 某区
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
+        assert "东湖镇" not in column(towns_table(app), "township")  # 某区 is not theirs to read
+        assert set(column(towns_table(app), "district")) == {"演示区"}
         assert screen.chosen == {}
         assert screen.check_action("advance_selected", ()) is False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text as RichText
@@ -60,11 +61,28 @@ class WorkflowApp(App[None]):
             super().__init__()
             self.error = error
 
-    def __init__(self, source: Access | Service, lang: Lang = "zh") -> None:
+    def __init__(
+        self,
+        source: Access | Service,
+        lang: Lang = "zh",
+        *,
+        sign_in: bool = False,
+        browser: bool = False,
+        demo_database: bool = False,
+        session_token: str = "",
+    ) -> None:
         """``source``: an :class:`Access` (the service is then loaded after the first
-        rows are on screen) or a service."""
+        rows are on screen) or a service. With ``sign_in`` the app opens on the
+        sign-in screen and acts as nobody until then. ``browser``: run by ``workflow
+        serve`` for one browser connection: its session lives only in memory and ends
+        with the app, exports are downloads and imports are refused."""
         super().__init__()
         self.access = source if isinstance(source, Access) else Access.of(source)
+        self.needs_sign_in = sign_in
+        self.browser = browser
+        self.demo_database = demo_database
+        self.session_token = session_token
+        self.offered_name = "" if sign_in else self.access.actor_name
         self.board = Dashboard(self.access)
         self.lang: Lang = lang
         self.viewer: Actor | None = None
@@ -83,7 +101,40 @@ class WorkflowApp(App[None]):
     def on_mount(self) -> None:
         # The dashboard asks for the viewer once its first rows are on screen, so
         # that reading them does not wait behind this (see DashboardScreen).
-        self.push_screen(DashboardScreen())
+        if self.needs_sign_in:
+            from workflow.tui.screens.sign_in import SignInScreen
+
+            self.push_screen(SignInScreen())
+        else:
+            self.push_screen(DashboardScreen())
+
+    def signed_in(self, user: str, token: str) -> None:
+        """The sign-in screen accepted ``user``: act as them from now on."""
+        self.access.actor_name = user
+        self.access._service = None
+        self.access._reads = None
+        self.session_token = token
+        self.viewer = None
+        self._viewer_asked = False
+        self.needs_sign_in = False
+        self.switch_screen(DashboardScreen())
+
+    def check_session(self) -> None:
+        """Refuse (exit-4 error) when this app's session has expired or was ended since
+        it signed in; called before each change a form submits."""
+        if self.session_token:
+            from workflow.app.auth import check_token
+
+            check_token(self.access.engine, self.session_token)
+
+    def on_unmount(self) -> None:
+        """A browser connection's session ends with it."""
+        if self.browser and self.session_token:
+            from workflow.app.auth import end_token
+
+            with suppress(Exception):  # the app is closing: never let this stop it
+                end_token(self.access.engine, self.session_token)
+            self.session_token = ""
 
     def want_viewer(self) -> None:
         """Read who is acting, unless that is known or being read."""

@@ -27,6 +27,14 @@ class Host(Protocol):
     access: Access
     board: Dashboard
     viewer: Actor | None
+    browser: bool
+    """A browser session (``workflow serve``): exports are downloads, no import."""
+    demo_database: bool
+    offered_name: str
+
+    def signed_in(self, user: str, token: str) -> None: ...
+
+    def check_session(self) -> None: ...
 
     @property
     def service(self) -> Service: ...

@@ -4,14 +4,16 @@ stage recorded, and the actions the acting user may take."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text as RichText
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -19,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from workflow.app.reads import VIOLATION_CHECK, StatusView
+from workflow.app.rules import may_record
 from workflow.app.views import Event, Violation
 from workflow.domain.definition import Definition
 from workflow.domain.rosters import ROSTER_KINDS
@@ -67,6 +70,31 @@ def stepper(d: Definition, view: StatusView, events: list[Event], lang: Lang) ->
         out.append(f"{mark} {s.order}.{s.label()(lang)}", style=style)
         out.append(f"\n          {shown}\n" if shown else "\n\n", style="dim")
     return out
+
+
+def deliver_export(app: App[Any], name: str, write: Callable[[IO[bytes]], object]) -> object:
+    """Write an export into memory and deliver it to the browser as a download named
+    ``name`` (only its last part: never a path on the server)."""
+    buffer = io.BytesIO()
+    summary = write(buffer)
+    filename = Path(name.replace("\\", "/")).name or "export"
+    app.call_from_thread(app.deliver_binary, io.BytesIO(buffer.getvalue()), save_filename=filename)
+    return summary
+
+
+def browser_import_refusal(township: str, lang: Lang) -> tuple[str, list[str]]:
+    """Why a browser session cannot import, and what to do instead."""
+    return (
+        tr("浏览器中不能导入", "No import in the browser")(lang),
+        [
+            tr(
+                "浏览器会话不能读取服务器上的文件。请在命令行导入：workflow import {t} 名册类型 文件",
+                "A browser session cannot read files on the server. Import from the command line: "
+                "workflow import {t} KIND FILE",
+                t=township,
+            )(lang)
+        ],
+    )
 
 
 class TownshipScreen(Screen[None]):
@@ -348,6 +376,10 @@ class TownshipScreen(Screen[None]):
         def submit(fmt: str, path: str) -> object:
             from workflow.app.exporters import export_timeline
 
+            if app.browser:  # a download: nothing is written on the server
+                return deliver_export(
+                    self.app, path, lambda out: export_timeline(svc, fmt, out, townships=[ref], lang=t)
+                )
             return export_timeline(svc, fmt, path, townships=[ref], lang=t)
 
         def exported(result: object) -> None:
@@ -355,7 +387,7 @@ class TownshipScreen(Screen[None]):
                 out, rows = getattr(result, "target", ""), getattr(result, "rows", "?")
                 self.notify(say(self, "已导出{n}行到 {p}", "exported {n} rows to {p}", n=rows, p=out))
 
-        self.app.push_screen(ExportForm(v.township, t, submit), exported)
+        self.app.push_screen(ExportForm(v.township, t, submit, download=app.browser), exported)
 
     def after_form(self, result: object) -> None:
         if result:
@@ -368,7 +400,8 @@ class TownshipScreen(Screen[None]):
         app = wf(self)
         d = v.definition
         cur = d.stage(v.stage).order
-        facts = [f for s in d.stages if s.order >= cur for f in s.facts]
+        role = app.viewer.role if app.viewer else ""
+        facts = [f for s in d.stages if s.order >= cur for f in s.facts if may_record(role, d.facts[f])]
         if not facts:
             self.app.push_screen(
                 MessageDialog(
@@ -411,6 +444,9 @@ class TownshipScreen(Screen[None]):
                     warning=False,
                 )
             )
+            return
+        if app.browser:
+            self.app.push_screen(MessageDialog(*browser_import_refusal(v.township, lang(self)), lang(self)))
             return
         ref, version = self.ref, v.version
 

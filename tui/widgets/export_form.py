@@ -18,7 +18,8 @@ FORMATS = {"csv": ".csv", "json": ".json", "ics": ".ics", "xlsx": ".xlsx", "html
 
 
 class ExportForm(ServiceForm):
-    """A format and a file path; the export never writes to the database.
+    """A format and a file path (in a browser, a download's name: nothing is written
+    on the server); the export never writes to the database.
 
     | Key | Action |
     |---|---|
@@ -26,10 +27,11 @@ class ExportForm(ServiceForm):
     | escape | cancel |
     """
 
-    def __init__(self, township: str, lang: Lang, submit: Submit) -> None:
+    def __init__(self, township: str, lang: Lang, submit: Submit, download: bool = False) -> None:
         super().__init__(lang)
         self.township = township
         self.submit = submit
+        self.download = download
 
     def compose(self) -> ComposeResult:
         t = self.lang
@@ -39,7 +41,11 @@ class ExportForm(ServiceForm):
                 classes="dialog-title",
             )
             yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="format")
-            yield Label(tr("输出文件", "Output file")(t))
+            yield Label(
+                tr("下载文件名", "Download file name")(t)
+                if self.download
+                else tr("输出文件", "Output file")(t)
+            )
             yield Input(self.default_path("csv"), id="path", validators=[Required(t)])
             yield Static("", id="errors", classes="form-errors", markup=False)
             with Horizontal(classes="dialog-buttons"):

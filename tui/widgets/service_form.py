@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
+from workflow.tui.context import wf
 from workflow.tui.widgets.message import error_lines, error_title
 
 
@@ -64,6 +65,7 @@ class ServiceForm(ModalScreen[Any]):
     @work(thread=True, exclusive=True, group="submit")
     def _run(self, fn: Callable[[], object]) -> None:
         try:
+            wf(self).check_session()
             result = fn()
         except WorkflowError as e:
             self.post_message(self.Failed(e))

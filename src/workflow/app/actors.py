@@ -16,7 +16,7 @@ ROLE_LABELS = {
 }
 
 ACTOR = (
-    'SELECT u.role, ut.township_id FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
+    'SELECT u.role, ut.township_id, u.disabled FROM "user" u LEFT JOIN usertownship ut ON ut.user_id = u.id '
     "WHERE u.name = :name"
 )
 
@@ -40,9 +40,22 @@ def unknown_user(name: str) -> NotPermitted:
     )
 
 
+def disabled(name: str) -> NotPermitted:
+    return NotPermitted(
+        tr(
+            "用户「{u}」已停用：请联系管理员",
+            "user '{u}' is disabled: ask an admin",
+            u=name,
+        )
+    )
+
+
 def actor_of(db: hot.Db, name: str) -> Actor:
-    """The user ``name`` with their townships, read on ``db``."""
+    """The user ``name`` with their townships, read on ``db`` (a disabled user is
+    refused at once, in a running UI too)."""
     rows = hot.raw(db).all(ACTOR, {"name": name})
     if not rows:
         raise unknown_user(name)
+    if rows[0][2]:
+        raise disabled(name)
     return Actor(name, str(rows[0][0]), frozenset(int(r[1]) for r in rows if r[1] is not None))

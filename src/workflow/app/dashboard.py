@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow.app.access import Access
 from workflow.app.actors import Actor, actor_of
+from workflow.app.rules import read_scope
 from workflow.domain.definition import Definition
 from workflow.store import sql as hot
 
@@ -180,8 +181,8 @@ class Dashboard:
         one by one and, when there are more, all of them added up (a province has
         thousands of districts; the dashboard shows a summary, not a second list)."""
         with self._read() as db:
-            actor_of(db, self.access.actor_name)
-            rows = db.all(PROGRESS, {})
+            scope = read_scope(db, self.access.actor_name)
+            rows = db.all(PROGRESS.format(scope=scope.sql("d.id")), {})
         out: dict[str, dict[str, int]] = {}
         overall: dict[str, int] = {}
         for name, stage, count in rows:
@@ -294,6 +295,9 @@ class Dashboard:
             actor = actor_of(db, self.access.actor_name)
             own = self._own_definitions(db)
             where = self._where(db, q, actor, own)
+            scope = read_scope(db, actor.name)
+            if scope.districts is not None:  # a coordinator reads the districts of their townships
+                where.conds.append(scope.sql("t.district_id"))
             if not q.needs_gates:
                 # every township has its district: no join to count them all
                 counted = db.one(f"{COUNT}{where.sql()}" if where.conds else COUNT_ALL, where.values)
@@ -353,8 +357,10 @@ class Dashboard:
     def find(self, text: str, limit: int = 20) -> list[TownshipRow]:
         """Townships whose name (or district/name) contains ``text``, for jumping to."""
         with self._read() as db:
-            actor_of(db, self.access.actor_name)
+            scope = read_scope(db, self.access.actor_name)
             w = Where()
+            if scope.districts is not None:
+                w.conds.append(scope.sql("t.district_id"))
             like = w.param(f"%{text.strip()}%")
             w.conds.append(f"(t.name LIKE {like} OR (d.name || '/' || t.name) LIKE {like})")
             return self._candidates(db, w, 0, limit)
@@ -371,7 +377,7 @@ OWN_DEFINITIONS = (
 )
 PROGRESS = (
     "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
-    "GROUP BY d.name, t.stage ORDER BY d.name"
+    "WHERE {scope} GROUP BY d.name, t.stage ORDER BY d.name"
 )
 
 

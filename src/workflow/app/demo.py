@@ -355,7 +355,7 @@ class DemoWriter:
                 {"date": str(d[2] + dt.timedelta(days=1))},
                 on=d[2] + dt.timedelta(days=1),
             )
-            self.at(user, d[3] - dt.timedelta(days=1)).record(
+            self.at(REVIEWER, d[3] - dt.timedelta(days=1)).record(  # the district's decision
                 town,
                 "review",
                 {"decision": "approved", "date": str(d[3] - dt.timedelta(days=1))},
@@ -378,7 +378,7 @@ class DemoWriter:
                 town, "publicity", {"start": str(start), "end": str(end), "objections_open": "0"}, on=end
             )
             vote = min(end + dt.timedelta(days=1), d[5])
-            self.at(user, vote).record(
+            self.at(REVIEWER, vote).record(  # the district's decision
                 town, "standing_vote", {"date": str(vote), "votes_for": "9", "votes_against": "0"}, on=vote
             )
         elif stage == "talks":
@@ -501,7 +501,7 @@ class DemoSummary:
 
 def build_demo(admin: Service, seed: int = 2021) -> DemoSummary:
     """Fill the database with both demo districts (skipping any that exist)."""
-    admin.init()
+    admin.init(demo=True)
     engine = admin.engine
     rng = random.Random(seed)
     writer = DemoWriter(engine, admin.today, rng, admin.clock)
@@ -605,7 +605,7 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
         {"date": str(p.dates[2] + dt.timedelta(days=1))},
         on=p.dates[2] + dt.timedelta(days=1),
     )
-    writer.at(c, p.dates[3]).record(
+    writer.at(REVIEWER, p.dates[3]).record(
         ref["柳河镇"], "review", {"decision": "returned", "date": str(p.dates[3])}, on=p.dates[3]
     )
     writer.at(REVIEWER, p.dates[3]).return_(

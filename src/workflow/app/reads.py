@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine as SAEngine
 
 from workflow.app.actors import Actor, actor_of, unknown_user
+from workflow.app.rules import Scope, hidden_note, read_scope
 from workflow.domain.definition import Definition, default_definition
 from workflow.domain.gates import GATES, CheckResult, GateContext, evaluate, waive
 from workflow.domain.rosters import ROSTER_KINDS
@@ -101,6 +102,13 @@ class Reads:
     _schema_ok: bool = False
     witness: Witness | None = None
     """This machine's memory of the chains (CLI and TUI); None for no check."""
+    _scope: Scope | None = None
+
+    def scope(self, db: Db) -> Scope:
+        """What the acting user may read (see :mod:`workflow.app.rules`), read once."""
+        if self._scope is None or self._scope.name != self.actor_name:
+            self._scope = read_scope(db, self.actor_name)
+        return self._scope
 
     def ensure_schema(self) -> None:
         if not self._schema_ok:  # checked once per service: the schema does not change under us
@@ -184,8 +192,8 @@ class Reads:
     def status(self, ref: str) -> StatusView:
         self.ensure_schema()
         with hot.read(self.engine) as db:
-            self.reader(db)
             town = self.find_township(db, ref)
+            self.scope(db).require(town.district_id, town.name)
             return self._status(db, town)
 
     def _records(self, db: Db, town: Town, d: Definition) -> Records:
@@ -201,6 +209,8 @@ class Reads:
             else:
                 rec.open_violations.append((int(key), value))
         rec.open_violations.sort()
+        if rec.open_violations and not self.scope(db).notes:  # a coordinator sees only that one is open
+            rec.open_violations = [(i, "") for i, _ in rec.open_violations]
         return rec
 
     def _facts(self, db: Db, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
@@ -281,7 +291,10 @@ class Reads:
             stage_since=town.stage_since,
             checks=self.checks_for(db, town, d, records),
             facts=records.facts,
-            open_violations=[OpenViolation(int(i), n, b, hot.date_of(o)) for i, n, b, o in violations],
+            open_violations=[
+                OpenViolation(int(i), hidden_note(n, self.scope(db).role), b, hot.date_of(o))
+                for i, n, b, o in violations
+            ],
             waivers=[WaiverView(c, r, a) for c, r, a in waivers],
             roster_counts={str(k): int(v) for k, v in counts},
             definition=d,
@@ -294,7 +307,7 @@ def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:
         return CheckResult(
             VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
         )
-    ids = ", ".join(f"#{i} {note[:40]}" for i, note in open_)
+    ids = ", ".join(f"#{i} {note[:40]}".rstrip() for i, note in open_)
     return CheckResult(
         VIOLATION_CHECK,
         False,

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from workflow.app import definitions
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.reads import Reads
+from workflow.app.rules import require_record
+from workflow.app.scoped import redact_events, redact_report, redact_violations, require_report_scope
 from workflow.domain.definition import Definition
 from workflow.domain.engine import Plan, engine_for
 from workflow.domain.fields import FieldError, parse_date
@@ -254,10 +256,11 @@ class Service(Reads):
 
     # ------------------------------------------------------------ set-up
 
-    def init(self) -> bool:
-        """Create the schema; the first user becomes admin. False if already done.
-        A database at an older schema revision is refused, never migrated here: that is
-        ``db upgrade``, for admins."""
+    def init(self, password_hash: str | None = None, demo: bool = False) -> bool:
+        """Create the schema; the first user becomes admin (with ``password_hash``, an
+        argon2id hash, when given; a demo database is marked so on the system chain).
+        False if already done. A database at an older schema revision is refused, never
+        migrated here: that is ``db upgrade``, for admins."""
         from workflow.store.db import schema_revision
 
         if schema_revision(self.engine) is None:
@@ -267,7 +270,14 @@ class Service(Reads):
         with self._write() as session:
             if session.exec(select(User).limit(1)).first() is not None:
                 return False
-            self._system_event(session, "init", "", {"admin": self.actor_name})
+            self._system_event(  # applied: the admin's row
+                session, "init", "", {"admin": self.actor_name} | ({"demo": True} if demo else {})
+            )
+            if password_hash is not None:  # a credential: never in an event
+                hot.raw(session).run(
+                    'UPDATE "user" SET password_hash = :h WHERE name = :n',
+                    {"h": password_hash, "n": self.actor_name},
+                )
         return True
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:
@@ -415,7 +425,9 @@ class Service(Reads):
             session.refresh(town)
             return town
 
-    def add_user(self, name: str, role: str, townships: Sequence[str] = ()) -> User:
+    def add_user(
+        self, name: str, role: str, townships: Sequence[str] = (), setup_hash: str | None = None
+    ) -> User:
         name = _clean_name(name, Text("用户名", "user name"))
         if role not in ROLES:
             raise BadInput(
@@ -442,6 +454,10 @@ class Service(Reads):
                     "township_ids": [t.id for t in towns],
                 },
             )
+            if setup_hash is not None:  # a credential: never in an event
+                hot.raw(session).run(
+                    'UPDATE "user" SET setup_hash = :h WHERE name = :n', {"h": setup_hash, "n": name}
+                )
             return session.exec(select(User).where(User.name == name)).one()
 
     def upgrade_schema(self) -> tuple[str | None, str]:
@@ -566,37 +582,43 @@ class Service(Reads):
     def townships(self, district: str | None = None) -> list[tuple[Township, str]]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             stmt = select(Township, District.name).join(District)
+            if scope.districts is not None:  # a coordinator: the districts of their townships
+                stmt = stmt.where(col(Township.district_id).in_(scope.districts))
             if district:
                 d = self.find_district(session, district)
+                assert d.id is not None
+                scope.require(d.id, d.name)
                 stmt = stmt.where(Township.district_id == d.id)
             return [(t, n) for t, n in session.exec(stmt.order_by(col(District.name), col(Township.id)))]
 
     def districts(self) -> list[District]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
-            return list(session.exec(select(District).order_by(col(District.name))))
+            scope = self.scope(session)
+            rows = session.exec(select(District).order_by(col(District.name)))
+            return [d for d in rows if d.id is not None and scope.sees_district(d.id)]
 
     def history(self, ref: str) -> tuple[TownRow, list[Event], audit.Problem | None]:
         """Every event of the township, oldest first, and the chain's verification."""
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             town = self.find_township(session, ref)
+            scope.require(town.district_id, town.name)
             events = list(
                 session.exec(select(Event).where(Event.chain == str(town.id)).order_by(col(Event.id)))
             )
             problem = audit.verify_chain(str(town.id), events, town.version, town.stage, town.head_hash)
-            return town, events, problem
+            return town, redact_events(events, scope), problem
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
         roster_kind(kind)
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
             town = self.find_township(session, ref)
+            self.scope(session).require(town.district_id, town.name)
             return self._rosters(session, town, [kind])[kind]
 
     def verify(self, ref: str | None = None) -> replay.VerifyReport:
@@ -860,6 +882,7 @@ class Service(Reads):
                         o=", ".join(d.facts),
                     )
                 )
+            require_record(self.actor(session), spec)
             self._check_stage_open(town, d, fact_stage(d, fact), Text(spec.zh, spec.en))
             parsed = parse_fact_values(spec.name, spec.fields, values, self.today())
             existing = session.get(Fact, (town.id, fact))
@@ -1056,20 +1079,24 @@ class Service(Reads):
 
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             d = self.find_district(session, district) if district else None
+            require_report_scope(scope, d)
             rules = self.definition_for_district(session, d.id) if d and d.id is not None else self.definition
-            return district_report(session, rules, d, self.today())
+            return redact_report(district_report(session, rules, d, self.today()), scope)
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
         self.ensure_schema()
         with read_session(self.engine) as session:
-            self.reader(session)
+            scope = self.scope(session)
             stmt = select(Violation, Township.name).join(Township)
+            if scope.districts is not None:
+                stmt = stmt.where(col(Township.district_id).in_(scope.districts))
             if ref:
                 town = self.find_township(session, ref)
+                scope.require(town.district_id, town.name)
                 stmt = stmt.where(Violation.township_id == town.id)
-            return list(session.exec(stmt.order_by(col(Violation.id))))
+            return redact_violations(list(session.exec(stmt.order_by(col(Violation.id)))), scope)
 
 
 def fact_stage(d: Definition, fact: str) -> str | None:

@@ -17,6 +17,10 @@ from workflow.cli.options import (
 )
 from workflow.i18n import tr
 
+SIGN_IN_REVISION = "0007"
+"""The schema revision that brought sign-in: a database older than it has no one who
+can sign in, so ``db upgrade`` runs without a session (and prints set-up codes)."""
+
 
 @audit_app.command("verify")
 def audit_verify(
@@ -97,8 +101,14 @@ def audit_verify(
 def demo() -> None:
     """Fill the database with the demo districts (generated records; idempotent)."""
     from workflow.app.demo import build_demo
+    from workflow.app.demo_signin import DEMO_ADMIN
+    from workflow.app.service import Service
+    from workflow.domain.definition import default_definition
+    from workflow.store.db import is_initialised
 
-    summary = build_demo(OPTS.service())
+    fresh = not is_initialised(OPTS.engine())
+    svc = Service(OPTS.engine(), DEMO_ADMIN, default_definition()) if fresh else OPTS.service()
+    summary = build_demo(svc)
     for name in summary.created:
         say(tr("已生成演示数据：{d}", "demo district created: {d}", d=name))
     for name in summary.skipped:
@@ -122,8 +132,15 @@ def report(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Bring an older database to the current schema (admins)."""
-    r = OPTS.service().upgrade_schema()
+    """Bring an older database to the current schema (admins) / 升级数据库结构（管理员）."""
+    from workflow.store.migrate import current
+
+    if (current(OPTS.engine()) or "9") < SIGN_IN_REVISION:  # no one can sign in to it yet
+        from workflow.cli.users import upgrade_to_sign_in
+
+        r = upgrade_to_sign_in(OPTS.engine(), say)
+    else:
+        r = OPTS.service().upgrade_schema()
     say(tr("数据库结构：{a} → {b}", "database schema: {a} -> {b}", a=r[0] or "-", b=r[1]))
 
 

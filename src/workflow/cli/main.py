@@ -10,7 +10,7 @@ import sys
 import typer
 
 from workflow.cli import audit, export, reads, setup, steps, tui
-from workflow.cli.options import OPTS, app
+from workflow.cli.options import OPTS, app, user_app
 from workflow.errors import BadRows, WorkflowError
 from workflow.i18n import detect_lang, tr
 
@@ -22,7 +22,9 @@ COMMAND_MODULES = (setup, reads, steps, audit, export, tui)
 
 def _register_commands() -> None:
     from workflow.cli import anchors as anchor_commands
+    from workflow.cli import users
 
+    users.register(app, user_app)
     tui.register(app)
     export.register(app)
     anchor_commands.register(app)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -42,9 +41,24 @@ T = TypeVar("T")
 class Options:
     db: str | None
     user: str
+    """The signed-in user, once :meth:`acting` has checked the session."""
     lang: Lang
     definition: Path | None
     read_only: bool = False
+    login_name: str | None = None
+    """``--as``: only the name ``workflow login`` offers; it chooses nobody's identity."""
+    _engines: dict[bool, Any] = field(default_factory=dict)
+
+    def acting(self, *, reading: bool = False) -> str:
+        """The user of this machine's valid session for the database (exit 4 without
+        one); nothing else chooses who acts."""
+        if not self.user:
+            from workflow.app.auth import session_user
+            from workflow.store.db import check_schema
+
+            check_schema(self.engine(reading=reading))
+            self.user = session_user(self.engine(reading=reading))
+        return self.user
 
     def loaded_definition(self) -> Any:
         """The ``--definition`` file, else the default definition."""
@@ -52,12 +66,16 @@ class Options:
 
         return load(self.definition) if self.definition else default_definition()
 
-    def engine(self, *, reading: bool) -> Any:
-        """The database; a command that only reads opens a SQLite file read-only, and
-        ``--read-only`` (a copy on read-only media) also as immutable."""
+    def engine(self, *, reading: bool = False) -> Any:
+        """The database (opened once per command and mode); a command that only reads
+        opens a SQLite file read-only, and ``--read-only`` (a copy on read-only media)
+        also as immutable."""
         from workflow.store.db import open_engine
 
-        return open_engine(self.db, read_only=reading or self.read_only, immutable=self.read_only)
+        mode = reading or self.read_only
+        if mode not in self._engines:
+            self._engines[mode] = open_engine(self.db, read_only=mode, immutable=self.read_only)
+        return self._engines[mode]
 
     def reads(self) -> Any:
         """Reads only (``status``): no ORM is loaded. Rules come from each district's
@@ -66,9 +84,14 @@ class Options:
         from workflow.domain.definition import default_definition
         from workflow.ledger.witness import Witness
 
-        return Reads(
-            self.engine(reading=True), self.user, default_definition(), witness=Witness.for_this_machine()
+        reads = Reads(
+            self.engine(reading=True),
+            self.acting(reading=True),
+            default_definition(),
+            witness=Witness.for_this_machine(),
         )
+        reads._schema_ok = True  # acting() checked it
+        return reads
 
     def service(self, *, reading: bool = False) -> Any:
         """The service; ``reading`` for a command that changes nothing."""
@@ -77,18 +100,22 @@ class Options:
         from workflow.ledger.witness import Witness
 
         return Service(
-            self.engine(reading=reading), self.user, default_definition(), witness=Witness.for_this_machine()
+            self.engine(reading=reading),
+            self.acting(reading=reading),
+            default_definition(),
+            witness=Witness.for_this_machine(),
         )
 
 
 OPTS = Options(None, "", "en", None)
 
 
-def _default_user() -> str:
+def default_user() -> str:
+    """The name ``init`` proposes for the first admin (it chooses nobody's identity)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return os.environ.get("USER") or os.environ.get("USERNAME") or "admin"
+        return "admin"
 
 
 @app.callback()
@@ -97,7 +124,10 @@ def main_options(
         str | None, typer.Option("--db", envvar="WORKFLOW_DB", help="SQLAlchemy URL or SQLite file")
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", envvar="WORKFLOW_USER", help="Act as this user")
+        str | None,
+        typer.Option(
+            "--as", help="The name 'workflow login' offers (signing in decides who acts) / 登录时默认的用户名"
+        ),
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
     definition: Annotated[
@@ -122,7 +152,9 @@ def main_options(
             tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=lang)
         )
     OPTS.db = db
-    OPTS.user = (as_user or _default_user()).strip()
+    OPTS.user = ""
+    OPTS.login_name = as_user.strip() if as_user else None
+    OPTS._engines = {}
     OPTS.lang = parse_lang(lang) if lang else detect_lang(None)  # type: ignore[assignment]
     OPTS.definition = definition
     OPTS.read_only = read_only

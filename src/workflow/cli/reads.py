@@ -60,8 +60,12 @@ def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fal
         say(tr("出口检查：", "exit gate:"))
         for c in v.checks:
             say(check_line(c))
-    for x in v.open_violations:
-        say(tr("未处理的违纪举报 #{i}：{n}", "open violation report #{i}: {n}", i=x.id, n=x.opened_note))
+    for x in v.open_violations:  # a coordinator is shown no note, only that a report is open
+        say(
+            tr("未处理的违纪举报 #{i}：{n}", "open violation report #{i}: {n}", i=x.id, n=x.opened_note)
+            if x.opened_note
+            else tr("未处理的违纪举报 #{i}", "open violation report #{i}", i=x.id)
+        )
 
 
 @app.command()

@@ -15,17 +15,45 @@ from workflow.cli.options import (
     say,
     stage_name,
     township_app,
-    user_app,
 )
 from workflow.i18n import tr
 
 
 @app.command()
-def init() -> None:
-    """Create the database; the user running it becomes the first admin."""
-    svc = OPTS.service()
-    if svc.init():
-        say(tr("已初始化数据库，管理员：{u}", "database initialised; admin: {u}", u=OPTS.user))
+def init(
+    admin: Annotated[
+        str | None, typer.Option("--admin", help="The first admin's name / 首位管理员的用户名")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the admin's password from standard input / 从标准输入读取密码"
+        ),
+    ] = False,
+) -> None:
+    """Create the database with its first admin, whose password is asked twice / 初始化数据库."""
+    from workflow.app.auth import check_new_password, hash_secret
+    from workflow.app.service import Service
+    from workflow.cli.options import default_user
+    from workflow.cli.users import read_new_password
+    from workflow.domain.definition import default_definition
+    from workflow.store.db import check_schema, is_initialised
+
+    name = (admin or OPTS.login_name or default_user()).strip()
+    if is_initialised(OPTS.engine()):
+        check_schema(OPTS.engine())  # an older schema is refused: init never migrates
+        say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
+        return
+    password = check_new_password(read_new_password(password_stdin, OPTS.lang))
+    svc = Service(OPTS.engine(), name, default_definition())
+    if svc.init(hash_secret(password)):
+        say(
+            tr(
+                "已初始化数据库，管理员：{u}；请登录：workflow login {u}",
+                "database initialised; admin: {u}; sign in: workflow login {u}",
+                u=name,
+            )
+        )
         if OPTS.definition:
             rec = svc.set_default_definition(OPTS.definition)
             say(
@@ -98,17 +126,6 @@ def township_list(
         return
     for t, d in rows:
         say(f"{t.id}\t{d}\t{t.name}\t{stage_name(t.stage)}\t{t.stage_since or ''}")
-
-
-@user_app.command("add")
-def user_add(
-    name: str,
-    role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin")],
-    township: Annotated[list[str] | None, typer.Option("--township")] = None,
-) -> None:
-    """Add a user with a role (admins only)."""
-    u = OPTS.service().add_user(name, role, township or [])
-    say(tr("已添加用户「{u}」（{r}）", "user '{u}' added ({r})", u=u.name, r=u.role))
 
 
 # ---------------------------------------------------------------- reads

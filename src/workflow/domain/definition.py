@@ -20,6 +20,8 @@ from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 
 DEFAULT_NAME = "township_election.toml"
+RECORDING_ROLES = ("coordinator", "reviewer", "admin")
+"""The roles that may record facts at all; a fact's ``recorded_by`` names some of them."""
 
 
 class _Strict(BaseModel):
@@ -86,6 +88,7 @@ class _Fact(_Strict):
     zh: str
     en: str
     fields: list[_Field]
+    recorded_by: list[str] = list(RECORDING_ROLES)
 
 
 class _Definition(_Strict):
@@ -132,6 +135,8 @@ class Fact:
     zh: str
     en: str
     fields: tuple[FieldSpec, ...]
+    recorded_by: tuple[str, ...] = RECORDING_ROLES
+    """The roles that may record this fact (auditors never record)."""
 
     def label(self) -> Text:
         return Text(self.zh, self.en)
@@ -217,7 +222,7 @@ _EXPECT: dict[str, str] = {
     "transitions": "kind, source, dest, when",
     "when": "fact, field, value",
     "fields": "name, type, zh, en, required, choices, min, max",
-    "facts": "zh, en, fields",
+    "facts": "zh, en, fields, recorded_by",
     "process": "id, zh, en, initial, final",
     "settings": "holidays, working_weekends, rule_set_zh, rule_set_en, revert_to_any_earlier",
     "": "process, settings, stages, transitions, facts",
@@ -351,7 +356,28 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                     max=fld.max,
                 )
             )
-        facts[name] = Fact(name, fact.zh, fact.en, tuple(specs))
+        for role in fact.recorded_by:
+            if role not in RECORDING_ROLES:
+                problems.append(
+                    tr(
+                        "{f}：facts.{n}.recorded_by：未知角色「{r}」，应为：{e}",
+                        "{f}: facts.{n}.recorded_by: unknown role '{r}', expected some of: {e}",
+                        f=source,
+                        n=name,
+                        r=role,
+                        e=", ".join(RECORDING_ROLES),
+                    )
+                )
+        if not fact.recorded_by:
+            problems.append(
+                tr(
+                    "{f}：facts.{n}.recorded_by：至少要有一个角色",
+                    "{f}: facts.{n}.recorded_by: name at least one role",
+                    f=source,
+                    n=name,
+                )
+            )
+        facts[name] = Fact(name, fact.zh, fact.en, tuple(specs), tuple(fact.recorded_by))
     stages: list[Stage] = []
     check_ids: set[str] = set()
     for i, s in enumerate(d.stages):

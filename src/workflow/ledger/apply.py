@@ -19,9 +19,20 @@ STAGE_KINDS = frozenset({"create", "advance", "return", "revert"})
 """Township events that put the township in the stage ``to_stage``."""
 
 NO_ROWS = frozenset(
-    {"login", "login_failed", "lockout", "logout", "session_revoke", "password_change", "demo", "audit_key"}
+    {
+        "signin",
+        "signin_failed",
+        "lockout",
+        "signout",
+        "sessions_revoked",
+        "user_reset",
+        "password_change",
+        "password_set",
+        "audit_key",
+    }
 )
-"""System events that change no row that a gate, report or screen reads."""
+"""System events that change no row that a gate, report or screen reads (sign-in and
+credentials: their hashes and counters are never in an event, so never replayed)."""
 
 
 class UnknownKind(Exception):
@@ -83,6 +94,29 @@ def _user_add(sink: Sink, ev: Recorded) -> None:
     if ids is None:  # written by an older release: townships by name
         ids = [sink.township_named(str(t)) for t in ev.payload.get("townships", [])]
     sink.assign(name, [int(i) for i in ids if i is not None], ev.id)
+
+
+@applies("user_role")
+def _user_role(sink: Sink, ev: Recorded) -> None:
+    sink.user(str(ev.payload["user"]), str(ev.payload["to"]), ev.id)
+
+
+@applies("user_assign", "user_unassign")
+def _user_assign(sink: Sink, ev: Recorded) -> None:
+    name = str(ev.payload["user"])
+    ids = ev.payload.get("township_ids")
+    if ids is None:
+        ids = [sink.township_named(str(t)) for t in ev.payload.get("townships", [])]
+    towns = [int(i) for i in ids if i is not None]
+    if ev.kind == "user_assign":
+        sink.assign(name, towns, ev.id)
+    else:
+        sink.unassign(name, towns, ev.id)
+
+
+@applies("user_disable", "user_enable")
+def _user_disable(sink: Sink, ev: Recorded) -> None:
+    sink.user_disabled(str(ev.payload["user"]), ev.kind == "user_disable", ev.id)
 
 
 @applies("district_add", "district_commit")

@@ -45,6 +45,7 @@ class Projection:
     districts: dict[int, tuple[str, str | None, int]] = field(default_factory=dict)
     users: dict[str, tuple[str, int]] = field(default_factory=dict)
     assignments: dict[tuple[str, int], int] = field(default_factory=dict)
+    disabled: dict[str, tuple[bool, int]] = field(default_factory=dict)
     townships: dict[int, TownshipRow] = field(default_factory=dict)
     facts: dict[tuple[int, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
     rosters: dict[tuple[int, str], tuple[list[dict[str, Any]] | None, int]] = field(default_factory=dict)
@@ -68,6 +69,13 @@ class Projection:
     def assign(self, user: str, township_ids: Iterable[int], event_id: int) -> None:
         for tid in township_ids:
             self.assignments[(user, tid)] = event_id
+
+    def unassign(self, user: str, township_ids: Iterable[int], event_id: int) -> None:
+        for tid in township_ids:
+            self.assignments.pop((user, tid), None)
+
+    def user_disabled(self, user: str, disabled: bool, event_id: int) -> None:
+        self.disabled[user] = (disabled, event_id)
 
     def township_added(
         self, township_id: int, name: str, district_id: int, stage: str, event_id: int

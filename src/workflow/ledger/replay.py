@@ -209,13 +209,22 @@ def compare(
         if did not in stored_districts:
             out.append(Difference("district", "", f"#{did} {known[0]}", "(row)", ABSENT, PRESENT, known[2]))
 
-    stored_users = {str(r[0]): str(r[1]) for r in tables.stored(db, "user")}
-    for name, role in stored_users.items():
-        known_user = p.users.get(name)
+    stored_rows = list(tables.stored(db, "user"))
+    stored_users = {str(r[0]): str(r[1]) for r in stored_rows}
+    for name, role, off in stored_rows:
+        known_user = p.users.get(str(name))
         if known_user is None:
-            out.append(Difference("user", "", name, "(row)", PRESENT, ABSENT, None))
-        elif known_user[0] != role:
-            out.append(Difference("user", "", name, "role", _show(role), _show(known_user[0]), known_user[1]))
+            out.append(Difference("user", "", str(name), "(row)", PRESENT, ABSENT, None))
+            continue
+        if known_user[0] != role:
+            out.append(
+                Difference("user", "", str(name), "role", _show(role), _show(known_user[0]), known_user[1])
+            )
+        implied_off, ev_off = p.disabled.get(str(name), (False, known_user[1]))
+        if bool(off) != implied_off:
+            out.append(
+                Difference("user", "", str(name), "disabled", _show(bool(off)), _show(implied_off), ev_off)
+            )
     for name, (_role, ev) in p.users.items():
         if name not in stored_users:
             out.append(Difference("user", "", name, "(row)", ABSENT, PRESENT, ev))

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.store.errors import mapped
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _config(connection: object) -> object:

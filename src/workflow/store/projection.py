@@ -52,6 +52,15 @@ class TableSink:
             [{"user": user, "tid": tid} for tid in township_ids],
         )
 
+    def unassign(self, user: str, township_ids: Iterable[int], event_id: int) -> None:
+        self.db.many(
+            'DELETE FROM usertownship WHERE township_id = :tid AND user_id = (SELECT id FROM "user" WHERE name = :user)',
+            [{"user": user, "tid": tid} for tid in township_ids],
+        )
+
+    def user_disabled(self, user: str, disabled: bool, event_id: int) -> None:
+        self.db.run('UPDATE "user" SET disabled = :off WHERE name = :user', {"user": user, "off": disabled})
+
     def township_added(
         self, township_id: int, name: str, district_id: int, stage: str, event_id: int
     ) -> None:
@@ -217,7 +226,7 @@ STORED: dict[str, tuple[str, str | None]] = {
     "districtdefinition": ("SELECT district_id, sha256, event_id FROM districtdefinition", None),
     "meta": ("SELECT key, value FROM meta WHERE key = 'default_definition'", None),
     "district": ("SELECT id, name, definition_path FROM district", None),
-    "user": ('SELECT name, role FROM "user"', None),
+    "user": ('SELECT name, role, disabled FROM "user"', None),
     "usertownship": (
         'SELECT u.name, ut.township_id FROM usertownship ut JOIN "user" u ON u.id = ut.user_id',
         "ut.township_id",

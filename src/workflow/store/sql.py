@@ -52,7 +52,7 @@ TOWN_BY_DISTRICT_AND_NAME = (
 )
 ROLE_AND_ASSIGNED = (
     "SELECT u.role, EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = :tid) "
-    'FROM "user" u WHERE u.name = :actor'
+    'FROM "user" u WHERE u.name = :actor AND NOT u.disabled'
 )
 RECORDS = (
     "SELECT 'f', name, data FROM fact WHERE township_id = :tid "

@@ -103,11 +103,43 @@ class Violation(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
+    """A person who signs in. Secrets are kept only as argon2id hashes (see
+    :mod:`workflow.auth`); ``failures`` counts failed sign-ins since ``failures_since``."""
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
     role: str = Field(max_length=16)
+    password_hash: str | None = Field(default=None, max_length=200)
+    setup_hash: str | None = Field(default=None, max_length=200)
+    disabled: bool = False
+    failures: int = 0
+    failures_since: str = Field(default="", max_length=40)
+    locked_until: str = Field(default="", max_length=40)
+    last_signin: str = Field(default="", max_length=40)
 
 
 class UserTownship(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     township_id: int = Field(foreign_key="township.id", primary_key=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A sign-in session. Only the SHA-256 of its token is stored; the token itself
+    lives in the user's config directory."""
+
+    __tablename__ = "session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created: str = Field(max_length=40)
+    expires: str = Field(max_length=40)
+    last_used: str = Field(max_length=40)
+    revoked: str = Field(default="", max_length=40)
+
+
+class Meta(SQLModel, table=True):
+    """Facts about the database itself (its random id)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)

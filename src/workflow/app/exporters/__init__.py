@@ -180,8 +180,13 @@ def plan_timeline(
         raise BadInput(tr("--from {a} 晚于 --to {b}", "--from {a} is after --to {b}", a=start, b=end))
     _require_db(service)
     with read_session(service.engine) as session:
-        service.actor(session)  # the acting user must exist; every role may export
+        reader = service.scope(session)  # every role may export what it may read
         scopes = _scopes(service, session, districts, townships)
+        if districts or townships:
+            for sc in scopes:
+                reader.require(sc.district_id, sc.name)
+        else:
+            scopes = [sc for sc in scopes if reader.sees_district(sc.district_id)]
         count = _count(session, scopes)
     filters = {
         "districts": [s.name for s in scopes] if districts or townships else [],
