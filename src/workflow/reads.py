@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from workflow.hotpath import Db, Town, TownRow
 from workflow.i18n import Text, tr
 from workflow.rosters import ROSTER_KINDS
 from workflow.store import check_schema
+from workflow.text import shorten
 
 VIOLATION_CHECK = "no_open_violation"
 
@@ -142,8 +144,8 @@ class Reads:
             raise db_error(e) from e
 
     def find_township(self, db: Db, ref: str) -> TownRow:
-        """A township by id, by name, or by 'district/name'."""
-        ref = ref.strip()
+        """A township by id, by name, or by 'district/name' (compared normalised)."""
+        ref = unicodedata.normalize("NFKC", ref).strip()
         raw = hot.raw(db)
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
@@ -156,7 +158,7 @@ class Reads:
             rows = raw.all(hot.TOWN_BY_NAME, {"name": ref})
         found = [raw.town(r) for r in rows]
         if not found:
-            raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
+            raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=shorten(ref)))
         if len(found) > 1:
             districts = {
                 int(i): str(n) for i, n in raw.all("SELECT id, name FROM district", {}) if i is not None

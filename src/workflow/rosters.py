@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 from workflow.errors import BadInput, BadRows
 from workflow.fields import FieldError, FieldSpec
 from workflow.i18n import Text, tr
+from workflow.text import name_key, shorten
 
 YES_NO = {"是": "yes", "否": "no"}
 GENDER = {"男": "male", "女": "female", "m": "male", "f": "female"}
@@ -222,21 +225,49 @@ def template_csv(kind: RosterKind) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedRoster:
-    """A roster file read without errors: its rows and the file's identity."""
+    """A roster file read without errors: its rows (each already in its stored JSON
+    form, so a large file is held once, compactly) and the file's identity."""
 
     kind: RosterKind
     file_name: str
     sha256: str
-    rows: list[dict[str, Any]]
+    encoded: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.encoded)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as typed values (dates as dates)."""
+        return [self.kind.load_row(json.loads(r)) for r in self.encoded]
 
 
 MAX_CELL = 2000
 MAX_ROWS = 200_000
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest roster file read at all (a 200,000-row CSV is about 20 MB)."""
+MAX_LISTED = 100
+"""Problems listed one by one; past this a file is refused with a count."""
+
+Table = Iterator[tuple[int, list[object]]]
+"""(line number, cells) for each row of a file, header first."""
 
 
 def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
     """Read and validate a whole file; raise BadRows listing every bad row."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInput(
+                tr(
+                    "{f}：文件过大（{n} MB，最多 {m} MB）",
+                    "{f}: the file is too large ({n} MB, at most {m} MB)",
+                    f=path.name,
+                    n=size // (1024 * 1024),
+                    m=MAX_FILE_BYTES // (1024 * 1024),
+                )
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(tr("文件不存在：{p}", "file not found: {p}", p=path)) from None
@@ -246,15 +277,18 @@ def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
 
 
 def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> ParsedRoster:
-    """Validate a whole CSV or XLSX file given as bytes (the type from ``name``)."""
+    """Validate a whole CSV or XLSX file given as bytes (the type from ``name``),
+    row by row as it is read: the first row past the limit stops the reading."""
     digest = hashlib.sha256(data).hexdigest()
     suffix = Path(name).suffix.lower()
     if not data.strip():
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     if suffix == ".xlsx":
-        table = list(_xlsx_rows(data, name))
+        from workflow.xlsx_stream import XlsxReader
+
+        table: Table = XlsxReader(data, name).rows()  # type: ignore[assignment]
     elif suffix in (".csv", ".txt"):
-        table = list(_csv_rows(data, name))
+        table = _csv_rows(data, name)
     else:
         raise BadInput(
             tr(
@@ -264,11 +298,11 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
                 s=suffix or "-",
             )
         )
-    rows = parse_table(table, kind, name, today)
-    return ParsedRoster(kind=kind, file_name=name, sha256=digest, rows=rows)
+    encoded = _validate(table, kind, name, today)
+    return ParsedRoster(kind=kind, file_name=name, sha256=digest, encoded=encoded)
 
 
-def _csv_rows(data: bytes, name: str) -> Iterator[list[object]]:
+def _csv_rows(data: bytes, name: str) -> Table:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -283,27 +317,31 @@ def _csv_rows(data: bytes, name: str) -> Iterator[list[object]]:
                 l=line,
             )
         ) from None
+    del data
     if "\x00" in text:
         raise BadInput(tr("{f}：不是文本文件", "{f}: not a text file", f=name))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # Cells are bounded by the file's size; the length check below names the line
+    # and column of an over-long one (the csv module's own limit names neither).
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(text) + 1))
     try:
-        yield from csv.reader(io.StringIO(text, newline=""))
+        line = 1
+        for row in reader:
+            yield line, row  # type: ignore[misc]
+            line = reader.line_num + 1
     except csv.Error as e:
-        raise BadInput(tr("{f}：CSV 格式错误：{e}", "{f}: malformed CSV: {e}", f=name, e=e)) from e
-
-
-def _xlsx_rows(data: bytes, name: str) -> Iterator[list[object]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise BadInput(tr("{f}：不是有效的 XLSX 文件", "{f}: not a valid XLSX file", f=name)) from e
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield list(row)
-    book.close()
+        raise BadInput(
+            tr(
+                "{f}：第{l}行：CSV 格式错误：{e}",
+                "{f}: line {l}: malformed CSV: {e}",
+                f=name,
+                l=reader.line_num,
+                e=e,
+            )
+        ) from e
+    finally:
+        csv.field_size_limit(old)
 
 
 def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str, int]:
@@ -315,7 +353,7 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
     index: dict[str, int] = {}
     problems: list[Text] = []
     for pos, cell in enumerate(header, start=1):
-        title = str(cell or "").strip().lstrip("\ufeff").lower()
+        title = unicodedata.normalize("NFKC", str(cell or "")).strip().lstrip("\ufeff").lower()
         if not title:
             continue
         col_name = lookup.get(title)
@@ -326,7 +364,7 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
                     "{f}: line 1, column {c}: unknown column '{v}', expected one of: {o}",
                     f=name,
                     c=pos,
-                    v=title,
+                    v=shorten(title),
                     o=", ".join(c.name for c in kind.columns),
                 )
             )
@@ -358,103 +396,134 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
     return index
 
 
-def parse_table(
-    table: list[list[object]], kind: RosterKind, name: str, today: dt.date
-) -> list[dict[str, Any]]:
-    """Validate every row of ``table`` (first row the header); all or nothing."""
-    if not table or all(not any(str(c or "").strip() for c in r) for r in table):
-        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
-    index = _header_index(table[0], kind, name)
-    if len(table) > MAX_ROWS + 1:
-        raise BadInput(
-            tr(
-                "{f}：行数过多（{n}，最多{m}）",
-                "{f}: too many rows ({n}, at most {m})",
-                f=name,
-                n=len(table) - 1,
-                m=MAX_ROWS,
-            )
+def _blank(cells: list[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _cell_problem(name: str, line: int, pos: int, col: FieldSpec, cell: object) -> Text | None:
+    """What is wrong with a raw cell before its field parses it: too long, a formula
+    without a saved value, an error value."""
+    from workflow.xlsx_stream import CellError, Formula
+
+    where_zh = f"{name}：第{line}行第{pos}列（{col.name}）"
+    where_en = f"{name}: line {line}, column {pos} ({col.name})"
+    if isinstance(cell, str) and len(cell) > MAX_CELL:
+        return Text(
+            f"{where_zh}：内容过长（{len(cell)}字，最多{MAX_CELL}字）",
+            f"{where_en}: cell too long ({len(cell)} characters, at most {MAX_CELL})",
         )
-    rows: list[dict[str, Any]] = []
+    if isinstance(cell, Formula):
+        shown = shorten(str(cell))
+        return Text(
+            f"{where_zh}：「{shown}」是公式，没有保存计算结果：请填入数值，或在 Excel 中重新计算并保存",
+            f"{where_en}: '{shown}' is a formula with no saved value: type the value, "
+            f"or recalculate and save the file in Excel",
+        )
+    if isinstance(cell, CellError):
+        return Text(
+            f"{where_zh}：单元格是错误值 {cell.code}",
+            f"{where_en}: the cell holds the error value {cell.code}",
+        )
+    return None
+
+
+def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
+    """Validate the rows of ``table`` (header first) as they are read; all or
+    nothing. Returns each good row in its stored JSON form."""
+    first = next((r for r in table if not _blank(r[1])), None)
+    if first is None:
+        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
+    index = _header_index(first[1], kind, name)
+    columns = [(col, index.get(col.name)) for col in kind.columns]
+    key_names = kind.key
+    encoded: list[str] = []
     problems: list[Text] = []
+    bad_rows = 0
+    data_rows = 0
     seen: dict[tuple[object, ...], int] = {}
-    for line, raw in enumerate(table[1:], start=2):
-        if not any(str(c if c is not None else "").strip() for c in raw):
+    dumps = json.dumps
+    for line, raw in table:
+        if _blank(raw):
             continue
-        row: dict[str, Any] = {}
-        bad = False
-        for col in kind.columns:
-            pos = index.get(col.name)
-            cell = raw[pos] if pos is not None and pos < len(raw) else None
-            if isinstance(cell, str) and len(cell) > MAX_CELL:
-                problems.append(
-                    tr(
-                        "{f}：第{l}行第{c}列（{n}）：内容过长（{k}字）",
-                        "{f}: line {l}, column {c} ({n}): cell too long ({k} characters)",
-                        f=name,
-                        l=line,
-                        c=(pos or 0) + 1,
-                        n=col.name,
-                        k=len(cell),
-                    )
-                )
-                bad = True
-                continue
-            try:
-                value = col.parse(cell, today)
-            except FieldError as e:
-                shown = "" if cell is None else str(cell)[:60]
-                problems.append(
-                    Text(
-                        f"{name}：第{line}行第{(pos or 0) + 1}列（{col.name}）：值「{shown}」{e.reason.zh}",
-                        f"{name}: line {line}, column {(pos or 0) + 1} ({col.name}): "
-                        f"value '{shown}': {e.reason.en}",
-                    )
-                )
-                bad = True
-                continue
-            if isinstance(value, str) and value[:1] in ("=", "+", "@") and col.type == "text":
-                problems.append(
-                    tr(
-                        "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
-                        "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
-                        f=name,
-                        l=line,
-                        c=(pos or 0) + 1,
-                        n=col.name,
-                        v=value[:60],
-                    )
-                )
-                bad = True
-                continue
-            row[col.name] = value
-        if bad:
-            continue
-        key = tuple(row.get(k) for k in kind.key)
-        if key in seen:
-            problems.append(
+        data_rows += 1
+        if data_rows > MAX_ROWS:
+            raise BadInput(
                 tr(
-                    "{f}：第{l}行：与第{p}行重复（{k}）",
-                    "{f}: line {l}: duplicate of line {p} ({k})",
+                    "{f}：行数过多（第{l}行已超过{m}行的上限），未导入任何内容",
+                    "{f}: too many rows (line {l} is past the limit of {m} rows); nothing was imported",
                     f=name,
                     l=line,
-                    p=seen[key],
-                    k=", ".join(str(k) for k in key),
+                    m=MAX_ROWS,
                 )
             )
+        row: dict[str, Any] = {}
+        row_problems: list[Text] = []
+        for col, pos in columns:
+            cell = raw[pos] if pos is not None and pos < len(raw) else None
+            column = (pos or 0) + 1
+            problem = _cell_problem(name, line, column, col, cell)
+            if problem is None:
+                try:
+                    value = col.parse(cell, today)
+                except FieldError as e:
+                    shown = "" if cell is None else shorten(str(cell), 60)
+                    problem = Text(
+                        f"{name}：第{line}行第{column}列（{col.name}）：值「{shown}」{e.reason.zh}",
+                        f"{name}: line {line}, column {column} ({col.name}): value '{shown}': {e.reason.en}",
+                    )
+                else:
+                    if isinstance(value, str) and value[:1] in ("=", "+", "@") and col.type == "text":
+                        problem = tr(
+                            "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
+                            "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
+                            f=name,
+                            l=line,
+                            c=column,
+                            n=col.name,
+                            v=shorten(value, 60),
+                        )
+                    else:
+                        row[col.name] = value
+            if problem is not None:
+                row_problems.append(problem)
+        if not row_problems:
+            key = tuple(name_key(v) if isinstance(v, str) else v for v in (row.get(k) for k in key_names))
+            if key in seen:
+                row_problems.append(
+                    tr(
+                        "{f}：第{l}行：与第{p}行重复（{k}）",
+                        "{f}: line {l}: duplicate of line {p} ({k})",
+                        f=name,
+                        l=line,
+                        p=seen[key],
+                        k=", ".join(str(row.get(k)) for k in key_names),
+                    )
+                )
+            else:
+                seen[key] = line
+        if row_problems:
+            bad_rows += 1
+            room = MAX_LISTED - len(problems)
+            problems.extend(row_problems[: max(room, 0)])
             continue
-        seen[key] = line
-        rows.append(row)
+        if not problems:  # once a row is bad, nothing will be stored: stop keeping rows
+            encoded.append(dumps({c.name: c.dump(row.get(c.name)) for c, _ in columns}, ensure_ascii=False))
     if problems:
-        raise BadRows(
-            tr(
-                "{f}：{n}处错误，未导入任何内容",
-                "{f}: {n} problems, nothing was imported",
-                f=name,
-                n=len(problems),
-            ),
-            problems,
+        head = tr(
+            "{f}：{n}处错误，未导入任何内容",
+            "{f}: {n} problems, nothing was imported",
+            f=name,
+            n=len(problems),
         )
-    if not rows:
+        if len(problems) >= MAX_LISTED:
+            head = tr(
+                "{f}：{b}行有错误（只列出前{m}处），未导入任何内容",
+                "{f}: {b} rows with problems (the first {m} listed), nothing was imported",
+                f=name,
+                b=bad_rows,
+                m=MAX_LISTED,
+            )
+        raise BadRows(head, problems)
+    if not encoded:
         raise BadInput(tr("{f}：没有数据行", "{f}: no data rows", f=name))
-    return rows
+    return encoded

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,8 +41,10 @@ from workflow.models import (
     Waiver,
 )
 from workflow.reads import Reads
+from workflow.roster_write import insert_roster_rows
 from workflow.rosters import ParsedRoster, read_roster, roster_kind
 from workflow.store import create_schema, read_session, write_session
+from workflow.text import MAX_NAME, TextProblem, normalise, shorten
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
@@ -137,9 +140,10 @@ class Service(Reads):
         )
 
     def find_district(self, session: Session, name: str) -> District:
-        district = session.exec(select(District).where(District.name == name.strip())).first()
+        name = unicodedata.normalize("NFKC", name).strip()
+        district = session.exec(select(District).where(District.name == name)).first()
         if district is None:
-            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=name))
+            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
         return district
 
     def _effective(self, on: dt.date | str | None) -> dt.date:
@@ -788,7 +792,7 @@ class Service(Reads):
                     "kind": kind,
                     "file": parsed.file_name,
                     "sha256": parsed.sha256,
-                    "rows": len(parsed.rows),
+                    "rows": parsed.count,
                     "replaced": int(existing),
                 },
                 expected,
@@ -800,20 +804,7 @@ class Service(Reads):
                     )
                 )
             assert town.id is not None
-            fields = parsed.kind.columns
-            session.add_all(
-                [
-                    RosterRow(
-                        township_id=town.id,
-                        kind=kind,
-                        line=i,
-                        data=json.dumps(
-                            {f.name: f.dump(row.get(f.name)) for f in fields}, ensure_ascii=False
-                        ),
-                    )
-                    for i, row in enumerate(parsed.rows, start=1)
-                ]
-            )
+            insert_roster_rows(session, town.id, kind, parsed.encoded)
             return StepResult(town.name, "import", town.stage, town.stage, ev)
 
     def waive_check(
@@ -982,14 +973,13 @@ def parse_fact_values(
 
 
 def _clean_name(name: str, what: Text) -> str:
-    name = name.strip()
-    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
-        raise BadInput(
-            Text(
-                f"{what.zh}「{name}」无效：不能为空、过长或含控制字符",
-                f"invalid {what.en} '{name}': empty, too long or with control characters",
-            )
-        )
+    """A name through the one text normaliser (:func:`workflow.text.normalise`)."""
+    try:
+        name = normalise(name, max_length=MAX_NAME)
+    except TextProblem as e:
+        raise BadInput(Text(f"{what.zh}无效：{e.reason.zh}", f"invalid {what.en}: {e.reason.en}")) from None
+    if not name:
+        raise BadInput(Text(f"{what.zh}不能为空", f"the {what.en} must not be empty"))
     return name
 
 
