@@ -90,7 +90,11 @@ def test_rows_past_the_limit_stop_the_reading(
 
 def test_a_formula_without_a_saved_value_is_named(svc: Service, tmp_path: Path) -> None:
     formula = ("xml", '<f>CONCAT("张","三")</f>')
-    rows = [["name", "organisation"], [formula, "一村"], ["李四", ("xml", "<f>A1</f><v>二村</v>", 't="str"')]]
+    rows: list[list[object]] = [
+        ["name", "organisation"],
+        [formula, "一村"],
+        ["李四", ("xml", "<f>A1</f><v>二村</v>", 't="str"')],
+    ]
     path = write_xlsx(tmp_path / "g.xlsx", rows)
     before = full_dump(svc)
     with pytest.raises(BadRows) as e:
@@ -103,13 +107,16 @@ def test_a_formula_without_a_saved_value_is_named(svc: Service, tmp_path: Path) 
 
 
 def test_a_formula_with_its_saved_value_reads_the_value(svc: Service, tmp_path: Path) -> None:
-    rows = [["name", "organisation"], ["李四", ("xml", '<f>"二"&amp;"村"</f><v>二村</v>', 't="str"')]]
+    rows: list[list[object]] = [
+        ["name", "organisation"],
+        ["李四", ("xml", '<f>"二"&amp;"村"</f><v>二村</v>', 't="str"')],
+    ]
     svc.import_roster("东湖镇", "grassroots", write_xlsx(tmp_path / "g.xlsx", rows))
     assert svc.roster("东湖镇", "grassroots")[0]["organisation"] == "二村"
 
 
 def test_an_error_cell_is_named(svc: Service, tmp_path: Path) -> None:
-    rows = [["name", "organisation"], ["李四", ("xml", "<v>#N/A</v>", 't="e"')]]
+    rows: list[list[object]] = [["name", "organisation"], ["李四", ("xml", "<v>#N/A</v>", 't="e"')]]
     with pytest.raises(BadRows) as e:
         svc.import_roster("东湖镇", "grassroots", write_xlsx(tmp_path / "g.xlsx", rows))
     assert "column 2 (organisation): the cell holds the error value #N/A" in e.value.problems[0].en
