@@ -19,6 +19,7 @@ from sqlmodel import Session, col, delete, select
 from workflow import audit
 from workflow import hotpath as hot
 from workflow.access import ROLE_LABELS, Actor, db_error
+from workflow.dates import EARLIEST, check_not_before_start, check_step_date
 from workflow.definition import Definition
 from workflow.definition import load as load_definition
 from workflow.engine import Plan, engine_for
@@ -151,7 +152,7 @@ class Service(Reads):
         if on is None:
             return today
         try:
-            return parse_date(on, today)
+            return parse_date(on, today, EARLIEST)
         except FieldError as e:
             raise BadInput(
                 Text(f"生效日期「{on}」：{e.reason.zh}", f"effective date '{on}': {e.reason.en}")
@@ -334,7 +335,8 @@ class Service(Reads):
                 definition.initial,
                 began or self.today(),
                 "",
-                {"district": district.name, "name": name},
+                {"district": district.name, "name": name}
+                | ({"since": began.isoformat()} if began is not None else {}),
                 0,
             )
             return town
@@ -507,7 +509,7 @@ class Service(Reads):
             town, d, expected = self._load_for_change(db, ref, "change", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
-            self._check_date_order(town, effective)
+            check_step_date(db, town, effective)
             checks = self.checks_for(db, town, d)
             failing = [c for c in checks if not c.ok]
             if failing:
@@ -620,16 +622,6 @@ class Service(Reads):
             "\n".join([head.zh] + [x.zh for x in lines]), "\n".join([head.en] + [x.en for x in lines])
         )
 
-    def _check_date_order(self, town: Town, effective: dt.date) -> None:
-        if town.stage_since is not None and effective < town.stage_since:
-            raise BadInput(
-                Text(
-                    f"生效日期{effective}早于进入当前阶段的日期{town.stage_since}",
-                    f"effective date {effective} is before the township entered its current "
-                    f"stage on {town.stage_since}",
-                )
-            )
-
     def return_(
         self,
         ref: str,
@@ -646,7 +638,7 @@ class Service(Reads):
             town, d, expected = self._load_for_change(db, ref, "review", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "return", to)
-            self._check_date_order(town, effective)
+            check_step_date(db, town, effective)
             return_ok = True
             if plan.kind == "return":
                 t = next(
@@ -688,6 +680,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             spec = d.facts.get(fact)
             if spec is None:
                 raise BadInput(
@@ -765,6 +758,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             self._check_stage_open(town, d, roster_stage(d, kind), parsed.kind.label())
             existing = session.exec(
                 select(func.count())
@@ -821,6 +815,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "review", expected_version)
+            check_not_before_start(session, town, effective)
             all_checks = {c.id for s in d.stages for c in s.checks}
             if check not in all_checks:
                 raise BadInput(
@@ -869,6 +864,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, _d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             assert town.id is not None
             v = Violation(
                 township_id=town.id, opened_note=note, opened_by=self.actor_name, opened_on=effective

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from sqlmodel import Session, col, func, select
 
+from workflow.dates import EARLIEST
 from workflow.errors import BadInput
 from workflow.exporters.common import ExportContext, Progress, check_writable, open_output
 from workflow.fields import FieldError, parse_date
@@ -95,7 +96,7 @@ def _date(value: dt.date | str | None, option: str) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
-        return parse_date(value)
+        return parse_date(value, earliest=EARLIEST)
     except FieldError as e:
         raise BadInput(
             Text(f"{option}「{value}」：{e.reason.zh}", f"{option} '{value}': {e.reason.en}")
