@@ -11,7 +11,7 @@ from importlib import resources
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _config(connection: object) -> object:
