@@ -18,6 +18,7 @@ from tests.test_definition import write_variant
 from tests.test_export import export
 from workflow.errors import BadInput
 from workflow.exporters import export_timeline
+from workflow.i18n import Lang
 from workflow.service import Service
 
 
@@ -38,7 +39,7 @@ def hostile(tmp_path: Path) -> Service:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_stage_names_from_a_definition_are_escaped_in_csv(
-    hostile: Service, tmp_path: Path, lang: str
+    hostile: Service, tmp_path: Path, lang: Lang
 ) -> None:
     data = export(hostile, "csv", tmp_path / "t.csv", lang=lang).read_text(encoding="utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(data)))[0:1]
@@ -80,7 +81,7 @@ def test_xlsx_prints_landscape_fitted_to_width_with_repeated_headers(svc: Servic
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_header_fits_its_column(svc: Service, tmp_path: Path, lang: str) -> None:
+def test_every_header_fits_its_column(svc: Service, tmp_path: Path, lang: Lang) -> None:
     from openpyxl import load_workbook
 
     from workflow.exporters.common import display_width

@@ -16,7 +16,7 @@ from typing import Any
 from workflow.errors import BadInput, BadRows
 from workflow.fields import FieldError, FieldSpec
 from workflow.i18n import Text, tr
-from workflow.text import name_key, shorten
+from workflow.text import fold, shorten
 
 YES_NO = {"是": "yes", "否": "no"}
 GENDER = {"男": "male", "女": "female", "m": "male", "f": "female"}
@@ -247,6 +247,8 @@ MAX_CELL = 2000
 MAX_ROWS = 200_000
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest roster file read at all (a 200,000-row CSV is about 20 MB)."""
+CACHE_LIMIT = 20_000
+"""Distinct values of one typed column kept parsed (see ``_validate``)."""
 MAX_LISTED = 100
 """Problems listed one by one; past this a file is refused with a count."""
 
@@ -427,6 +429,42 @@ def _cell_problem(name: str, line: int, pos: int, col: FieldSpec, cell: object) 
     return None
 
 
+def _parse_cell(
+    name: str, line: int, col: FieldSpec, pos: int | None, cell: object, today: dt.date
+) -> tuple[Text | None, Any]:
+    """(problem, None) or (None, the parsed value) for one cell."""
+    column = (pos or 0) + 1
+    if cell.__class__ is not str or len(cell) > MAX_CELL:
+        problem = _cell_problem(name, line, column, col, cell)
+        if problem is not None:
+            return problem, None
+    try:
+        value = col.parse(cell, today)
+    except FieldError as e:
+        shown = "" if cell is None else shorten(str(cell), 60)
+        return (
+            Text(
+                f"{name}：第{line}行第{column}列（{col.name}）：值「{shown}」{e.reason.zh}",
+                f"{name}: line {line}, column {column} ({col.name}): value '{shown}': {e.reason.en}",
+            ),
+            None,
+        )
+    if col.type == "text" and value and value[0] in "=+@":
+        return (
+            tr(
+                "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
+                "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
+                f=name,
+                l=line,
+                c=column,
+                n=col.name,
+                v=shorten(value, 60),
+            ),
+            None,
+        )
+    return None, value
+
+
 def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
     """Validate the rows of ``table`` (header first) as they are read; all or
     nothing. Returns each good row in its stored JSON form."""
@@ -435,15 +473,22 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     index = _header_index(first[1], kind, name)
     columns = [(col, index.get(col.name)) for col in kind.columns]
-    key_names = kind.key
+    # Values of typed columns (choices, dates, numbers, yes/no) recur on every row:
+    # each distinct cell is parsed once. Names are not cached (they do not recur).
+    caches: list[dict[object, tuple[Any, Any]] | None] = [
+        None if col.type in ("text", "names") else {} for col, _ in columns
+    ]
+    slots = [(i, col, pos, col.name, caches[i]) for i, (col, pos) in enumerate(columns)]
+    key_slots = [next(i for i, (c, _) in enumerate(columns) if c.name == k) for k in kind.key]
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     encoded: list[str] = []
     problems: list[Text] = []
     bad_rows = 0
     data_rows = 0
     seen: dict[tuple[object, ...], int] = {}
-    dumps = json.dumps
     for line, raw in table:
-        if _blank(raw):
+        head = raw[0] if raw else None
+        if not (head.__class__ is str and head.strip()) and _blank(raw):
             continue
         data_rows += 1
         if data_rows > MAX_ROWS:
@@ -456,38 +501,30 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                     m=MAX_ROWS,
                 )
             )
-        row: dict[str, Any] = {}
+        width = len(raw)
+        values: list[Any] = [None] * len(slots)
+        stored: dict[str, Any] = {}
         row_problems: list[Text] = []
-        for col, pos in columns:
-            cell = raw[pos] if pos is not None and pos < len(raw) else None
-            column = (pos or 0) + 1
-            problem = _cell_problem(name, line, column, col, cell)
-            if problem is None:
-                try:
-                    value = col.parse(cell, today)
-                except FieldError as e:
-                    shown = "" if cell is None else shorten(str(cell), 60)
-                    problem = Text(
-                        f"{name}：第{line}行第{column}列（{col.name}）：值「{shown}」{e.reason.zh}",
-                        f"{name}: line {line}, column {column} ({col.name}): value '{shown}': {e.reason.en}",
-                    )
-                else:
-                    if isinstance(value, str) and value[:1] in ("=", "+", "@") and col.type == "text":
-                        problem = tr(
-                            "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
-                            "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
-                            f=name,
-                            l=line,
-                            c=column,
-                            n=col.name,
-                            v=shorten(value, 60),
-                        )
-                    else:
-                        row[col.name] = value
+        for i, col, pos, col_name, cache in slots:
+            cell = raw[pos] if pos is not None and pos < width else None
+            if cache is not None:
+                # text cells (all of a CSV's) by themselves; others with their type,
+                # so that True and 1 stay apart
+                ckey = cell if cell.__class__ is str else (cell.__class__, cell)
+                hit = cache.get(ckey)
+                if hit is not None:
+                    values[i], stored[col_name] = hit
+                    continue
+            problem, value = _parse_cell(name, line, col, pos, cell, today)
             if problem is not None:
                 row_problems.append(problem)
+                continue
+            values[i] = value
+            stored[col_name] = dumped = col.dump(value)
+            if cache is not None and len(cache) < CACHE_LIMIT:
+                cache[ckey] = (value, dumped)
         if not row_problems:
-            key = tuple(name_key(v) if isinstance(v, str) else v for v in (row.get(k) for k in key_names))
+            key = tuple(fold(v) if v.__class__ is str else v for v in [values[k] for k in key_slots])
             if key in seen:
                 row_problems.append(
                     tr(
@@ -496,7 +533,7 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                         f=name,
                         l=line,
                         p=seen[key],
-                        k=", ".join(str(row.get(k)) for k in key_names),
+                        k=", ".join(str(values[k]) for k in key_slots),
                     )
                 )
             else:
@@ -507,7 +544,7 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
             problems.extend(row_problems[: max(room, 0)])
             continue
         if not problems:  # once a row is bad, nothing will be stored: stop keeping rows
-            encoded.append(dumps({c.name: c.dump(row.get(c.name)) for c, _ in columns}, ensure_ascii=False))
+            encoded.append(encode(stored))
     if problems:
         head = tr(
             "{f}：{n}处错误，未导入任何内容",

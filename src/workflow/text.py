@@ -59,7 +59,14 @@ def normalise(value: str, *, max_length: int | None = None, multiline: bool = Fa
     named) or a value longer than ``max_length`` (not echoed in full). ``multiline``
     lets line breaks and tabs through (free text, not names)."""
     _refuse_invisible(value.strip(), multiline)  # positions as the person typed them
-    text = unicodedata.normalize("NFKC", value).strip()
+    if unicodedata.is_normalized("NFKC", value):
+        return _bounded(value.strip(), max_length)
+    text = _bounded(unicodedata.normalize("NFKC", value).strip(), max_length)
+    _refuse_invisible(text, multiline)
+    return text
+
+
+def _bounded(text: str, max_length: int | None) -> str:
     if max_length is not None and len(text) > max_length:
         raise TextProblem(
             tr(
@@ -70,13 +77,12 @@ def normalise(value: str, *, max_length: int | None = None, multiline: bool = Fa
                 v=shorten(text),
             )
         )
-    _refuse_invisible(text, multiline)
     return text
 
 
 def _refuse_invisible(text: str, multiline: bool) -> None:
-    if text.isascii() and text.isprintable():
-        return
+    if text.isprintable() and _INVISIBLE.isdisjoint(text):
+        return  # the common case, decided in C: no control, format, bidi or blank character
     for pos, ch in enumerate(text, start=1):
         if multiline and ch in "\n\t":
             continue
@@ -96,4 +102,9 @@ def _refuse_invisible(text: str, multiline: bool) -> None:
 def name_key(value: str) -> str:
     """The form two names are compared in (duplicate checks): normalised, case-folded,
     inner runs of spaces made one."""
-    return " ".join(normalise(value).casefold().split())
+    return fold(normalise(value))
+
+
+def fold(normalised: str) -> str:
+    """:func:`name_key` of a value already through :func:`normalise`."""
+    return " ".join(normalised.casefold().split())
