@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,55 @@ def test_two_installations_never_share_a_uid(tmp_path: Path) -> None:
         uids.append(set(_icalendar_events(export(svc, "ics", tmp_path / f"{name}.ics").read_bytes())))
         svc.engine.dispose()
     assert uids[0] and uids[1] and not uids[0] & uids[1]
+
+
+def _soffice_csv(xlsx: Path, out: Path) -> dict[str, list[list[str]]]:
+    """Every sheet of ``xlsx`` as LibreOffice headless converts it to CSV (UTF-8)."""
+    import csv
+    import shutil
+    import subprocess
+
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    assert exe is not None
+    out.mkdir()
+    # filter options: comma, double quote, UTF-8, from line 1, formatted as shown, every sheet
+    options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [
+            exe,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{out}/profile",
+            *("--convert-to", options, "--outdir", str(out), str(xlsx)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(out), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"},
+    )
+    sheets = {}
+    for path in out.glob(f"{xlsx.stem}-*.csv"):
+        with path.open(encoding="utf-8", newline="") as f:
+            sheets[path.stem.removeprefix(f"{xlsx.stem}-")] = list(csv.reader(f))
+    return sheets
+
+
+@pytest.mark.skipif(
+    not (__import__("shutil").which("soffice") or __import__("shutil").which("libreoffice")),
+    reason="LibreOffice (soffice) is not installed",
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_libreoffice_reads_the_xlsx_timeline_as_our_csv(svc: Service, tmp_path: Path, lang: str) -> None:
+    import csv
+
+    ours = export(svc, "csv", tmp_path / "t.csv", lang=lang)  # type: ignore[arg-type]
+    xlsx = export(svc, "xlsx", tmp_path / "t.xlsx", lang=lang)  # type: ignore[arg-type]
+    sheets = _soffice_csv(xlsx, tmp_path / "lo")
+    timeline = sheets["时间线" if lang == "zh" else "Timeline"]
+    with ours.open(encoding="utf-8-sig", newline="") as f:
+        expected = list(csv.reader(f))
+    assert len(expected) > 50
+    assert timeline == expected
+    events = sheets["事件记录" if lang == "zh" else "Events"]
+    # recorded_at comes out as a date-time LibreOffice formats, not as text
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", events[1][7])

@@ -198,3 +198,16 @@ def test_the_state_diagram_quotes_stage_names(tmp_path: Path) -> None:
 @pytest.fixture
 def svc(demo_url: str) -> Service:
     return demo_service(demo_url)
+
+
+@pytest.mark.skipif(
+    not (__import__("shutil").which("soffice") or __import__("shutil").which("libreoffice")),
+    reason="LibreOffice (soffice) is not installed",
+)
+def test_libreoffice_shows_formula_like_stage_names_as_text(hostile: Service, tmp_path: Path) -> None:
+    from tests.test_export_consumers import _soffice_csv
+
+    sheets = _soffice_csv(export(hostile, "xlsx", tmp_path / "t.xlsx", lang="zh"), tmp_path / "lo")
+    cells = [c for rows in sheets.values() for row in rows for c in row]
+    assert "'=1+1起草" in cells and "'-区" in cells
+    assert not any(c.startswith(("#NAME", "Err:")) for c in cells)
