@@ -1,6 +1,7 @@
 """Benchmarks that hold the line at national scale (40,000 townships).
 
     python bench/run.py [--quick] [--db postgresql+psycopg://...]
+    python bench/run.py --roster        # only the 200,000-row roster import
 
 Each figure is measured against a baseline measured in the same run, on the same
 machine, and printed as one table: figure, ours, baseline, ratio, target. Medians of
@@ -30,6 +31,8 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 from generate import ADMIN, generate  # noqa: E402
+from roster import ROWS as ROSTER_ROWS  # noqa: E402
+from roster import measure as measure_roster  # noqa: E402
 
 ADVANCE_BLOCKS = 5
 """Blocks of advances per database, interleaved."""
@@ -261,6 +264,36 @@ def first_township(path: Path) -> str:
     return str(name)
 
 
+def roster_rows(work: Path) -> list[Row]:
+    """A 200,000-row roster import against the stdlib csv module reading the same file
+    (time and peak memory), and the longest time it held the write lock."""
+    m = measure_roster(work)
+    ours, base = m["ours"], m["baseline"]
+    n = f"{ROSTER_ROWS:,}"
+    return [
+        Row(f"roster import, {n} rows (vs csv.reader alone)", ours["seconds"], base["seconds"], "s", 3.0),
+        Row(
+            "peak memory of that import (vs csv.reader alone)",
+            ours["rss_kb"] / 1024,
+            base["rss_kb"] / 1024,
+            "MB",
+            3.0,
+        ),
+        Row("longest write-lock hold of that import (vs 2 s)", ours["lock_max"], 2.0, "s", 1.0),
+    ]
+
+
+def print_rows(rows: list[Row], quick: bool = False) -> None:
+    print(
+        f"\n{dt.date.today()} on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}){' --quick' if quick else ''}\n"
+    )
+    print("| figure | ours | baseline | ratio | target |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(r.line())
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="smaller sizes; under two minutes")
@@ -272,7 +305,12 @@ def main() -> None:
         help="also measure advance, status and export on this database (e.g. PostgreSQL; no targets)",
     )
     p.add_argument("--work", default=None, help="folder for generated databases (kept between runs)")
+    p.add_argument("--roster", action="store_true", help="only the 200,000-row roster import")
     a = p.parse_args()
+    if a.roster:
+        work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
+        print_rows(roster_rows(work))
+        return
     big = 4000 if a.quick else 40_000
     rounds = 9 if a.quick else 31
     proc_rounds = 3 if a.quick else 7
@@ -403,14 +441,8 @@ def main() -> None:
             )
         )
 
-    print(
-        f"\n{dt.date.today()} on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}){' --quick' if a.quick else ''}\n"
-    )
-    print("| figure | ours | baseline | ratio | target |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(r.line())
+    rows += roster_rows(work)
+    print_rows(rows, a.quick)
     if a.quick:
         print(
             "\n--quick: the export's 3.0x target is for 40,000 townships; at 4,000 the "

@@ -475,12 +475,13 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
     columns = [(col, index.get(col.name)) for col in kind.columns]
     # Values of typed columns (choices, dates, numbers, yes/no) recur on every row:
     # each distinct cell is parsed once. Names are not cached (they do not recur).
-    caches: list[dict[object, tuple[Any, Any]] | None] = [
+    caches: list[dict[object, tuple[Any, str]] | None] = [
         None if col.type in ("text", "names") else {} for col, _ in columns
     ]
-    slots = [(i, col, pos, col.name, caches[i]) for i, (col, pos) in enumerate(columns)]
+    quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+    dumps = json.dumps
+    slots = [(i, col, pos, caches[i], f"{quote(col.name)}: ") for i, (col, pos) in enumerate(columns)]
     key_slots = [next(i for i, (c, _) in enumerate(columns) if c.name == k) for k in kind.key]
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     encoded: list[str] = []
     problems: list[Text] = []
     bad_rows = 0
@@ -503,9 +504,9 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
             )
         width = len(raw)
         values: list[Any] = [None] * len(slots)
-        stored: dict[str, Any] = {}
+        parts: list[str] = []  # the row's JSON, member by member (as json.dumps writes it)
         row_problems: list[Text] = []
-        for i, col, pos, col_name, cache in slots:
+        for i, col, pos, cache, member in slots:
             cell = raw[pos] if pos is not None and pos < width else None
             if cache is not None:
                 # text cells (all of a CSV's) by themselves; others with their type,
@@ -513,14 +514,18 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                 ckey = cell if cell.__class__ is str else (cell.__class__, cell)
                 hit = cache.get(ckey)
                 if hit is not None:
-                    values[i], stored[col_name] = hit
+                    values[i] = hit[0]
+                    parts.append(hit[1])
                     continue
             problem, value = _parse_cell(name, line, col, pos, cell, today)
             if problem is not None:
                 row_problems.append(problem)
                 continue
             values[i] = value
-            stored[col_name] = dumped = col.dump(value)
+            dumped = member + (
+                quote(value) if value.__class__ is str else dumps(col.dump(value), ensure_ascii=False)
+            )
+            parts.append(dumped)
             if cache is not None and len(cache) < CACHE_LIMIT:
                 cache[ckey] = (value, dumped)
         if not row_problems:
@@ -544,7 +549,7 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
             problems.extend(row_problems[: max(room, 0)])
             continue
         if not problems:  # once a row is bad, nothing will be stored: stop keeping rows
-            encoded.append(encode(stored))
+            encoded.append("{" + ", ".join(parts) + "}")
     if problems:
         head = tr(
             "{f}：{n}处错误，未导入任何内容",
