@@ -211,3 +211,12 @@ def test_libreoffice_shows_formula_like_stage_names_as_text(hostile: Service, tm
     cells = [c for rows in sheets.values() for row in rows for c in row]
     assert "'=1+1起草" in cells and "'-区" in cells
     assert not any(c.startswith(("#NAME", "Err:")) for c in cells)
+
+
+def test_html_from_leaves_out_townships_completed_before_it(svc: Service, tmp_path: Path) -> None:
+    # --from 2026-11-25 kept the seed's townships completed in May 2021 and drew their
+    # milestones at 2026-11-25.
+    html = export(svc, "html", tmp_path / "t.html", date_from="2026-11-25").read_text(encoding="utf-8")
+    assert 'data-district="某区"' not in html
+    milestones = re.findall(r'class="milestone" data-stage="[^"]+" data-entered="([^"]+)"', html)
+    assert all(day >= "2026-11-25" for day in milestones)
