@@ -8,15 +8,16 @@ import hashlib
 import io
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from workflow.errors import BadInput, BadRows
 from workflow.fields import FieldError, FieldSpec
 from workflow.i18n import Text, tr
-from workflow.text import fold, shorten
+from workflow.text import fold, is_clean, shorten
 
 YES_NO = {"是": "yes", "否": "no"}
 GENDER = {"男": "male", "女": "female", "m": "male", "f": "female"}
@@ -465,28 +466,132 @@ def _parse_cell(
     return None, value
 
 
+class _Validator:
+    """Validates a roster's rows a chunk at a time, column by column: the values of a
+    typed column (choices, dates, numbers, yes/no) recur on every row, so each
+    distinct text is parsed once and the rest are dictionary look-ups done by
+    ``map``; names are parsed one by one. Each good row is kept only in its stored
+    JSON form, written member by member exactly as ``json.dumps`` would."""
+
+    def __init__(self, kind: RosterKind, index: dict[str, int], name: str, today: dt.date) -> None:
+        self.name = name
+        self.today = today
+        quote = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
+        self.quote = quote
+        self.columns: list[tuple[FieldSpec, int | None, dict[object, Any] | None, str]] = [
+            (col, index.get(col.name), None if col.type in ("text", "names") else {}, f"{quote(col.name)}: ")
+            for col in kind.columns
+        ]
+        names = [c.name for c in kind.columns]
+        self.key_slots = [names.index(k) for k in kind.key]
+        self.encoded: list[str] = []
+        self.problems: list[Text] = []
+        self.bad_rows = 0
+        self.seen: dict[tuple[object, ...], int] = {}
+
+    def _parsed(self, line: int, col: FieldSpec, pos: int | None, cell: object, member: str) -> Any:
+        """(value, JSON member) of one cell, or a problem (Text)."""
+        problem, value = _parse_cell(self.name, line, col, pos, cell, self.today)
+        if problem is not None:
+            return problem
+        text = (
+            self.quote(value) if value.__class__ is str else json.dumps(col.dump(value), ensure_ascii=False)
+        )
+        return value, member + text
+
+    def _fast_text(self, col: FieldSpec, member: str) -> Callable[[object], tuple[str, str] | None]:
+        """For a text column: (value, JSON member) of a cell that needs no change and
+        no check beyond what :func:`is_clean` does in C, else None (parsed in full)."""
+        limit = min(col.max_length, MAX_CELL)
+        quote = self.quote
+
+        def fast(cell: object) -> tuple[str, str] | None:
+            if is_clean(cell, limit) and cell[0] not in "=+@":
+                return cell, member + quote(cell)
+            return None
+
+        return fast
+
+    def chunk(self, rows: list[tuple[int, list[object]]]) -> None:
+        lines = [line for line, _ in rows]
+        raws = [raw for _, raw in rows]
+        n = len(rows)
+        full = min(map(len, raws))
+        values: list[list[Any]] = []
+        parts: list[list[str]] = []
+        bad: dict[int, list[Text]] = {}
+        for col, pos, cache, member in self.columns:
+            if pos is None:
+                cells: list[object] = [None] * n
+            elif pos < full:
+                cells = list(map(itemgetter(pos), raws))
+            else:
+                cells = [raw[pos] if pos < len(raw) else None for raw in raws]
+            if cache is not None:
+                got: list[Any] = list(map(cache.get, cells))
+            elif col.type == "text":
+                got = list(map(self._fast_text(col, member), cells))
+            else:
+                got = [None] * n
+            j = -1
+            while True:  # the cells not looked up, found by a forward scan in C: parse them
+                try:
+                    j = got.index(None, j + 1)
+                except ValueError:
+                    break
+                cell = cells[j]
+                result = self._parsed(lines[j], col, pos, cell, member)
+                if isinstance(result, Text):
+                    bad.setdefault(j, []).append(result)
+                    got[j] = (None, "")
+                    continue
+                got[j] = result
+                # only text cells are cached: a text never equals a number (True == 1)
+                if cache is not None and cell.__class__ is str and len(cache) < CACHE_LIMIT:
+                    cache[cell] = result
+            values.append(list(map(itemgetter(0), got)))
+            parts.append(list(map(itemgetter(1), got)))
+        keys = zip(
+            *[[fold(v) if v.__class__ is str else v for v in values[k]] for k in self.key_slots], strict=True
+        )
+        jsons = map("{%s}".__mod__, map(", ".join, zip(*parts, strict=True)))
+        seen, problems = self.seen, self.problems
+        for j, (key, text) in enumerate(zip(keys, jsons, strict=True)):
+            row_problems = bad.get(j)
+            if row_problems is None:
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = lines[j]
+                    if not problems:  # once a row is bad, nothing will be stored
+                        self.encoded.append(text)
+                    continue
+                row_problems = [
+                    tr(
+                        "{f}：第{l}行：与第{p}行重复（{k}）",
+                        "{f}: line {l}: duplicate of line {p} ({k})",
+                        f=self.name,
+                        l=lines[j],
+                        p=first,
+                        k=", ".join(str(values[k][j]) for k in self.key_slots),
+                    )
+                ]
+            self.bad_rows += 1
+            room = MAX_LISTED - len(problems)
+            problems.extend(row_problems[: max(room, 0)])
+
+
+CHUNK_ROWS = 4096
+
+
 def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
-    """Validate the rows of ``table`` (header first) as they are read; all or
-    nothing. Returns each good row in its stored JSON form."""
+    """Validate the rows of ``table`` (header first) as they are read, a chunk at a
+    time; all or nothing. Returns each good row in its stored JSON form."""
     first = next((r for r in table if not _blank(r[1])), None)
     if first is None:
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
-    index = _header_index(first[1], kind, name)
-    columns = [(col, index.get(col.name)) for col in kind.columns]
-    # Values of typed columns (choices, dates, numbers, yes/no) recur on every row:
-    # each distinct cell is parsed once. Names are not cached (they do not recur).
-    caches: list[dict[object, tuple[Any, str]] | None] = [
-        None if col.type in ("text", "names") else {} for col, _ in columns
-    ]
-    quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
-    dumps = json.dumps
-    slots = [(i, col, pos, caches[i], f"{quote(col.name)}: ") for i, (col, pos) in enumerate(columns)]
-    key_slots = [next(i for i, (c, _) in enumerate(columns) if c.name == k) for k in kind.key]
-    encoded: list[str] = []
-    problems: list[Text] = []
-    bad_rows = 0
+    check = _Validator(kind, _header_index(first[1], kind, name), name, today)
     data_rows = 0
-    seen: dict[tuple[object, ...], int] = {}
+    chunk: list[tuple[int, list[object]]] = []
     for line, raw in table:
         head = raw[0] if raw else None
         if not (head.__class__ is str and head.strip()) and _blank(raw):
@@ -502,54 +607,13 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                     m=MAX_ROWS,
                 )
             )
-        width = len(raw)
-        values: list[Any] = [None] * len(slots)
-        parts: list[str] = []  # the row's JSON, member by member (as json.dumps writes it)
-        row_problems: list[Text] = []
-        for i, col, pos, cache, member in slots:
-            cell = raw[pos] if pos is not None and pos < width else None
-            if cache is not None:
-                # text cells (all of a CSV's) by themselves; others with their type,
-                # so that True and 1 stay apart
-                ckey = cell if cell.__class__ is str else (cell.__class__, cell)
-                hit = cache.get(ckey)
-                if hit is not None:
-                    values[i] = hit[0]
-                    parts.append(hit[1])
-                    continue
-            problem, value = _parse_cell(name, line, col, pos, cell, today)
-            if problem is not None:
-                row_problems.append(problem)
-                continue
-            values[i] = value
-            dumped = member + (
-                quote(value) if value.__class__ is str else dumps(col.dump(value), ensure_ascii=False)
-            )
-            parts.append(dumped)
-            if cache is not None and len(cache) < CACHE_LIMIT:
-                cache[ckey] = (value, dumped)
-        if not row_problems:
-            key = tuple(fold(v) if v.__class__ is str else v for v in [values[k] for k in key_slots])
-            if key in seen:
-                row_problems.append(
-                    tr(
-                        "{f}：第{l}行：与第{p}行重复（{k}）",
-                        "{f}: line {l}: duplicate of line {p} ({k})",
-                        f=name,
-                        l=line,
-                        p=seen[key],
-                        k=", ".join(str(values[k]) for k in key_slots),
-                    )
-                )
-            else:
-                seen[key] = line
-        if row_problems:
-            bad_rows += 1
-            room = MAX_LISTED - len(problems)
-            problems.extend(row_problems[: max(room, 0)])
-            continue
-        if not problems:  # once a row is bad, nothing will be stored: stop keeping rows
-            encoded.append("{" + ", ".join(parts) + "}")
+        chunk.append((line, raw))
+        if len(chunk) == CHUNK_ROWS:
+            check.chunk(chunk)
+            chunk = []
+    if chunk:
+        check.chunk(chunk)
+    problems = check.problems
     if problems:
         head = tr(
             "{f}：{n}处错误，未导入任何内容",
@@ -562,10 +626,10 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                 "{f}：{b}行有错误（只列出前{m}处），未导入任何内容",
                 "{f}: {b} rows with problems (the first {m} listed), nothing was imported",
                 f=name,
-                b=bad_rows,
+                b=check.bad_rows,
                 m=MAX_LISTED,
             )
         raise BadRows(head, problems)
-    if not encoded:
+    if not check.encoded:
         raise BadInput(tr("{f}：没有数据行", "{f}: no data rows", f=name))
-    return encoded
+    return check.encoded

@@ -7,6 +7,7 @@ invisible, control and bidirectional characters)."""
 from __future__ import annotations
 
 import unicodedata
+from typing import TypeGuard
 
 from workflow.i18n import Text, tr
 
@@ -97,6 +98,22 @@ def _refuse_invisible(text: str, multiline: bool) -> None:
                 f"character {pos} is {what.en} (U+{ord(ch):04X}); delete it and type the value again",
             )
         )
+
+
+def is_clean(value: object, max_length: int) -> TypeGuard[str]:
+    """``value`` is a text :func:`normalise` would return unchanged (checked in C: the
+    common case of a roster cell)."""
+    if not isinstance(value, str):
+        return False
+    text = value
+    return (
+        0 < len(text) <= max_length
+        and text.isprintable()
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and _INVISIBLE.isdisjoint(text)
+        and unicodedata.is_normalized("NFKC", text)
+    )
 
 
 def name_key(value: str) -> str:
