@@ -22,33 +22,34 @@ def svc(demo_url: str) -> Service:
     return demo_service(demo_url)
 
 
-def _icalendar_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date]]:
+def _icalendar_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date, str]]:
     from icalendar import Calendar
 
     cal = Calendar.from_ical(data)
     return {
-        str(e["UID"]): (str(e["SUMMARY"]), e.decoded("DTSTART"), e.decoded("DTEND"))
+        str(e["UID"]): (str(e["SUMMARY"]), e.decoded("DTSTART"), e.decoded("DTEND"), str(e["DESCRIPTION"]))
         for e in cal.walk("VEVENT")
     }
 
 
-def _vobject_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date]]:
+def _vobject_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date, str]]:
     import vobject
 
     cal = vobject.readOne(data.decode("utf-8"))
     return {
-        e.uid.value: (e.summary.value, e.dtstart.value, e.dtend.value) for e in cal.contents.get("vevent", [])
+        e.uid.value: (e.summary.value, e.dtstart.value, e.dtend.value, e.description.value)
+        for e in cal.contents.get("vevent", [])
     }
 
 
-def _ics_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date]]:
+def _ics_events(data: bytes) -> dict[str, tuple[str, dt.date, dt.date, str]]:
     import ics
 
     cal = ics.Calendar(data.decode("utf-8"))
-    out: dict[str, tuple[str, dt.date, dt.date]] = {}
+    out: dict[str, tuple[str, dt.date, dt.date, str]] = {}
     for e in cal.events:
         # ics keeps an all-day event's end as given (exclusive), as a date-time
-        out[e.uid] = (e.name, e.begin.date(), e.end.date())
+        out[e.uid] = (e.name, e.begin.date(), e.end.date(), e.description)
     return out
 
 
