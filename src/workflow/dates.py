@@ -41,9 +41,13 @@ def check_not_before_start(db: Db, town: Town, effective: dt.date) -> None:
 
 def check_step_date(db: Db, town: Town, effective: dt.date) -> None:
     """A stage change: not before the township entered the stage it leaves, nor
-    before its work began."""
+    before its work began. A township never enters a stage before its work began, so
+    a date on or after the day it entered its stage needs no look-up (the common
+    case, kept off the step's path)."""
+    if town.stage_since is not None and effective >= town.stage_since:
+        return
     check_not_before_start(db, town, effective)
-    if town.stage_since is not None and effective < town.stage_since:
+    if town.stage_since is not None:
         raise BadInput(
             Text(
                 f"生效日期{effective}早于进入当前阶段的日期{town.stage_since}",

@@ -161,14 +161,40 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
     final = d.final
     fromiso = dt.date.fromisoformat
     facts = _stage_facts(d)
-    others: list[tuple[int, str, Any, str, str | None]] = []  # span by order, date, backdated, kind, payload
+    # The current span's other events, the earliest and latest of their dates, whether
+    # any is backdated, and the payloads of its waivers: settled when the span ends.
+    held: list[tuple[str, Any, str, str | None]] = []
+    lo = hi = entered = ""
+    late = False
+    waives: list[str] = []
+    others: list[tuple[int, str, Any, str, str | None]] = []  # placed by date at the end
     leaving: list[tuple[int, str]] = []  # (span, advance payload with waivers)
     for _key, seq, kind, to_stage, actor, effective, backdated, payload in events:
         if kind not in SPAN_KINDS or to_stage is None:
-            others.append((len(spans), effective, backdated, kind, payload))
+            # Most events (records, imports) only count; keep this path short.
+            if cur is None:
+                others.append((0, effective, backdated, kind, payload))
+                continue
+            if not held:
+                lo = hi = effective
+            elif effective < lo:
+                lo = effective
+            elif effective > hi:
+                hi = effective
+            held.append((effective, backdated, kind, payload))
+            if backdated:
+                late = True
+            if kind == "waive" and payload:
+                waives.append(payload)
             continue
         day = fromiso(effective)
         if cur is not None:
+            if held:
+                if entered <= lo and hi <= effective:  # all within the span: the usual case
+                    _settle(cur, len(held), late, waives)
+                else:
+                    others.extend((len(spans), *h) for h in held)
+                held, late, waives = [], False, []
             cur.left = day
             cur.left_via = kind
             cur.left_by = actor
@@ -182,7 +208,13 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
         # positional, in field order (a span per stage visit: this runs for every one)
         cur = Span(to_stage, order, visit, day, kind, actor or "", seq, to_stage == final, deadline_days)
         cur.backdated = bool(backdated)
+        entered = effective
     if cur is not None:
+        if held:
+            if entered <= lo:
+                _settle(cur, len(held), late, waives)
+            else:
+                others.extend((len(spans), *h) for h in held)
         _finish(cur, today)
         spans.append(cur)
     if spans and others:
@@ -190,6 +222,17 @@ def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> li
     for k, payload in leaving:
         _add_waived(spans[k], json.loads(payload).get("waived") or ())
     return spans
+
+
+def _settle(span: Span, count: int, late: bool, waives: list[str]) -> None:
+    """Count ``count`` events in ``span`` (waiver payloads among them)."""
+    span.events += count
+    if late:
+        span.backdated = True
+    for payload in waives:
+        check = json.loads(payload).get("check")
+        if check:
+            _add_waived(span, (check,))
 
 
 def _assign_by_date(spans: list[Span], others: list[tuple[int, str, Any, str, str | None]]) -> None:
