@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.i18n import Text, tr
-from workflow.text import TextProblem, normalise, shorten
+from workflow.text import TextProblem, is_clean, normalise, shorten
 
 MAX_DEPTH = 8
 """Deepest nesting of tables and arrays (``stages[6].checks[0].params.categories[2]``,
@@ -202,6 +202,8 @@ def ident_problems(source: str, key: str, value: str) -> list[Text]:
 
 def label_problems(source: str, key: str, value: str) -> list[Text]:
     """A label shown to people: the one text normaliser's rules, at most 200."""
+    if is_clean(value, MAX_LABEL):
+        return []
     try:
         normalise(value, max_length=MAX_LABEL)
     except TextProblem as e:
