@@ -158,3 +158,14 @@ def test_dates_and_numbers_keep_their_types(svc: Service, tmp_path: Path) -> Non
 
 
 TODAY = __import__("datetime").date(2021, 6, 30)
+
+
+def test_an_iso_date_cell_reads_as_a_date(svc: Service, tmp_path: Path) -> None:
+    import datetime as dt
+
+    rows: list[list[object]] = [
+        ["tier", "interviewer", "interviewee", "date"],
+        [1, "区委书记", "书记甲", ("xml", "<v>2021-05-13T00:00:00Z</v>", 't="d"')],
+    ]
+    svc.import_roster("东湖镇", "talks", write_xlsx(tmp_path / "t.xlsx", rows))
+    assert svc.roster("东湖镇", "talks")[0]["date"] == dt.date(2021, 5, 13)

@@ -272,8 +272,13 @@ class XlsxReader:
                     if not 0 <= idx < len(strings):
                         raise _bad(self.name, f"{self.sheet_path} row {number}")
                     value = strings[idx]
-                elif kind in ("str", "d"):
+                elif kind == "str":
                     value = raw
+                elif kind == "d":  # an ISO 8601 date or date-time (strict OOXML)
+                    try:
+                        value = dt.datetime.fromisoformat(raw.rstrip("Z"))
+                    except ValueError:
+                        value = raw
                 elif kind == "b":
                     value = raw.strip() in ("1", "true")
                 elif kind == "e":
