@@ -160,6 +160,14 @@ def test_json_filters_by_period(svc: Service, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- ics
 
 
+def database_id_of(svc: Service) -> str:
+    from workflow.store.db import read_session
+    from workflow.store.meta import database_id
+
+    with read_session(svc.engine) as session:
+        return database_id(session) or ""
+
+
 def test_ics_has_one_all_day_event_per_span_with_stable_uids(svc: Service, tmp_path: Path) -> None:
     from icalendar import Calendar
 
@@ -174,9 +182,10 @@ def test_ics_has_one_all_day_event_per_span_with_stable_uids(svc: Service, tmp_p
     assert uids == [str(e["UID"]) for e in Calendar.from_ical(second).walk("VEVENT")]
     by_uid = {str(e["UID"]): e for e in events}
     towns = {(t.name, d): t.id for t, d in svc.townships()}
+    dbid = database_id_of(svc)
     for (dname, tname), spans in expected.items():
         for s in spans:
-            e = by_uid[f"{towns[(tname, dname)]}-{s.stage}-{s.visit}@township-election.workflow"]
+            e = by_uid[f"{towns[(tname, dname)]}-{s.stage}-{s.visit}-{dbid}@township-election.workflow"]
             start, end = e.decoded("DTSTART"), e.decoded("DTEND")
             assert not isinstance(start, dt.datetime) and start == s.entered
             if s.final:

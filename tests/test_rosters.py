@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_service, sign_in
+from tests.hostile import full_dump
 from tests.test_service import dump
 from workflow.app.service import Service
 from workflow.domain.rosters import ROSTER_KINDS, template_csv
@@ -193,3 +194,58 @@ def test_cli_import_of_a_bad_file_exits_2_and_lists_every_row(
     assert "line 3, column 4 (category): value 'farmer'" in err
     assert "line 4, column 3 (birth_date): value '1980-13-01'" in err
     assert dump(svc) == before
+
+
+def test_a_50_mb_cell_is_named_by_line_and_column(svc: Service, tmp_path: Path) -> None:
+    # The csv module's own limit said "field larger than field limit (131072)".
+    huge = "甲" * (50 * 1024 * 1024 // 3)
+    path = write(tmp_path, "g.csv", f"name,organisation\n张三,一村\n李四,{huge}\n")
+    before = full_dump(svc)
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "grassroots", path)
+    [problem] = e.value.problems
+    assert problem.en == (
+        f"g.csv: line 3, column 2 (organisation): cell too long ({len(huge)} characters, at most 2000)"
+    )
+    assert problem.zh.startswith("g.csv：第3行第2列（organisation）：内容过长")
+    assert len(problem.en) < 200
+    assert full_dump(svc) == before
+
+
+def test_a_well_formed_but_impossible_date_is_called_not_real(svc: Service, tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "tier,interviewer,interviewee,date\n1,区委书记,书记甲,2021-02-30\n")
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "talks", path)
+    [problem] = e.value.problems
+    assert "2021-02-30 is not a real date" in problem.en and "YYYY-MM-DD" not in problem.en
+    assert "不是真实存在的日期" in problem.zh
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("张三", "张\u200b三"),  # zero-width space: refused outright
+        ("Zoë", "Zoe\u0308"),  # NFC and NFD: the same name
+        ("代表12", "代表１２"),  # full-width digits: the same name
+    ],
+)
+def test_look_alike_names_do_not_defeat_the_duplicate_check(
+    svc: Service, tmp_path: Path, first: str, second: str
+) -> None:
+    text = HEADER + f"{first},男,1980-01-01,frontline,organisation,passed,no\n"
+    text += f"{second},男,1980-01-01,frontline,organisation,passed,no\n"
+    before = full_dump(svc)
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", text))
+    [problem] = e.value.problems
+    assert problem.en.startswith("d.csv: line 3")
+    assert "duplicate of line 2" in problem.en or "U+200B" in problem.en
+    assert full_dump(svc) == before
+
+
+def test_rows_are_stored_normalised(svc: Service, tmp_path: Path) -> None:
+    text = HEADER + "Zoe\u0308,男,１９８０-01-01,frontline,organisation,passed,no\n"
+    svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", text))
+    [row] = svc.roster("东湖镇", "delegates")
+    assert row["name"] == "Zoë" and len(row["name"]) == 3
+    assert row["birth_date"].isoformat() == "1980-01-01"

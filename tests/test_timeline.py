@@ -212,3 +212,68 @@ def test_the_stream_is_the_same_whatever_the_batch_size(demo_url: str) -> None:
     small = _stream(demo_url, yield_per=1)
     large = _stream(demo_url, yield_per=5000)
     assert [(t.township_id, t.spans) for t in small] == [(t.township_id, t.spans) for t in large]
+
+
+def test_events_go_to_the_span_their_date_falls_in_not_the_one_current_by_order() -> None:
+    # A waiver of the draft stage recorded after the township advanced but dated
+    # inside the draft span, and a record dated before the township's first event.
+    spans = build_spans(
+        [
+            ev(1, "create", "draft_report", "2021-04-11", "admin"),
+            ev(2, "record", "draft_report", "2021-04-01", recorded="2021-04-12"),
+            ev(3, "advance", "lower_consultation", "2021-04-15", "乙", payload={"waived": []}),
+            ev(4, "waive", "lower_consultation", "2021-04-13", payload={"check": "draft_recorded"}),
+            ev(5, "record", "lower_consultation", "2021-04-16"),
+            ev(6, "advance", "upper_review", "2021-04-20", payload={"waived": []}),
+            ev(7, "waive", "upper_review", "2021-04-25", payload={"check": "upper_check"}),
+        ],
+        default_definition(),
+        TODAY,
+    )
+    draft, lower, upper = spans
+    assert draft.waived == ["draft_recorded"] and draft.events == 3 and draft.backdated
+    assert lower.waived == [] and lower.events == 2 and not lower.backdated
+    assert upper.waived == ["upper_check"] and upper.events == 2
+
+
+def test_a_same_day_record_stays_in_the_span_it_was_recorded_in() -> None:
+    spans = build_spans(
+        [
+            ev(1, "create", "draft_report", "2021-04-11", "admin"),
+            ev(2, "record", "draft_report", "2021-04-15"),
+            ev(3, "advance", "lower_consultation", "2021-04-15", payload={"waived": []}),
+            ev(4, "record", "lower_consultation", "2021-04-15"),
+        ],
+        default_definition(),
+        TODAY,
+    )
+    assert [s.events for s in spans] == [2, 2]
+
+
+def test_a_window_keeps_overlapping_spans_and_drops_townships_completed_before_it(
+    demo_url: str,
+) -> None:
+    from tests.conftest import FROZEN_TODAY, demo_service
+    from workflow.store.db import read_session
+
+    svc = demo_service(demo_url)
+    window = (dt.date(2026, 11, 25), dt.date(2026, 11, 26))
+    with read_session(svc.engine) as session:
+        scopes = [DistrictScope(d.id, d.name) for d in svc.districts() if d.id is not None]
+        got = list(
+            iter_timelines(
+                session,
+                scopes,
+                lambda did: svc.definition_for_district(session, did),
+                FROZEN_TODAY,
+                date_from=window[0],
+                date_to=window[1],
+            )
+        )
+    # the seed's townships completed in May 2021 are outside the window
+    assert got and all(t.district != "某区" for t in got)
+    for t in got:
+        for s in t.spans:
+            assert s.entered <= window[1] and s.end(FROZEN_TODAY) >= window[0]
+            if s.final:
+                assert window[0] <= s.entered <= window[1]

@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from workflow.app.actors import disabled
 from workflow.errors import BadInput, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
+from workflow.store import meta
 from workflow.store import sql as hot
 
 if TYPE_CHECKING:
@@ -226,15 +227,16 @@ def new_setup_code() -> str:
 
 
 def database_id(db: hot.Db) -> str:
-    row = hot.raw(db).one("SELECT value FROM meta WHERE key = 'database_id'", {})
-    if row is None:
+    """The database's id (its sessions' token files are named after it)."""
+    found = meta.database_id(db)
+    if found is None:
         raise BadInput(
             tr(
                 "数据库没有标识：请运行 workflow db upgrade",
                 "the database has no id: run 'workflow db upgrade'",
             )
         )
-    return str(row[0])
+    return found
 
 
 SESSION_ROW = (

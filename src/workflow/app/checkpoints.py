@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from workflow.errors import AuditFailure, BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
-from workflow.ledger.witness import database_id
 from workflow.store import sql as hot
+from workflow.store.meta import database_id
 from workflow.store.tables import SYSTEM_CHAIN
 
 if TYPE_CHECKING:

@@ -566,7 +566,8 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
         "红旗镇": _demo_plan(writer, "红旗镇", today, 32, 6),
         "石桥镇": _demo_plan(writer, "石桥镇", today, 50, 8, seats=98),
         "柳河镇": _demo_plan(writer, "柳河镇", today, 30, 4),
-        "金沙镇": _demo_plan(writer, "金沙镇", today, 60, 6),
+        # overdue in pledges: entered 20 days before today (k = 6), deadline 10 days
+        "金沙镇": _demo_plan(writer, "金沙镇", today, 68, 8),
     }
     for name, plan in plans.items():
         admin.add_township(name, d, since=plan.dates[0])
@@ -622,5 +623,4 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
     writer.at(c, p.dates[3] + 2 * second).advance(ref["柳河镇"], on=p.dates[3] + 2 * second)
     # 金沙镇: overdue in pledges (entered 20 days before today, deadline 10 days).
     p = plans["金沙镇"]
-    p.dates = [today - dt.timedelta(days=12 + 8 * (7 - k)) for k in range(9)]  # pledges entered at k=6
     writer.walk(c, ref["金沙镇"], p, "pledges", stages)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from workflow.app.rules import Scope, hidden_note, read_scope
 from workflow.domain.definition import Definition, default_definition
 from workflow.domain.gates import GATES, CheckResult, GateContext, evaluate, waive
 from workflow.domain.rosters import ROSTER_KINDS
+from workflow.domain.text import shorten
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.ledger.witness import Witness
@@ -151,8 +153,8 @@ class Reads:
         return hot.read(self.engine)
 
     def find_township(self, db: Db, ref: str) -> TownRow:
-        """A township by id, by name, or by 'district/name'."""
-        ref = ref.strip()
+        """A township by id, by name, or by 'district/name' (compared normalised)."""
+        ref = unicodedata.normalize("NFKC", ref).strip()
         raw = hot.raw(db)
         if ref.isdigit():
             row = raw.one(hot.TOWN_BY_ID, {"id": int(ref)})
@@ -167,7 +169,7 @@ class Reads:
         if not found:
             if self.witness is not None:
                 self.witness.refuse_missing(db, ref, self._fresh)
-            raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
+            raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=shorten(ref)))
         if len(found) > 1:
             districts = {
                 int(i): str(n) for i, n in raw.all("SELECT id, name FROM district", {}) if i is not None

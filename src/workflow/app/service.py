@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from workflow.app import definitions
 from workflow.app.actors import ROLE_LABELS, Actor
+from workflow.app.dates import EARLIEST, check_not_before_start, check_step_date
 from workflow.app.reads import Reads
 from workflow.app.rules import require_record
 from workflow.app.scoped import redact_events, redact_report, redact_violations, require_report_scope
@@ -24,6 +26,7 @@ from workflow.domain.engine import Plan, engine_for
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
 from workflow.domain.rosters import ParsedRoster, read_roster, roster_kind
+from workflow.domain.text import MAX_NAME, TextProblem, normalise, shorten
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
@@ -134,9 +137,10 @@ class Service(Reads):
         )
 
     def find_district(self, session: Session, name: str) -> District:
-        district = session.exec(select(District).where(District.name == name.strip())).first()
+        name = unicodedata.normalize("NFKC", name).strip()
+        district = session.exec(select(District).where(District.name == name)).first()
         if district is None:
-            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=name))
+            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
         return district
 
     def _effective(self, on: dt.date | str | None) -> dt.date:
@@ -144,7 +148,7 @@ class Service(Reads):
         if on is None:
             return today
         try:
-            return parse_date(on, today)
+            return parse_date(on, today, EARLIEST)
         except FieldError as e:
             raise BadInput(
                 Text(f"生效日期「{on}」：{e.reason.zh}", f"effective date '{on}': {e.reason.en}")
@@ -672,7 +676,7 @@ class Service(Reads):
             town, d, expected = self._load_for_change(db, ref, "change", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
-            self._check_date_order(town, effective)
+            check_step_date(db, town, effective)
             checks = self.checks_for(db, town, d)
             failing = [c for c in checks if not c.ok]
             if failing:
@@ -804,16 +808,6 @@ class Service(Reads):
             "\n".join([head.zh] + [x.zh for x in lines]), "\n".join([head.en] + [x.en for x in lines])
         )
 
-    def _check_date_order(self, town: Town, effective: dt.date) -> None:
-        if town.stage_since is not None and effective < town.stage_since:
-            raise BadInput(
-                Text(
-                    f"生效日期{effective}早于进入当前阶段的日期{town.stage_since}",
-                    f"effective date {effective} is before the township entered its current "
-                    f"stage on {town.stage_since}",
-                )
-            )
-
     def return_(
         self,
         ref: str,
@@ -830,7 +824,7 @@ class Service(Reads):
             town, d, expected = self._load_for_change(db, ref, "review", expected_version)
             engine = engine_for(d)
             plan = engine.plan(town.stage, "return", to)
-            self._check_date_order(town, effective)
+            check_step_date(db, town, effective)
             return_ok = True
             if plan.kind == "return":
                 t = next(
@@ -872,6 +866,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             spec = d.facts.get(fact)
             if spec is None:
                 raise BadInput(
@@ -943,6 +938,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             self._check_stage_open(town, d, roster_stage(d, kind), parsed.kind.label())
             existing = session.exec(
                 select(func.count())
@@ -970,11 +966,9 @@ class Service(Reads):
                     "kind": kind,
                     "file": parsed.file_name,
                     "sha256": parsed.sha256,
-                    "rows": len(parsed.rows),
+                    "rows": parsed.count,
                     "replaced": int(existing),
-                    "data": [
-                        {f.name: f.dump(row.get(f.name)) for f in parsed.kind.columns} for row in parsed.rows
-                    ],
+                    "data": [json.loads(row) for row in parsed.encoded],  # the rows, as stored
                 },
                 expected,
             )
@@ -994,6 +988,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "review", expected_version)
+            check_not_before_start(session, town, effective)
             all_checks = {c.id for s in d.stages for c in s.checks}
             if check not in all_checks:
                 raise BadInput(
@@ -1036,6 +1031,7 @@ class Service(Reads):
         effective = self._effective(on)
         with self._write() as session:
             town, _d, expected = self._load_for_change(session, ref, "change", expected_version)
+            check_not_before_start(session, town, effective)
             assert town.id is not None
             v = Violation(  # its id; the event sets the rest
                 township_id=town.id, opened_note=note, opened_by=self.actor_name, opened_on=effective
@@ -1142,14 +1138,13 @@ def parse_fact_values(
 
 
 def _clean_name(name: str, what: Text) -> str:
-    name = name.strip()
-    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
-        raise BadInput(
-            Text(
-                f"{what.zh}「{name}」无效：不能为空、过长或含控制字符",
-                f"invalid {what.en} '{name}': empty, too long or with control characters",
-            )
-        )
+    """A name through the one text normaliser (:func:`workflow.text.normalise`)."""
+    try:
+        name = normalise(name, max_length=MAX_NAME)
+    except TextProblem as e:
+        raise BadInput(Text(f"{what.zh}无效：{e.reason.zh}", f"invalid {what.en}: {e.reason.en}")) from None
+    if not name:
+        raise BadInput(Text(f"{what.zh}不能为空", f"the {what.en} must not be empty"))
     return name
 
 

@@ -4,6 +4,7 @@ and validated so that every mistake names the file, the key and what was expecte
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -11,15 +12,30 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from workflow.domain.definition_checks import (
+    MAX_DEADLINE_DAYS,
+    MAX_DEPTH,
+    MAX_FIELD_BOUND,
+    bounded_int_problems,
+    graph_problems,
+    ident_problems,
+    label_problems,
+    listed,
+    min_max_problems,
+    param_problems,
+    too_deep,
+)
 from workflow.domain.fields import FIELD_TYPES, FieldSpec
 from workflow.domain.gates import GATES, REQUIRED, Calendar
 from workflow.domain.rosters import ROSTER_KINDS
+from workflow.domain.text import shorten
 from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 
 DEFAULT_NAME = "township_election.toml"
+MAX_FILE_BYTES = 16 * 1024 * 1024
 RECORDING_ROLES = ("coordinator", "reviewer", "admin")
 """The roles that may record facts at all; a fact's ``recorded_by`` names some of them."""
 
@@ -47,7 +63,7 @@ class _Settings(_Strict):
 class _Check(_Strict):
     id: str
     gate: str
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class _Stage(_Strict):
@@ -55,9 +71,10 @@ class _Stage(_Strict):
     zh: str
     en: str
     deadline_days: int | None = None
-    facts: list[str] = []
-    rosters: list[str] = []
-    checks: list[_Check] = []
+    # factories, not [] defaults: pydantic deep-copies a mutable default for every stage
+    facts: list[str] = Field(default_factory=list)
+    rosters: list[str] = Field(default_factory=list)
+    checks: list[_Check] = Field(default_factory=list)
 
 
 class _When(_Strict):
@@ -292,9 +309,21 @@ def build(raw: dict[str, Any], source: str) -> Definition:
         raise BadInput(_joined(_pydantic_problems(source, e))) from None
     problems: list[Text] = []
     ids = [s.id for s in d.stages]
-    stage_ids = set(ids)
+    stage_ids: set[str] = set()
+    problems += label_problems(source, "process.zh", d.process.zh) + label_problems(
+        source, "process.en", d.process.en
+    )
     for i, s in enumerate(d.stages):
-        if ids.count(s.id) > 1 and ids.index(s.id) != i:
+        problems += ident_problems(source, f"stages[{i}].id", s.id)
+        problems += label_problems(source, f"stages[{i}].zh", s.zh) + label_problems(
+            source, f"stages[{i}].en", s.en
+        )
+        problems += bounded_int_problems(
+            source, f"stages[{i}].deadline_days", s.deadline_days, 1, MAX_DEADLINE_DAYS
+        )
+        if s.id not in stage_ids:
+            stage_ids.add(s.id)
+        else:
             problems.append(
                 tr(
                     "{f}：stages[{i}].id：阶段「{s}」重复",
@@ -314,13 +343,26 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                     f=source,
                     k=key,
                     v=value,
-                    e=", ".join(ids),
+                    e=listed(ids),
                 )
             )
     facts: dict[str, Fact] = {}
     for name, fact in d.facts.items():
         specs = []
+        problems += ident_problems(source, f"facts.{name}", name)
+        problems += label_problems(source, f"facts.{name}.zh", fact.zh)
+        problems += label_problems(source, f"facts.{name}.en", fact.en)
         for j, fld in enumerate(fact.fields):
+            where = f"facts.{name}.fields[{j}]"
+            problems += ident_problems(source, f"{where}.name", fld.name)
+            problems += label_problems(source, f"{where}.zh", fld.zh) + label_problems(
+                source, f"{where}.en", fld.en
+            )
+            for end in ("min", "max"):
+                problems += bounded_int_problems(
+                    source, f"{where}.{end}", getattr(fld, end), -MAX_FIELD_BOUND, MAX_FIELD_BOUND
+                )
+            problems += min_max_problems(source, where, {"min": fld.min, "max": fld.max})
             if fld.type not in FIELD_TYPES:
                 problems.append(
                     tr(
@@ -384,6 +426,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
         checks = []
         for j, c in enumerate(s.checks):
             where = f"stages[{i}].checks[{j}]"
+            problems += ident_problems(source, f"{where}.id", c.id)
             if c.id in check_ids:
                 problems.append(
                     tr(
@@ -434,6 +477,8 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                             t=_type_name(want),
                         )
                     )
+                else:
+                    problems += param_problems(source, where, pname, value, c.gate)
             for pname, (_, default) in spec.params.items():
                 if default is REQUIRED and pname not in c.params:
                     problems.append(
@@ -445,6 +490,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                             p=pname,
                         )
                     )
+            problems += min_max_problems(source, f"{where}.params", c.params)
             fact_param = c.params.get("fact")
             if isinstance(fact_param, str) and fact_param not in d.facts:
                 problems.append(
@@ -456,6 +502,8 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                         v=fact_param,
                     )
                 )
+            elif isinstance(fact_param, str) and isinstance(c.params.get("field"), str):
+                problems += _field_problems(source, f"{where}.params.field", d, fact_param, c.params["field"])
             checks.append(Check(c.id, c.gate, dict(c.params)))
         for fname in s.facts:
             if fname not in d.facts:
@@ -466,7 +514,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                         f=source,
                         i=i,
                         v=fname,
-                        e=", ".join(d.facts),
+                        e=listed(d.facts),
                     )
                 )
         for kind in s.rosters:
@@ -481,15 +529,6 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                         e=", ".join(ROSTER_KINDS),
                     )
                 )
-        if s.deadline_days is not None and s.deadline_days < 1:
-            problems.append(
-                tr(
-                    "{f}：stages[{i}].deadline_days：应为正整数",
-                    "{f}: stages[{i}].deadline_days: expected a positive integer",
-                    f=source,
-                    i=i,
-                )
-            )
         stages.append(
             Stage(s.id, i + 1, s.zh, s.en, s.deadline_days, tuple(s.facts), tuple(s.rosters), tuple(checks))
         )
@@ -505,44 +544,36 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                         f=source,
                         k=k,
                         e=end,
-                        v=value,
-                        o=", ".join(ids),
+                        v=shorten(value),
+                        o=listed(ids),
                     )
                 )
+        if t.when is not None:
+            key = f"transitions[{k}].when"
+            if t.when.fact not in d.facts:
+                problems.append(
+                    tr(
+                        "{f}：{k}.fact：未定义的事实「{v}」，应为：{e}",
+                        "{f}: {k}.fact: undefined fact '{v}', expected one of: {e}",
+                        f=source,
+                        k=key,
+                        v=shorten(t.when.fact),
+                        e=listed(d.facts),
+                    )
+                )
+            else:
+                problems += _field_problems(source, f"{key}.field", d, t.when.fact, t.when.field)
         when = (t.when.fact, t.when.field, t.when.value) if t.when else None
         transitions.append(Transition(t.kind, t.source, t.dest, when))
     advances = [t for t in transitions if t.kind == "advance"]
-    sources = [t.source for t in advances]
-    for src in set(sources):
-        if sources.count(src) > 1:
-            problems.append(
-                tr(
-                    "{f}：transitions：阶段「{s}」有多个前进方向",
-                    "{f}: transitions: stage '{s}' has more than one advance",
-                    f=source,
-                    s=src,
-                )
-            )
     if not problems:
-        reach = {d.process.initial}
-        frontier = [d.process.initial]
-        while frontier:
-            cur = frontier.pop()
-            for step in advances:
-                if step.source == cur and step.dest not in reach:
-                    reach.add(step.dest)
-                    frontier.append(step.dest)
-        for sid in ids:
-            if sid not in reach:
-                problems.append(
-                    tr(
-                        "{f}：stages：阶段「{s}」从初始阶段「{i}」无法到达",
-                        "{f}: stages: stage '{s}' cannot be reached from the initial stage '{i}'",
-                        f=source,
-                        s=sid,
-                        i=d.process.initial,
-                    )
-                )
+        problems += graph_problems(
+            source,
+            d.process.initial,
+            d.process.final,
+            ids,
+            [(k, t.kind, t.source, t.dest) for k, t in enumerate(transitions)],
+        )
     if problems:
         raise BadInput(_joined(problems))
     holidays: list[dt.date] = []
@@ -567,9 +598,10 @@ def build(raw: dict[str, Any], source: str) -> Definition:
     if problems:
         raise BadInput(_joined(problems))
     # Stage order follows the chain of advances from the initial stage.
+    step = {t.source: t.dest for t in advances}
     order = [d.process.initial]
-    while (nxt := next((t.dest for t in advances if t.source == order[-1]), None)) and nxt not in order:
-        order.append(nxt)
+    while (nxt := step.get(order[-1])) is not None:
+        order.append(nxt)  # a chain without a cycle through every stage (checked above)
     by_id = {s.id: s for s in stages}
     ordered = tuple(
         Stage(
@@ -582,7 +614,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
             by_id[sid].rosters,
             by_id[sid].checks,
         )
-        for n, sid in enumerate(order + [s for s in ids if s not in order], start=1)
+        for n, sid in enumerate(order, start=1)
     )
     return Definition(
         source=source,
@@ -598,6 +630,24 @@ def build(raw: dict[str, Any], source: str) -> Definition:
         rule_set=Text(d.settings.rule_set_zh, d.settings.rule_set_en),
         revert_to_any_earlier=d.settings.revert_to_any_earlier,
     )
+
+
+def _field_problems(source: str, key: str, d: _Definition, fact: str, field_name: str) -> list[Text]:
+    """``field_name`` must be a field of the (defined) fact ``fact``."""
+    names = [f.name for f in d.facts[fact].fields]
+    if field_name in names:
+        return []
+    return [
+        tr(
+            "{f}：{k}：事实「{a}」没有字段「{v}」，应为：{e}",
+            "{f}: {k}: fact '{a}' has no field '{v}', expected one of: {e}",
+            f=source,
+            k=key,
+            a=fact,
+            v=shorten(field_name),
+            e=listed(names),
+        )
+    ]
 
 
 def _joined(problems: list[Text]) -> Text:
@@ -624,13 +674,47 @@ def load(path: Path | None = None) -> Definition:
 
 
 def loads(data: bytes, source: str) -> Definition:
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(
+            tr(
+                "{f}：文件过大（{n}字节，最多{m}）",
+                "{f}: the file is too large ({n} bytes, at most {m})",
+                f=source,
+                n=len(data),
+                m=MAX_FILE_BYTES,
+            )
+        )
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadInput(tr("{f}：不是 UTF-8 文本", "{f}: not UTF-8 text", f=source)) from None
     except tomllib.TOMLDecodeError as e:
         raise BadInput(tr("{f}：TOML 语法错误：{e}", "{f}: TOML syntax error: {e}", f=source, e=e)) from None
-    return build(raw, source)
+    except RecursionError:
+        raise BadInput(_nested(source, "(top)")) from None
+    deep = too_deep(raw)
+    if deep is not None:
+        raise BadInput(_nested(source, deep))
+    # Building allocates a few objects per stage and frees none of them: the cyclic
+    # collector's passes over the growing heap would only cost time (a third of it
+    # for 20,000 stages).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return build(raw, source)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _nested(source: str, key: str) -> Text:
+    return tr(
+        "{f}：{k}：嵌套过深（最多{m}层）",
+        "{f}: {k}: nested too deeply (at most {m} levels)",
+        f=source,
+        k=shorten(key),
+        m=MAX_DEPTH,
+    )
 
 
 @cache

@@ -6,10 +6,15 @@ from workflow.domain.definition import Definition
 from workflow.i18n import Lang
 
 
+def quoted(text: str) -> str:
+    """``text`` safe inside a Mermaid quoted label: ``"`` and ``#`` as entity codes."""
+    return text.replace("#", "#35;").replace('"', "#quot;")
+
+
 def mermaid(d: Definition, lang: Lang = "en") -> str:
     lines = ["stateDiagram-v2"]
     for s in d.stages:
-        label = s.zh if lang == "zh" else s.en
+        label = quoted(s.zh if lang == "zh" else s.en)
         lines.append(f'    state "{s.order}. {label}" as {s.id}')
     lines.append(f"    [*] --> {d.initial}")
     for t in d.transitions:

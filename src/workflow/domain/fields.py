@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workflow.domain.text import TextProblem, normalise
 from workflow.i18n import Text, tr
 
 FieldType = Literal["text", "int", "date", "choice", "bool", "names"]
@@ -59,17 +62,7 @@ class FieldSpec:
                 raise FieldError(tr("不能为空", "must not be empty"))
             return [] if self.type == "names" else (False if self.type == "bool" else None)
         if self.type == "text":
-            text = str(raw).strip()
-            if len(text) > self.max_length:
-                raise FieldError(
-                    tr(
-                        "过长（{n}字，最多{m}）",
-                        "too long ({n} characters, at most {m})",
-                        n=len(text),
-                        m=self.max_length,
-                    )
-                )
-            return text
+            return _clean(str(raw), self.max_length)
         if self.type == "int":
             if isinstance(raw, bool):
                 raise FieldError(tr("应为整数", "expected a whole number"))
@@ -98,9 +91,10 @@ class FieldSpec:
                 return False
             raise FieldError(tr("应为 是/否 或 yes/no", "expected yes/no or 是/否"))
         if self.type == "names":
-            return [n.strip() for n in str(raw).replace("；", ";").split(";") if n.strip()]
+            text = _clean(str(raw), None)
+            return [_clean(n, self.max_length) for n in text.split(";") if n.strip()]
         # choice
-        text = str(raw).strip()
+        text = _clean(str(raw), self.max_length)
         key = self.choice_aliases.get(text, self.choice_aliases.get(text.lower(), text.lower()))
         if key not in self.choices:
             raise FieldError(tr("应为以下之一：{o}", "expected one of: {o}", o=", ".join(self.choices)))
@@ -119,6 +113,14 @@ class FieldSpec:
         return value
 
 
+def _clean(raw: str, max_length: int | None) -> str:
+    """``raw`` through the one text normaliser (:mod:`workflow.text`)."""
+    try:
+        return normalise(raw, max_length=max_length)
+    except TextProblem as e:
+        raise FieldError(e.reason) from None
+
+
 class FieldError(ValueError):
     """A value a field does not accept; ``reason`` says why in both languages."""
 
@@ -127,20 +129,33 @@ class FieldError(ValueError):
         self.reason = reason
 
 
-def parse_date(raw: object, today: dt.date | None = None) -> dt.date:
-    """A YYYY-MM-DD date, not later than ``today`` when given."""
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(raw: object, today: dt.date | None = None, earliest: dt.date | None = None) -> dt.date:
+    """A YYYY-MM-DD date that exists, not later than ``today`` nor earlier than
+    ``earliest`` when given."""
     if isinstance(raw, dt.datetime):
         value = raw.date()
     elif isinstance(raw, dt.date):
         value = raw
     else:
-        text = str(raw).strip()
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        form = _ISO_DAY.fullmatch(text)
+        if form is None:
+            raise FieldError(tr("日期应为 YYYY-MM-DD 格式", "expected a date as YYYY-MM-DD"))
         try:
-            if len(text) != 10:
-                raise ValueError(text)
-            value = dt.date.fromisoformat(text)
+            value = dt.date(int(form[1]), int(form[2]), int(form[3]))
         except ValueError:
-            raise FieldError(tr("日期应为 YYYY-MM-DD 格式", "expected a date as YYYY-MM-DD")) from None
+            raise FieldError(
+                tr(
+                    "{d} 不是真实存在的日期",
+                    "{d} is not a real date (no such day in the calendar)",
+                    d=text,
+                )
+            ) from None
     if today is not None and value > today:
         raise FieldError(tr("日期{d}晚于今天{t}", "date {d} is later than today {t}", d=value, t=today))
+    if earliest is not None and value < earliest:
+        raise FieldError(tr("日期{d}早于{e}", "date {d} is before {e}", d=value, e=earliest))
     return value

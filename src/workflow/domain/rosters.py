@@ -6,12 +6,16 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterator
+import json
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from workflow.domain.fields import FieldError, FieldSpec
+from workflow.domain.text import fold, is_clean, shorten
 from workflow.errors import BadInput, BadRows
 from workflow.i18n import Text, tr
 
@@ -222,21 +226,51 @@ def template_csv(kind: RosterKind) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedRoster:
-    """A roster file read without errors: its rows and the file's identity."""
+    """A roster file read without errors: its rows (each already in its stored JSON
+    form, so a large file is held once, compactly) and the file's identity."""
 
     kind: RosterKind
     file_name: str
     sha256: str
-    rows: list[dict[str, Any]]
+    encoded: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.encoded)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as typed values (dates as dates)."""
+        return [self.kind.load_row(json.loads(r)) for r in self.encoded]
 
 
 MAX_CELL = 2000
 MAX_ROWS = 200_000
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest roster file read at all (a 200,000-row CSV is about 20 MB)."""
+CACHE_LIMIT = 20_000
+"""Distinct values of one typed column kept parsed (see ``_validate``)."""
+MAX_LISTED = 100
+"""Problems listed one by one; past this a file is refused with a count."""
+
+Table = Iterator[tuple[int, list[object]]]
+"""(line number, cells) for each row of a file, header first."""
 
 
 def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
     """Read and validate a whole file; raise BadRows listing every bad row."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInput(
+                tr(
+                    "{f}：文件过大（{n} MB，最多 {m} MB）",
+                    "{f}: the file is too large ({n} MB, at most {m} MB)",
+                    f=path.name,
+                    n=size // (1024 * 1024),
+                    m=MAX_FILE_BYTES // (1024 * 1024),
+                )
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(tr("文件不存在：{p}", "file not found: {p}", p=path)) from None
@@ -246,15 +280,18 @@ def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
 
 
 def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> ParsedRoster:
-    """Validate a whole CSV or XLSX file given as bytes (the type from ``name``)."""
+    """Validate a whole CSV or XLSX file given as bytes (the type from ``name``),
+    row by row as it is read: the first row past the limit stops the reading."""
     digest = hashlib.sha256(data).hexdigest()
     suffix = Path(name).suffix.lower()
     if not data.strip():
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     if suffix == ".xlsx":
-        table = list(_xlsx_rows(data, name))
+        from workflow.domain.xlsx_stream import XlsxReader
+
+        table: Table = XlsxReader(data, name).rows()  # type: ignore[assignment]
     elif suffix in (".csv", ".txt"):
-        table = list(_csv_rows(data, name))
+        table = _csv_rows(data, name)
     else:
         raise BadInput(
             tr(
@@ -264,11 +301,11 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
                 s=suffix or "-",
             )
         )
-    rows = parse_table(table, kind, name, today)
-    return ParsedRoster(kind=kind, file_name=name, sha256=digest, rows=rows)
+    encoded = _validate(table, kind, name, today)
+    return ParsedRoster(kind=kind, file_name=name, sha256=digest, encoded=encoded)
 
 
-def _csv_rows(data: bytes, name: str) -> Iterator[list[object]]:
+def _csv_rows(data: bytes, name: str) -> Table:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -283,27 +320,31 @@ def _csv_rows(data: bytes, name: str) -> Iterator[list[object]]:
                 l=line,
             )
         ) from None
+    del data
     if "\x00" in text:
         raise BadInput(tr("{f}：不是文本文件", "{f}: not a text file", f=name))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # Cells are bounded by the file's size; the length check below names the line
+    # and column of an over-long one (the csv module's own limit names neither).
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(text) + 1))
     try:
-        yield from csv.reader(io.StringIO(text, newline=""))
+        line = 1
+        for row in reader:
+            yield line, row  # type: ignore[misc]
+            line = reader.line_num + 1
     except csv.Error as e:
-        raise BadInput(tr("{f}：CSV 格式错误：{e}", "{f}: malformed CSV: {e}", f=name, e=e)) from e
-
-
-def _xlsx_rows(data: bytes, name: str) -> Iterator[list[object]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise BadInput(tr("{f}：不是有效的 XLSX 文件", "{f}: not a valid XLSX file", f=name)) from e
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield list(row)
-    book.close()
+        raise BadInput(
+            tr(
+                "{f}：第{l}行：CSV 格式错误：{e}",
+                "{f}: line {l}: malformed CSV: {e}",
+                f=name,
+                l=reader.line_num,
+                e=e,
+            )
+        ) from e
+    finally:
+        csv.field_size_limit(old)
 
 
 def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str, int]:
@@ -315,7 +356,7 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
     index: dict[str, int] = {}
     problems: list[Text] = []
     for pos, cell in enumerate(header, start=1):
-        title = str(cell or "").strip().lstrip("\ufeff").lower()
+        title = unicodedata.normalize("NFKC", str(cell or "")).strip().lstrip("\ufeff").lower()
         if not title:
             continue
         col_name = lookup.get(title)
@@ -326,7 +367,7 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
                     "{f}: line 1, column {c}: unknown column '{v}', expected one of: {o}",
                     f=name,
                     c=pos,
-                    v=title,
+                    v=shorten(title),
                     o=", ".join(c.name for c in kind.columns),
                 )
             )
@@ -358,103 +399,237 @@ def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str
     return index
 
 
-def parse_table(
-    table: list[list[object]], kind: RosterKind, name: str, today: dt.date
-) -> list[dict[str, Any]]:
-    """Validate every row of ``table`` (first row the header); all or nothing."""
-    if not table or all(not any(str(c or "").strip() for c in r) for r in table):
-        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
-    index = _header_index(table[0], kind, name)
-    if len(table) > MAX_ROWS + 1:
-        raise BadInput(
-            tr(
-                "{f}：行数过多（{n}，最多{m}）",
-                "{f}: too many rows ({n}, at most {m})",
-                f=name,
-                n=len(table) - 1,
-                m=MAX_ROWS,
-            )
+def _blank(cells: list[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _cell_problem(name: str, line: int, pos: int, col: FieldSpec, cell: object) -> Text | None:
+    """What is wrong with a raw cell before its field parses it: too long, a formula
+    without a saved value, an error value."""
+    from workflow.domain.xlsx_stream import CellError, Formula
+
+    where_zh = f"{name}：第{line}行第{pos}列（{col.name}）"
+    where_en = f"{name}: line {line}, column {pos} ({col.name})"
+    if isinstance(cell, str) and len(cell) > MAX_CELL:
+        return Text(
+            f"{where_zh}：内容过长（{len(cell)}字，最多{MAX_CELL}字）",
+            f"{where_en}: cell too long ({len(cell)} characters, at most {MAX_CELL})",
         )
-    rows: list[dict[str, Any]] = []
-    problems: list[Text] = []
-    seen: dict[tuple[object, ...], int] = {}
-    for line, raw in enumerate(table[1:], start=2):
-        if not any(str(c if c is not None else "").strip() for c in raw):
-            continue
-        row: dict[str, Any] = {}
-        bad = False
-        for col in kind.columns:
-            pos = index.get(col.name)
-            cell = raw[pos] if pos is not None and pos < len(raw) else None
-            if isinstance(cell, str) and len(cell) > MAX_CELL:
-                problems.append(
+    if isinstance(cell, Formula):
+        shown = shorten(str(cell))
+        return Text(
+            f"{where_zh}：「{shown}」是公式，没有保存计算结果：请填入数值，或在 Excel 中重新计算并保存",
+            f"{where_en}: '{shown}' is a formula with no saved value: type the value, "
+            f"or recalculate and save the file in Excel",
+        )
+    if isinstance(cell, CellError):
+        return Text(
+            f"{where_zh}：单元格是错误值 {cell.code}",
+            f"{where_en}: the cell holds the error value {cell.code}",
+        )
+    return None
+
+
+def _parse_cell(
+    name: str, line: int, col: FieldSpec, pos: int | None, cell: object, today: dt.date
+) -> tuple[Text | None, Any]:
+    """(problem, None) or (None, the parsed value) for one cell."""
+    column = (pos or 0) + 1
+    if cell.__class__ is not str or len(cell) > MAX_CELL:
+        problem = _cell_problem(name, line, column, col, cell)
+        if problem is not None:
+            return problem, None
+    try:
+        value = col.parse(cell, today)
+    except FieldError as e:
+        shown = "" if cell is None else shorten(str(cell), 60)
+        return (
+            Text(
+                f"{name}：第{line}行第{column}列（{col.name}）：值「{shown}」{e.reason.zh}",
+                f"{name}: line {line}, column {column} ({col.name}): value '{shown}': {e.reason.en}",
+            ),
+            None,
+        )
+    if col.type == "text" and value and value[0] in "=+@":
+        return (
+            tr(
+                "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
+                "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
+                f=name,
+                l=line,
+                c=column,
+                n=col.name,
+                v=shorten(value, 60),
+            ),
+            None,
+        )
+    return None, value
+
+
+class _Validator:
+    """Validates a roster's rows a chunk at a time, column by column: the values of a
+    typed column (choices, dates, numbers, yes/no) recur on every row, so each
+    distinct text is parsed once and the rest are dictionary look-ups done by
+    ``map``; names are parsed one by one. Each good row is kept only in its stored
+    JSON form, written member by member exactly as ``json.dumps`` would."""
+
+    def __init__(self, kind: RosterKind, index: dict[str, int], name: str, today: dt.date) -> None:
+        self.name = name
+        self.today = today
+        quote = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
+        self.quote = quote
+        self.columns: list[tuple[FieldSpec, int | None, dict[object, Any] | None, str]] = [
+            (col, index.get(col.name), None if col.type in ("text", "names") else {}, f"{quote(col.name)}: ")
+            for col in kind.columns
+        ]
+        names = [c.name for c in kind.columns]
+        self.key_slots = [names.index(k) for k in kind.key]
+        self.encoded: list[str] = []
+        self.problems: list[Text] = []
+        self.bad_rows = 0
+        self.seen: dict[tuple[object, ...], int] = {}
+
+    def _parsed(self, line: int, col: FieldSpec, pos: int | None, cell: object, member: str) -> Any:
+        """(value, JSON member) of one cell, or a problem (Text)."""
+        problem, value = _parse_cell(self.name, line, col, pos, cell, self.today)
+        if problem is not None:
+            return problem
+        text = (
+            self.quote(value) if value.__class__ is str else json.dumps(col.dump(value), ensure_ascii=False)
+        )
+        return value, member + text
+
+    def _fast_text(self, col: FieldSpec, member: str) -> Callable[[object], tuple[str, str] | None]:
+        """For a text column: (value, JSON member) of a cell that needs no change and
+        no check beyond what :func:`is_clean` does in C, else None (parsed in full)."""
+        limit = min(col.max_length, MAX_CELL)
+        quote = self.quote
+
+        def fast(cell: object) -> tuple[str, str] | None:
+            if is_clean(cell, limit) and cell[0] not in "=+@":
+                return cell, member + quote(cell)
+            return None
+
+        return fast
+
+    def chunk(self, rows: list[tuple[int, list[object]]]) -> None:
+        lines = [line for line, _ in rows]
+        raws = [raw for _, raw in rows]
+        n = len(rows)
+        full = min(map(len, raws))
+        values: list[list[Any]] = []
+        parts: list[list[str]] = []
+        bad: dict[int, list[Text]] = {}
+        for col, pos, cache, member in self.columns:
+            if pos is None:
+                cells: list[object] = [None] * n
+            elif pos < full:
+                cells = list(map(itemgetter(pos), raws))
+            else:
+                cells = [raw[pos] if pos < len(raw) else None for raw in raws]
+            if cache is not None:
+                got: list[Any] = list(map(cache.get, cells))
+            elif col.type == "text":
+                got = list(map(self._fast_text(col, member), cells))
+            else:
+                got = [None] * n
+            j = -1
+            while True:  # the cells not looked up, found by a forward scan in C: parse them
+                try:
+                    j = got.index(None, j + 1)
+                except ValueError:
+                    break
+                cell = cells[j]
+                result = self._parsed(lines[j], col, pos, cell, member)
+                if isinstance(result, Text):
+                    bad.setdefault(j, []).append(result)
+                    got[j] = (None, "")
+                    continue
+                got[j] = result
+                # only text cells are cached: a text never equals a number (True == 1)
+                if cache is not None and cell.__class__ is str and len(cache) < CACHE_LIMIT:
+                    cache[cell] = result
+            values.append(list(map(itemgetter(0), got)))
+            parts.append(list(map(itemgetter(1), got)))
+        keys = zip(
+            *[[fold(v) if v.__class__ is str else v for v in values[k]] for k in self.key_slots], strict=True
+        )
+        jsons = map("{%s}".__mod__, map(", ".join, zip(*parts, strict=True)))
+        seen, problems = self.seen, self.problems
+        for j, (key, text) in enumerate(zip(keys, jsons, strict=True)):
+            row_problems = bad.get(j)
+            if row_problems is None:
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = lines[j]
+                    if not problems:  # once a row is bad, nothing will be stored
+                        self.encoded.append(text)
+                    continue
+                row_problems = [
                     tr(
-                        "{f}：第{l}行第{c}列（{n}）：内容过长（{k}字）",
-                        "{f}: line {l}, column {c} ({n}): cell too long ({k} characters)",
-                        f=name,
-                        l=line,
-                        c=(pos or 0) + 1,
-                        n=col.name,
-                        k=len(cell),
+                        "{f}：第{l}行：与第{p}行重复（{k}）",
+                        "{f}: line {l}: duplicate of line {p} ({k})",
+                        f=self.name,
+                        l=lines[j],
+                        p=first,
+                        k=", ".join(str(values[k][j]) for k in self.key_slots),
                     )
-                )
-                bad = True
-                continue
-            try:
-                value = col.parse(cell, today)
-            except FieldError as e:
-                shown = "" if cell is None else str(cell)[:60]
-                problems.append(
-                    Text(
-                        f"{name}：第{line}行第{(pos or 0) + 1}列（{col.name}）：值「{shown}」{e.reason.zh}",
-                        f"{name}: line {line}, column {(pos or 0) + 1} ({col.name}): "
-                        f"value '{shown}': {e.reason.en}",
-                    )
-                )
-                bad = True
-                continue
-            if isinstance(value, str) and value[:1] in ("=", "+", "@") and col.type == "text":
-                problems.append(
-                    tr(
-                        "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
-                        "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
-                        f=name,
-                        l=line,
-                        c=(pos or 0) + 1,
-                        n=col.name,
-                        v=value[:60],
-                    )
-                )
-                bad = True
-                continue
-            row[col.name] = value
-        if bad:
+                ]
+            self.bad_rows += 1
+            room = MAX_LISTED - len(problems)
+            problems.extend(row_problems[: max(room, 0)])
+
+
+CHUNK_ROWS = 4096
+
+
+def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
+    """Validate the rows of ``table`` (header first) as they are read, a chunk at a
+    time; all or nothing. Returns each good row in its stored JSON form."""
+    first = next((r for r in table if not _blank(r[1])), None)
+    if first is None:
+        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
+    check = _Validator(kind, _header_index(first[1], kind, name), name, today)
+    data_rows = 0
+    chunk: list[tuple[int, list[object]]] = []
+    for line, raw in table:
+        head = raw[0] if raw else None
+        if not (head.__class__ is str and head.strip()) and _blank(raw):
             continue
-        key = tuple(row.get(k) for k in kind.key)
-        if key in seen:
-            problems.append(
+        data_rows += 1
+        if data_rows > MAX_ROWS:
+            raise BadInput(
                 tr(
-                    "{f}：第{l}行：与第{p}行重复（{k}）",
-                    "{f}: line {l}: duplicate of line {p} ({k})",
+                    "{f}：行数过多（第{l}行已超过{m}行的上限），未导入任何内容",
+                    "{f}: too many rows (line {l} is past the limit of {m} rows); nothing was imported",
                     f=name,
                     l=line,
-                    p=seen[key],
-                    k=", ".join(str(k) for k in key),
+                    m=MAX_ROWS,
                 )
             )
-            continue
-        seen[key] = line
-        rows.append(row)
+        chunk.append((line, raw))
+        if len(chunk) == CHUNK_ROWS:
+            check.chunk(chunk)
+            chunk = []
+    if chunk:
+        check.chunk(chunk)
+    problems = check.problems
     if problems:
-        raise BadRows(
-            tr(
-                "{f}：{n}处错误，未导入任何内容",
-                "{f}: {n} problems, nothing was imported",
-                f=name,
-                n=len(problems),
-            ),
-            problems,
+        head = tr(
+            "{f}：{n}处错误，未导入任何内容",
+            "{f}: {n} problems, nothing was imported",
+            f=name,
+            n=len(problems),
         )
-    if not rows:
+        if len(problems) >= MAX_LISTED:
+            head = tr(
+                "{f}：{b}行有错误（只列出前{m}处），未导入任何内容",
+                "{f}: {b} rows with problems (the first {m} listed), nothing was imported",
+                f=name,
+                b=check.bad_rows,
+                m=MAX_LISTED,
+            )
+        raise BadRows(head, problems)
+    if not check.encoded:
         raise BadInput(tr("{f}：没有数据行", "{f}: no data rows", f=name))
-    return rows
+    return check.encoded

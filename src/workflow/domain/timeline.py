@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -62,8 +63,11 @@ class Span:
         return self.left_via in RETURN_KINDS
 
     def end(self, today: dt.date) -> dt.date:
-        """The last day the span covers: the day it was left, else today."""
-        return self.left if self.left is not None else max(today, self.entered)
+        """The last day the span covers: the day it was left, else today; the final
+        stage is one day (the day the township completed)."""
+        if self.left is not None:
+            return self.left
+        return self.entered if self.final else max(today, self.entered)
 
     def as_dict(self) -> dict[str, Any]:
         """The span in the documented JSON shape (schema 1)."""
@@ -136,51 +140,79 @@ def _add_waived(span: Span, checks: Iterable[object]) -> None:
 def build_spans(events: Iterable[EventRow], d: Definition, today: dt.date) -> list[Span]:
     """The spans of one township from its events in order (see :data:`EventRow`).
 
-    Waived checks of a span are those waived while the township was in it and those
-    its leaving advance passed by waiver; backdated means the entering event or an
-    event in the span has an effective date before the day it was recorded."""
+    Stage changes make the spans; every other event (a record, an import, a waiver)
+    belongs to the span that was current when it was recorded if its effective date
+    falls inside that span, else to the span its date falls in (a record dated
+    before the township's first event goes to the first span). Waived checks of a
+    span are those waived in it and those its leaving advance passed by waiver;
+    backdated means an event of the span has an effective date before the day it was
+    recorded."""
     spans: list[Span] = []
     visits: dict[str, int] = {}
     cur: Span | None = None
-    count = 0  # events in the current span, and whether any of them is backdated
-    late = False
     final = d.final
     fromiso = dt.date.fromisoformat
     facts = _stage_facts(d)
+    # The current span's other events, the earliest and latest of their dates, whether
+    # any is backdated, and the payloads of its waivers: settled when the span ends.
+    held: list[tuple[str, Any, str, str | None]] = []
+    lo = hi = entered = ""
+    late = False
+    waives: list[str] = []
+    others: list[tuple[int, str, Any, str, str | None]] = []  # placed by date at the end
+    leaving: list[tuple[int, str]] = []  # (span, advance payload with waivers)
     for _key, seq, kind, to_stage, actor, effective, backdated, payload in events:
         if kind not in SPAN_KINDS or to_stage is None:
-            # Most events (records, imports) only count; keep that path short.
-            count += 1
+            # Most events (records, imports) only count; keep this path short.
+            if cur is None:
+                others.append((0, effective, backdated, kind, payload))
+                continue
+            if not held:
+                lo = hi = effective
+            elif effective < lo:
+                lo = effective
+            elif effective > hi:
+                hi = effective
+            held.append((effective, backdated, kind, payload))
             if backdated:
                 late = True
-            if kind == "waive" and payload and cur is not None:
-                check = json.loads(payload).get("check")
-                if check:
-                    _add_waived(cur, (check,))
+            if kind == "waive" and payload:
+                waives.append(payload)
             continue
         day = fromiso(effective)
         if cur is not None:
-            cur.events = count
-            cur.backdated = late
+            if held:
+                if entered <= lo and hi <= effective:  # all within the span: the usual case
+                    _settle(cur, len(held), late, waives)
+                else:
+                    others.extend((len(spans), *h) for h in held)
+                held, late, waives = [], False, []
             cur.left = day
             cur.left_via = kind
             cur.left_by = actor
             cur.left_seq = seq
             if kind == "advance" and payload and NO_WAIVER not in payload:
-                _add_waived(cur, json.loads(payload).get("waived") or ())
+                leaving.append((len(spans), payload))
             _finish(cur, today)
             spans.append(cur)
         visit = visits[to_stage] = visits.get(to_stage, 0) + 1
         order, deadline_days = facts.get(to_stage, (0, None))
         # positional, in field order (a span per stage visit: this runs for every one)
         cur = Span(to_stage, order, visit, day, kind, actor or "", seq, to_stage == final, deadline_days)
-        count = 1
-        late = bool(backdated)
+        cur.backdated = bool(backdated)
+        entered = effective
     if cur is not None:
-        cur.events = count
-        cur.backdated = late
+        if held:
+            if entered <= lo:
+                _settle(cur, len(held), late, waives)
+            else:
+                others.extend((len(spans), *h) for h in held)
         _finish(cur, today)
         spans.append(cur)
+    if spans and others:
+        _assign_by_date(spans, others)
+    for k, payload in leaving:
+        _add_waived(spans[k], json.loads(payload).get("waived") or ())
     return spans
 
 
@@ -195,6 +227,37 @@ class EventLike(Protocol):
     effective_date: dt.date
     recorded_at: str
     payload: str
+
+
+def _settle(span: Span, count: int, late: bool, waives: list[str]) -> None:
+    """Count ``count`` events in ``span`` (waiver payloads among them)."""
+    span.events += count
+    if late:
+        span.backdated = True
+    for payload in waives:
+        check = json.loads(payload).get("check")
+        if check:
+            _add_waived(span, (check,))
+
+
+def _assign_by_date(spans: list[Span], others: list[tuple[int, str, Any, str, str | None]]) -> None:
+    """Count each non-step event in the span its effective date falls in, keeping the
+    span it was recorded in when the date allows (several spans may share a day)."""
+    entered = [s.entered.isoformat() for s in spans]
+    left = [s.left.isoformat() if s.left is not None else "9999-12-31" for s in spans]
+    last = len(spans) - 1
+    for k, effective, backdated, kind, payload in others:
+        k = min(k, last)
+        if not entered[k] <= effective <= left[k]:
+            k = max(bisect_right(entered, effective) - 1, 0)
+        span = spans[k]
+        span.events += 1
+        if backdated:
+            span.backdated = True
+        if kind == "waive" and payload:
+            check = json.loads(payload).get("check")
+            if check:
+                _add_waived(span, (check,))
 
 
 def spans_from_events(events: Iterable[EventLike], d: Definition, today: dt.date) -> list[Span]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from workflow.errors import AuditFailure
 from workflow.i18n import Text
 from workflow.store import sql as hot
+from workflow.store.meta import database_id
 
 DATA_DIR_ENV = "WORKFLOW_DATA_DIR"
 """Overrides the user data directory (tests, or a machine that keeps state elsewhere)."""
@@ -50,12 +51,6 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("workflow", appauthor=False))
-
-
-def database_id(db: hot.Db) -> str | None:
-    """The database's random id (``meta.database_id``), or None if it has none."""
-    row = hot.raw(db).one("SELECT value FROM meta WHERE key = 'database_id'", {})
-    return str(row[0]) if row else None
 
 
 def _now() -> str:

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from sqlmodel import Session, col, func, select
 
+from workflow.app.dates import EARLIEST
 from workflow.app.exporters.common import ExportContext, Progress, check_writable, open_output
 from workflow.app.timelines import iter_timelines
 from workflow.domain.fields import FieldError, parse_date
@@ -96,7 +97,7 @@ def _date(value: dt.date | str | None, option: str) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
-        return parse_date(value)
+        return parse_date(value, earliest=EARLIEST)
     except FieldError as e:
         raise BadInput(
             Text(f"{option}「{value}」：{e.reason.zh}", f"{option} '{value}': {e.reason.en}")

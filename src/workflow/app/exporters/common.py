@@ -55,10 +55,46 @@ class ExportContext:
 
 
 def safe(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
+    """A text cell a spreadsheet will not run as a formula: the one escaping of every
+    text cell of every spreadsheet format (CSV and XLSX), whatever its source (user
+    data, stage names from a district's definition, messages). Idempotent."""
     if value and value[0] in FORMULA_PREFIXES:
         return "'" + value
     return value
+
+
+def safe_row(values: Sequence[Any]) -> list[Any]:
+    """A row with :func:`safe` applied to each text cell."""
+    return [safe(v) if v.__class__ is str else v for v in values]
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet: two for a wide (CJK) character."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def scope_note(ctx: ExportContext) -> str | None:
+    """What a district report covers when the export is narrowed (townships or a
+    period), or None when it is not: the figures are always the whole district's."""
+    towns = ctx.filters.get("townships") or []
+    if not towns and ctx.date_from is None and ctx.date_to is None:
+        return None
+    parts_zh, parts_en = [], []
+    if towns:
+        parts_zh.append("乡镇：" + "、".join(towns))
+        parts_en.append("townships: " + ", ".join(towns))
+    if ctx.date_from is not None or ctx.date_to is not None:
+        a, b = ctx.date_from or "…", ctx.date_to or "…"
+        parts_zh.append(f"时间 {a} 至 {b}")
+        parts_en.append(f"period {a} to {b}")
+    note = Text(
+        f"筛选条件（{'；'.join(parts_zh)}）只作用于时间线；以下报告数字为全区所有乡镇、全部日期的数字",
+        f"Filter ({'; '.join(parts_en)}) applies to the timeline only; the report figures below "
+        f"are for the whole district, every township and every date",
+    )
+    return note(ctx.lang)
 
 
 # ---------------------------------------------------------------- labels
@@ -105,7 +141,7 @@ TIMELINE_COLUMNS: tuple[tuple[str, Text, int], ...] = (
     ("entered_via", Text("进入方式", "entered via"), 10),
     ("entered_by", Text("进入操作人", "entered by"), 12),
     ("left_via", Text("离开方式", "left via"), 10),
-    ("left_by", Text("推进人", "advanced by"), 12),
+    ("left_by", Text("离开操作人", "left by"), 12),
     ("returned", Text("被退回", "returned"), 9),
     ("waived", Text("豁免检查", "waived checks"), 20),
     ("backdated", Text("补记", "backdated"), 9),
@@ -162,7 +198,7 @@ class TimelineRows:
         """Each stage's name in the export's language (built once per definition)."""
         names = self._names.get(id(d))
         if names is None:
-            names = self._names[id(d)] = {s.id: self.ctx.stage_name(d, s.id) for s in d.stages}
+            names = self._names[id(d)] = {s.id: safe(self.ctx.stage_name(d, s.id)) for s in d.stages}
         return names
 
     def _person(self, name: str | None) -> str:

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from sqlmodel import col, func, select
 
-from workflow.app.exporters.common import ExportContext, Progress, kind_label, report_rows
+from workflow.app.exporters.common import ExportContext, Progress, kind_label, report_rows, scope_note
 from workflow.domain.definition import Definition
 from workflow.domain.timeline import SPAN_KINDS, DistrictScope, Span, TownshipTimeline
 from workflow.i18n import Text, tr
@@ -73,7 +73,8 @@ svg text { font-family: inherit; }
 .tick { font-size: 9px; fill: #555; }
 .today { stroke: #c00; stroke-width: 1.5; stroke-dasharray: 3 2; }
 .note { color: #a00; }
-@media print { body { margin: 0; } section.district { break-before: page; } }
+@media print { body { margin: 0; } h2, .row.axis { break-after: avoid; }
+  section.report { break-inside: avoid; } }
 """
 
 
@@ -303,6 +304,9 @@ def _report(ctx: ExportContext) -> str:
             + "</p>\n"
         )
     out = []
+    note = scope_note(ctx)
+    if note is not None:
+        out.append(f'<p class="note scope">{escape(note)}</p>\n')
     for scope in ctx.scopes:
         report: dict[str, Any] = ctx.service.report(scope.name)
         rows = report_rows(report, ctx.definitions[scope.district_id], lang, empty_stages=False)

@@ -1,6 +1,8 @@
 """iCalendar: one all-day VEVENT per stage span, made by the icalendar library and
 written one at a time between the calendar's header and footer. UIDs name the
-township, the stage and the visit, so a re-import updates rather than duplicates."""
+township, the stage, the visit and the database's own random id, so a re-import
+updates rather than duplicates, and two installations' calendars never collide. An
+export without spans still holds one component (a time zone), as RFC 5545 requires."""
 
 from __future__ import annotations
 
@@ -16,8 +18,16 @@ UID_DOMAIN = "township-election.workflow"
 PRODID = "-//workflow//township Party committee re-election timeline//EN"
 
 
-def span_uid(township_id: int, s: Span) -> str:
-    return f"{township_id}-{s.stage}-{s.visit}@{UID_DOMAIN}"
+EMPTY_COMPONENT = (
+    b"BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+    b"TZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800\r\nTZNAME:CST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+)
+"""The component of a calendar with no events (China Standard Time, which every
+date of the tracker is in)."""
+
+
+def span_uid(township_id: int, s: Span, database_id: str) -> str:
+    return f"{township_id}-{s.stage}-{s.visit}-{database_id}@{UID_DOMAIN}"
 
 
 def span_dates(s: Span, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -85,15 +95,19 @@ def _description(ctx: ExportContext, t: TownshipTimeline, s: Span) -> str:
 def write_timeline(
     ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
 ) -> int:
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
+    from workflow.store.meta import database_id
+
+    dbid = database_id(ctx.session) or "unknown"
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     names = ", ".join(s.name for s in ctx.scopes)
-    cal.add("x-wr-calname", tr("换届时间线：{n}", "Re-election timeline: {n}", n=names)(ctx.lang))
+    # an X- property is written as given unless typed as text: vText escapes , ; \\
+    cal.add("x-wr-calname", vText(tr("换届时间线：{n}", "Re-election timeline: {n}", n=names)(ctx.lang)))
     head = cal.to_ical()
     footer = b"END:VCALENDAR\r\n"
     assert head.endswith(footer)
@@ -104,7 +118,7 @@ def write_timeline(
         for s in t.spans:
             start, end = span_dates(s, ctx.today)
             ev = Event()
-            ev.add("uid", span_uid(t.township_id, s))
+            ev.add("uid", span_uid(t.township_id, s, dbid))
             ev.add("dtstamp", stamp)
             ev.add("dtstart", start)
             ev.add("dtend", end)
@@ -126,5 +140,7 @@ def write_timeline(
             spans += 1
         if progress is not None:
             progress(done, ctx.township_count)
+    if spans == 0:
+        out.write(EMPTY_COMPONENT)
     out.write(footer)
     return spans

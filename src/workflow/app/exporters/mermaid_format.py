@@ -1,5 +1,10 @@
 """Mermaid: a ``gantt`` block that renders as is, one section per township, one task
-per stage span (done, active, or crit when overdue), a milestone on completion."""
+per stage span (done, active, or crit when overdue), a milestone on completion.
+
+Mermaid renders nothing but "Maximum text size in diagram exceeded" above 50,000
+characters (its default ``maxTextSize``), so the chart is built in memory (it is small
+by nature) and refused with a clear message, before anything is written, when it
+would be longer: export one district or fewer townships, or use the HTML chart."""
 
 from __future__ import annotations
 
@@ -9,7 +14,11 @@ from typing import IO
 
 from workflow.app.exporters.common import ExportContext, Progress
 from workflow.domain.timeline import TownshipTimeline
+from workflow.errors import BadInput
 from workflow.i18n import tr
+
+MAX_TEXT = 50_000
+"""Mermaid's default ``maxTextSize``: longer diagrams are not rendered."""
 
 # Characters Mermaid's gantt grammar reads as syntax inside a name.
 _UNSAFE = str.maketrans({":": "：", ";": "；", "#": "＃", "\n": " ", "\r": " ", "%": "％"})
@@ -30,7 +39,8 @@ def write_timeline(
         "    axisFormat %Y-%m-%d",
         "",
     ]
-    out.write(("\n".join(head) + "\n").encode("utf-8"))
+    chunks = ["\n".join(head) + "\n"]
+    size = len(chunks[0])
     one = dt.timedelta(days=1)
     spans = 0
     for done, t in enumerate(timelines, start=1):
@@ -58,7 +68,24 @@ def write_timeline(
                 f"    {clean(label)} :{', '.join(tags)}, {task_id}, {s.entered.isoformat()}, {end.isoformat()}"
             )
             spans += 1
-        out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        chunk = "\n".join(lines) + "\n"
+        size += len(chunk)
+        if size > MAX_TEXT:
+            raise BadInput(
+                tr(
+                    "Mermaid 图超过其渲染上限（{m} 字符，已到第{n}个乡镇，共{t}个）：Mermaid 只会显示"
+                    "“Maximum text size in diagram exceeded”。请用 --district 或 --township 缩小范围，"
+                    "或改用 --format html",
+                    "the Mermaid chart is longer than Mermaid renders ({m} characters, reached at "
+                    "township {n} of {t}): Mermaid would show only 'Maximum text size in diagram "
+                    "exceeded'. Narrow it with --district or --township, or use --format html",
+                    m=MAX_TEXT,
+                    n=done,
+                    t=ctx.township_count,
+                )
+            )
+        chunks.append(chunk)
         if progress is not None:
             progress(done, ctx.township_count)
+    out.write("".join(chunks).encode("utf-8"))
     return spans

@@ -1,9 +1,13 @@
 """Excel: sheets for the timeline, the full event history, the gate checks of each
-township and the district report; headers frozen, columns sized, dates real Excel
-dates. openpyxl's write-only mode streams each sheet's rows to disk as they come."""
+township and the district report; headers frozen, columns sized to their header in
+either language, dates and times real Excel values, every text cell escaped (see
+``common.safe``), and set up to print: A4 landscape, fitted to the page width, the
+header row repeated on every page. openpyxl's write-only mode streams each sheet's
+rows to disk as they come."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -16,9 +20,12 @@ from workflow.app.exporters.common import (
     ExportContext,
     Progress,
     TimelineRows,
+    display_width,
     headers,
     report_rows,
     safe,
+    safe_row,
+    scope_note,
 )
 from workflow.app.exporters.csv_format import history_cells
 from workflow.domain.timeline import TownshipTimeline
@@ -32,6 +39,7 @@ WriteOnlyWorksheet = Any
 """openpyxl's write-only sheet (its type stubs lack ``column_dimensions``)."""
 
 MAX_ROWS = 1_048_576
+RECORDED_AT = next(i for i, (key, _, _) in enumerate(HISTORY_COLUMNS) if key == "recorded_at")
 DETAIL_LIMIT = 2000
 """Above this many townships the gate-check and report sheets are left out (each needs
 a township's or a district's records in memory); the sheet says so."""
@@ -56,10 +64,39 @@ def _sheet(
 
     ws: WriteOnlyWorksheet = wb.create_sheet(title, index)
     ws.freeze_panes = freeze
-    for i, (_, _, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([_bold(ws, h) for h in headers(columns, ctx.lang)])
+    names = headers(columns, ctx.lang)
+    for i, ((_, _, width), name) in enumerate(zip(columns, names, strict=True), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(width, display_width(name) + 2)
+    _print_setup(ws)
+    ws.append([_bold(ws, safe(h)) for h in names])
     return ws
+
+
+def _print_setup(ws: WriteOnlyWorksheet) -> None:
+    """A4 landscape, all columns on one page width, the header row on every page
+    (set before the first row: the sheet's properties are written with it)."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+
+
+def _stamp(ws: WriteOnlyWorksheet, recorded_at: str) -> Any:
+    """A recorded-at time (ISO text, UTC) as a real Excel date-time cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    try:
+        value: Any = dt.datetime.fromisoformat(recorded_at.rstrip("Z")).replace(tzinfo=None)
+    except ValueError:
+        return safe(recorded_at)
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    return cell
 
 
 def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
@@ -72,7 +109,7 @@ def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
 
 
 def _note(ws: WriteOnlyWorksheet, text: str) -> None:
-    ws.append([text])
+    ws.append([safe(text)])
 
 
 def write_timeline(
@@ -93,7 +130,7 @@ def write_timeline(
     spans = 0
     for done, t in enumerate(timelines, start=1):
         for row in table.rows(t):
-            ws.append(row)
+            ws.append(safe_row(row))
         spans += len(t.spans)
         if progress is not None:
             progress(done, ctx.township_count)
@@ -138,7 +175,9 @@ def _write_events(ctx: ExportContext, wb: Workbook, ws: WriteOnlyWorksheet) -> N
                 index = wb.sheetnames.index(ws.title) + 1
                 ws = _sheet(wb, f"{title} {part}", HISTORY_COLUMNS, ctx, freeze="C2", index=index)
                 rows = 1
-            ws.append(history_cells(scope.name, name, ev))
+            cells = safe_row(history_cells(scope.name, name, ev))
+            cells[RECORDED_AT] = _stamp(ws, ev.recorded_at)
+            ws.append(cells)
             rows += 1
 
 
@@ -160,7 +199,9 @@ def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
     for tid in _township_ids(ctx):
         v = ctx.service.status(str(tid))
         d = defs.get(v.district, ctx.service.definition)
-        stage = f"{d.stage(v.stage).order}.{ctx.stage_name(d, v.stage)}" if d.has_stage(v.stage) else v.stage
+        stage = safe(
+            f"{d.stage(v.stage).order}.{ctx.stage_name(d, v.stage)}" if d.has_stage(v.stage) else v.stage
+        )
         if not v.checks:
             ws.append([safe(v.district), safe(v.township), stage, "", "-", "", "", "", ""])
             continue
@@ -176,7 +217,7 @@ def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
                     safe(v.district),
                     safe(v.township),
                     stage,
-                    c.id,
+                    safe(c.id),
                     result,
                     safe(str(c.actual)),
                     safe(str(c.required)),
@@ -188,6 +229,9 @@ def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
 
 def _write_report(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
     """The district report of each district exported, from ``Service.report``."""
+    note = scope_note(ctx)
+    if note is not None:
+        _note(ws, note)
     for scope in ctx.scopes:
         report: dict[str, Any] = ctx.service.report(scope.name)
         ws.append([_bold(ws, safe(scope.name))])
