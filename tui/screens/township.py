@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text as RichText
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -21,6 +22,7 @@ from textual.widgets import Footer, Static
 from workflow.audit import Problem
 from workflow.definition import Definition
 from workflow.errors import WorkflowError
+from workflow.gates import CheckResult
 from workflow.i18n import Lang, tr
 from workflow.models import Event, Violation
 from workflow.reads import VIOLATION_CHECK, StatusView
@@ -36,6 +38,10 @@ from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
 from workflow.tui.widgets.title_bar import TitleBar
 from workflow.tui.widgets.violations import ViolationsDialog
+
+NARROW_STEPPER = 100
+"""Below this many columns the stepper gives way (the head names the stage)."""
+STEPPER_WIDTH = 40
 
 CHANGE_ACTIONS = {"advance", "record", "import_roster"}
 REVIEW_ACTIONS = {"return_stage", "waive"}
@@ -54,19 +60,35 @@ def stepper(d: Definition, view: StatusView, events: list[Event], lang: Lang) ->
     """Every stage, one a line: done / current / to do, with the day it was entered."""
     entered = entered_on(events)
     current = d.stage(view.stage).order
+    n = len(d.working_stages())
     out = RichText()
     for s in d.stages:
         if s.order < current:
-            mark, style = tr("[已完成]", "[done]   ")(lang), "green"
+            mark, style = tr("[已完成]", "[done]")(lang), "green"
         elif s.order == current:
-            mark, style = tr("[当前]  ", "[current]")(lang), "bold reverse"
+            mark, style = tr("[当前]  ", "[now] ")(lang), "bold reverse"
         else:
-            mark, style = tr("[未开始]", "[to do]  ")(lang), "dim"
+            mark, style = tr("[未开始]", "[todo]")(lang), "dim"
         day = entered.get(s.id)
         shown = day.isoformat() if day and s.order <= current else ""
-        out.append(f"{mark} {s.order}.{s.label()(lang)}", style=style)
-        out.append(f"\n          {shown}\n" if shown else "\n\n", style="dim")
+        step = s.label()(lang) if s.id == d.final else f"{s.order}/{n} {s.label()(lang)}"
+        out.append(f"{mark} {step}", style=style)
+        out.append(f"\n{' ' * (cell_len(mark) + 1)}{shown}\n" if shown else "\n\n", style="dim")
     return out
+
+
+def failing_fact(d: Definition, v: StatusView, facts: list[str]) -> str | None:
+    """The fact that the first failing check of the gate rests on, if it names one
+    (``r`` opens the form on it), else the first fact not yet recorded."""
+    by_id = {c.id: c for c in d.stage(v.stage).checks}
+    for c in v.checks:
+        spec = by_id.get(c.id)
+        if c.ok or spec is None:
+            continue
+        fact = spec.params.get("fact")
+        if isinstance(fact, str) and fact in facts:
+            return fact
+    return next((f for f in facts if f not in v.facts), None)
 
 
 class TownshipScreen(Screen[None]):
@@ -88,6 +110,8 @@ class TownshipScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(
         "back", "advance", "record", "import", "return", "waive", "violations", "history", "export"
     )
+    NARROW_GATE = 90
+    """Below this many columns of detail the exit gate is a list, not a table."""
 
     class Loaded(Message):
         def __init__(self, view: StatusView, events: list[Event], problem: Problem | None) -> None:
@@ -113,6 +137,7 @@ class TownshipScreen(Screen[None]):
         self.township_id = township_id
         self.view: StatusView | None = None
         self.events: list[Event] = []
+        self.problem: Problem | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -146,9 +171,17 @@ class TownshipScreen(Screen[None]):
         self.post_message(self.Loaded(view, events, problem))
 
     def on_township_screen_loaded(self, message: Loaded) -> None:
-        self.view, self.events = message.view, message.events
+        self.view, self.events, self.problem = message.view, message.events, message.problem
         self.render_view(message.view, message.problem)
         self.refresh_bindings()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.view is not None:
+            self.render_view(self.view, self.problem)
+
+    def action_refresh(self) -> None:
+        """F5 / ctrl+r: read the township again (after a conflict, say)."""
+        self.load()
 
     def on_township_screen_failed(self, message: Failed) -> None:
         self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
@@ -207,19 +240,47 @@ class TownshipScreen(Screen[None]):
             else RichText(say(self, "  可推进", "  ready"), style="bold green")
         )
         title.append_text(state)
+        detail = self.query_one("#town-detail").size.width
+        width = (
+            detail - 4
+            if detail
+            else self.app.size.width - (0 if self.app.size.width < NARROW_STEPPER else STEPPER_WIDTH) - 6
+        )
+        if width < self.NARROW_GATE:
+            # Narrow: one check per block, so that no column is squeezed to a letter a line.
+            lines = RichText()
+            for c in v.checks:
+                style = "green" if c.passed else ("yellow" if c.waived else "red")
+                lines.append(f"{check_mark(c, t)} ", style=style)
+                lines.append(f"{c.id}\n", style="bold")
+                lines.append(
+                    say(self, "  实际 {a}，要求 {r}", "  actual {a}, required {r}", a=c.actual, r=c.required)
+                    + "\n"
+                )
+                lines.append(f"  {self.check_message(c)}\n")
+            return Group(title, lines)
         table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
         table.add_column(say(self, "结果", "Result"), no_wrap=True)
         table.add_column(say(self, "检查", "Check"), no_wrap=True)
-        table.add_column(say(self, "实际", "Actual"), overflow="fold")
-        table.add_column(say(self, "要求", "Required"), overflow="fold")
-        table.add_column(say(self, "说明", "Message"), ratio=1, overflow="fold")
+        table.add_column(say(self, "实际", "Actual"), no_wrap=True, max_width=24, overflow="ellipsis")
+        table.add_column(say(self, "要求", "Required"), no_wrap=True, max_width=20, overflow="ellipsis")
+        table.add_column(say(self, "说明", "Message"), ratio=1, min_width=24, overflow="fold")
         for c in v.checks:
             style = "green" if c.passed else ("yellow" if c.waived else "red")
-            message = c.message(t)
-            if c.waived:
-                message += say(self, "（豁免理由：{r}）", " (waiver: {r})", r=c.waiver_reason)
-            table.add_row(RichText(check_mark(c, t), style=style), c.id, c.actual, c.required, message)
+            table.add_row(
+                RichText(check_mark(c, t), style=style),
+                RichText(c.id),
+                RichText(c.actual),
+                RichText(c.required),
+                RichText(self.check_message(c)),
+            )
         return Group(title, table)
+
+    def check_message(self, c: CheckResult) -> str:
+        message = c.message(lang(self))
+        if c.waived:
+            message += say(self, "（豁免理由：{r}）", " (waiver: {r})", r=c.waiver_reason)
+        return message
 
     def records_panel(self, d: Definition, v: StatusView) -> RenderableType:
         t = lang(self)
@@ -384,7 +445,17 @@ class TownshipScreen(Screen[None]):
             return app.service.record(ref, fact, values, on=on or None, expected_version=version)
 
         self.app.push_screen(
-            FactForm(v.township, d, facts, v.facts, app.service.today(), lang(self), submit), self.after_form
+            FactForm(
+                v.township,
+                d,
+                facts,
+                v.facts,
+                app.service.today(),
+                lang(self),
+                submit,
+                first=failing_fact(d, v, facts),
+            ),
+            self.after_form,
         )
 
     def action_import_roster(self) -> None:

@@ -51,6 +51,7 @@ class FactForm(ServiceForm):
         today: dt.date,
         lang: Lang,
         submit: Submit,
+        first: str | None = None,
     ) -> None:
         super().__init__(lang)
         self.township = township
@@ -59,7 +60,7 @@ class FactForm(ServiceForm):
         self.recorded = recorded
         self.today = today
         self.submit = submit
-        self.fact = next((f for f in facts if f not in recorded), facts[0])
+        self.fact = first if first in facts else next((f for f in facts if f not in recorded), facts[0])
 
     def compose(self) -> ComposeResult:
         t = self.lang
@@ -74,7 +75,7 @@ class FactForm(ServiceForm):
                 allow_blank=False,
                 id="fact",
             )
-            with VerticalScroll(id="fields", classes="form-fields"):
+            with VerticalScroll(id="fields", classes="form-fields", can_focus=False):
                 yield from self._field_widgets()
             yield Label(tr("生效日期（YYYY-MM-DD）", "Effective date (YYYY-MM-DD)")(t))
             yield Input(self.today.isoformat(), id="on", validators=[DateValidator(self.today, t)])

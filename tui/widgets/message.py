@@ -29,6 +29,10 @@ def error_lines(e: WorkflowError, lang: Lang) -> list[str]:
     lines = [e.text(lang)]
     if isinstance(e, BadRows):
         lines += [p(lang) for p in e.problems]
+    if isinstance(e, Conflict):
+        lines.append(
+            tr("按 F5 或 ctrl+r 重新读取最新数据。", "Press F5 or ctrl+r to read the latest data.")(lang)
+        )
     return lines
 
 
@@ -58,7 +62,7 @@ class MessageDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog" + (" -warning" if self.warning else "")):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static("\n".join(self.lines), id="message-text", markup=False)
             yield Label(tr("按 Enter 或 Esc 关闭", "Enter or Esc closes")(self.lang), classes="dialog-hint")

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from workflow.errors import WorkflowError
+from workflow.errors import Conflict, WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.tui.widgets.message import error_lines, error_title
 
@@ -49,6 +49,9 @@ class ServiceForm(ModalScreen[Any]):
         super().__init__()
         self.lang: Lang = lang
         self.busy = False
+        self.conflict = False
+        """The service refused because someone else changed the township: F5 closes
+        the form and reads the township again."""
 
     def show_errors(self, lines: list[str]) -> None:
         self.query_one("#errors", Static).update("\n".join(lines))
@@ -77,7 +80,9 @@ class ServiceForm(ModalScreen[Any]):
     def on_service_form_failed(self, message: Failed) -> None:
         self.busy = False
         e = message.error
-        self.show_errors([error_title(e)(self.lang) + "：", *error_lines(e, self.lang)])
+        self.conflict = isinstance(e, Conflict)
+        lines = [error_title(e)(self.lang) + tr("：", ":")(self.lang), *error_lines(e, self.lang)]
+        self.show_errors(lines)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
