@@ -177,7 +177,7 @@ class WorkflowApp(App[None]):
 
     def action_ask_quit(self) -> None:
         """ctrl+c: ask, in the user's language, then quit."""
-        from workflow.tui.widgets.confirm_quit import ConfirmQuit
+        from workflow.tui.widgets.confirm import ConfirmQuit
 
         if isinstance(self.screen, ConfirmQuit):
             self.exit()

@@ -65,6 +65,7 @@ KEYS: dict[str, Key] = {
         Key("export", "e", "export", Text("导出", "export"), TOWNSHIP),
         Key("report", "R", "report", Text("全区报告", "district report"), DASHBOARD, display="R"),
         Key("history", "h", "history", Text("历史", "history"), Text("总览、乡镇", "dashboard, township")),
+        Key("copy_hash", "c", "copy_hash", Text("复制哈希", "copy hash"), Text("历史", "history")),
         Key("help", "question_mark", "help", Text("帮助", "help"), EVERYWHERE, display="?"),
         Key("palette", "ctrl+p", "command_palette", Text("命令", "commands"), EVERYWHERE, display="ctrl+p"),
         Key("quit", "q", "quit", Text("退出", "quit"), EVERYWHERE),

@@ -117,8 +117,9 @@ def event_flags(e: Event, lang: Lang) -> list[str]:
     return flags
 
 
-def event_detail(e: Event, d: Definition, lang: Lang) -> str:
-    """What the event concerns: the fact, the file and hash, the check; and the note."""
+def event_detail(e: Event, d: Definition, lang: Lang, full: bool = False) -> str:
+    """What the event concerns: the fact, the file and hash (all 64 digits with
+    ``full``), the check; and the note."""
     payload = json.loads(e.payload or "{}")
     parts: list[str] = []
     if e.kind == "record":
@@ -131,7 +132,7 @@ def event_detail(e: Event, d: Definition, lang: Lang) -> str:
                 "{f} ({n} rows, sha256 {h})",
                 f=payload.get("file", ""),
                 n=payload.get("rows", "?"),
-                h=str(payload.get("sha256", ""))[:16],
+                h=str(payload.get("sha256", "")) if full else str(payload.get("sha256", ""))[:12] + "…",
             )(lang)
         )
     elif e.kind == "waive":

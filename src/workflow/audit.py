@@ -107,10 +107,25 @@ class Problem:
     text: Text
 
 
+def chain_label(chain: str, name: str | None) -> Text:
+    """How a message names a chain: by its township when known (never by an internal
+    id in English), else by its number."""
+    if name:
+        return Text(f"「{name}」：", f"'{name}': ")
+    return Text(f"链{chain}：", f"chain {chain}: ")
+
+
 def verify_chain(
-    chain: str, events: list[Event], version: int | None, stage: str | None, head: str | None = None
+    chain: str,
+    events: list[Event],
+    version: int | None,
+    stage: str | None,
+    head: str | None = None,
+    name: str | None = None,
 ) -> Problem | None:
-    """Check one chain (events in id order); None when intact."""
+    """Check one chain (events in id order); None when intact. ``name``: the
+    township's, for the messages."""
+    who = chain_label(chain, name)
     prev_hash = GENESIS
     expected_seq = 1
     all_seqs = {ev.seq for ev in events}
@@ -120,6 +135,7 @@ def verify_chain(
         if ev.seq < expected_seq:
             if ev.seq in seen_seqs:
                 return _problem(
+                    who,
                     chain,
                     ev,
                     "inserted",
@@ -127,6 +143,7 @@ def verify_chain(
                     "event #{i} (seq {s}) was inserted: its sequence number repeats",
                 )
             return _problem(
+                who,
                 chain,
                 ev,
                 "reordered",
@@ -145,6 +162,7 @@ def verify_chain(
                         "event #{i} (seq {s}) was inserted: more events than the township's version",
                     )
                 return _problem(
+                    who,
                     chain,
                     ev,
                     "reordered",
@@ -152,6 +170,7 @@ def verify_chain(
                     "event #{i} (seq {s}) is out of order",
                 )
             return _problem(
+                who,
                 chain,
                 ev,
                 "deleted",
@@ -161,6 +180,7 @@ def verify_chain(
             )
         if hashlib.sha256(canonical(ev)).hexdigest() != ev.hash:
             return _problem(
+                who,
                 chain,
                 ev,
                 "edited",
@@ -169,6 +189,7 @@ def verify_chain(
             )
         if ev.prev_hash != prev_hash:
             return _problem(
+                who,
                 chain,
                 ev,
                 "edited",
@@ -189,9 +210,8 @@ def verify_chain(
                 count + 1,
                 "deleted",
                 Text(
-                    f"链{chain}：版本为{version}，但只有{count}个事件：末尾事件被删除",
-                    f"chain {chain}: version {version} but only {count} events: "
-                    f"events at the end were deleted",
+                    who.zh + f"版本为{version}，但只有{count}个事件：末尾事件被删除",
+                    who.en + f"version {version} but only {count} events: events at the end were deleted",
                 ),
             )
         return Problem(
@@ -200,8 +220,8 @@ def verify_chain(
             version + 1,
             "inserted",
             Text(
-                f"链{chain}：版本为{version}，但有{count}个事件：末尾有插入的事件",
-                f"chain {chain}: version {version} but {count} events: events were inserted at the end",
+                who.zh + f"版本为{version}，但有{count}个事件：末尾有插入的事件",
+                who.en + f"version {version} but {count} events: events were inserted at the end",
             ),
         )
     if head and last is not None and head != last.hash:
@@ -211,9 +231,8 @@ def verify_chain(
             last.seq,
             "state",
             Text(
-                f"链{chain}：乡镇记录的链头与最后事件#{last.id}的哈希不符",
-                f"chain {chain}: the township's recorded head does not match the hash of its last "
-                f"event #{last.id}",
+                who.zh + f"乡镇记录的链头与最后事件#{last.id}的哈希不符",
+                who.en + f"the township's recorded head does not match the hash of its last event #{last.id}",
             ),
         )
     if stage is not None and last is not None and last.to_stage and last.to_stage != stage:
@@ -223,22 +242,20 @@ def verify_chain(
             last.seq,
             "state",
             Text(
-                f"链{chain}：当前阶段{stage}与最后事件的{last.to_stage}不符",
-                f"chain {chain}: current stage {stage} differs from the last event's {last.to_stage}",
+                who.zh + f"当前阶段{stage}与最后事件的{last.to_stage}不符",
+                who.en + f"current stage {stage} differs from the last event's {last.to_stage}",
             ),
         )
     return None
 
 
-def _problem(chain: str, ev: Event, what: str, zh: str, en: str) -> Problem:
+def _problem(who: Text, chain: str, ev: Event, what: str, zh: str, en: str) -> Problem:
     return Problem(
         chain,
         ev.id,
         ev.seq,
         what,
-        Text(
-            f"链{chain}：" + zh.format(i=ev.id, s=ev.seq), f"chain {chain}: " + en.format(i=ev.id, s=ev.seq)
-        ),
+        Text(who.zh + zh.format(i=ev.id, s=ev.seq), who.en + en.format(i=ev.id, s=ev.seq)),
     )
 
 
@@ -283,6 +300,7 @@ def verify(session: Session, township_ids: list[int] | None = None) -> VerifyRep
             town.version if town else None,
             town.stage if town else None,
             town.head_hash if town else None,
+            town.name if town else None,
         )
         if p:
             problems.append(p)
@@ -304,8 +322,8 @@ def verify(session: Session, township_ids: list[int] | None = None) -> VerifyRep
                     1,
                     "deleted",
                     Text(
-                        f"链{tid}：版本为{town.version}，但没有任何事件：事件被删除",
-                        f"chain {tid}: version {town.version} but no events: events were deleted",
+                        f"「{town.name}」：版本为{town.version}，但没有任何事件：事件被删除",
+                        f"'{town.name}': version {town.version} but no events: events were deleted",
                     ),
                 )
             )

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from workflow.errors import BadInput, BadRows, WorkflowError
+from workflow.errors import AuditFailure, BadInput, BadRows, WorkflowError
 from workflow.i18n import Lang, Text, detect_lang, parse_lang, tr
 
 app = typer.Typer(
@@ -278,6 +278,8 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     _town, events, problem = OPTS.service().history(township)
     if as_json:
         emit_json([event_dict(e) for e in events])
+        if problem is not None:
+            raise AuditFailure(problem.text)
         return
     for e in events:
         payload = json.loads(e.payload)
@@ -302,8 +304,8 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         )
     if problem is None:
         say(tr("审计链校验：通过（{n}个事件）", "audit chain verifies ({n} events)", n=len(events)))
-    else:
-        say(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
+    else:  # the events are listed for the auditor, then the command fails
+        raise AuditFailure(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
 
 
 @app.command()
@@ -556,7 +558,6 @@ def roster(township: str, kind: str, as_json: Annotated[bool, typer.Option("--js
 @audit_app.command("verify")
 def audit_verify(township: Annotated[str | None, typer.Option("--township")] = None) -> None:
     """Check every hash chain; exit 6 naming the first bad event."""
-    from workflow.errors import AuditFailure
 
     report = OPTS.service().verify(township)
     if not report.ok:

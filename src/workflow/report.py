@@ -214,7 +214,8 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
             "承诺：" + "，".join(f"第{c}类{n}人" for c, n in r["pledges_by_category"].items()),
             f"违纪举报：{r['violations']['total']}件，未处理{r['violations']['open']}件",
             f"豁免：{len(r['waivers'])}项",
-            f"当选人平均得票率：{r['average_vote_rate']}%",
+            "当选人平均得票率："
+            + (f"{r['average_vote_rate']}%" if r["average_vote_rate"] not in (None, "-") else "暂无"),
         ]
     else:
         lines += [
@@ -234,7 +235,8 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
             "Pledges: " + ", ".join(f"category {c}: {n}" for c, n in r["pledges_by_category"].items()),
             f"Violation reports: {r['violations']['total']}, open {r['violations']['open']}",
             f"Waivers: {len(r['waivers'])}",
-            f"Average vote rate of the elected: {r['average_vote_rate']}%",
+            "Average vote rate of the elected: "
+            + (f"{r['average_vote_rate']}%" if r["average_vote_rate"] not in (None, "-") else "none yet"),
         ]
     for w in r["waivers"]:
         lines.append(

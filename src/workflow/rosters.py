@@ -297,13 +297,28 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[list[object]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas as written (not their cached results, which are missing when the file was
+        # never opened in Excel): a formula is refused as one, not as an empty cell.
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
         raise BadInput(tr("{f}：不是有效的 XLSX 文件", "{f}: not a valid XLSX file", f=name)) from e
     sheet = book.worksheets[0]
     for row in sheet.iter_rows(values_only=True):
         yield list(row)
     book.close()
+
+
+def formula_problem(name: str, line: int, column: int, field: str, value: str) -> Text:
+    """A cell that is a spreadsheet formula (or starts like one): never imported."""
+    return tr(
+        "{f}：第{l}行第{c}列（{n}）：值「{v}」是公式，不接受；请填写数值本身",
+        "{f}: line {l}, column {c} ({n}): value '{v}' is a formula; enter the value itself",
+        f=name,
+        l=line,
+        c=column,
+        n=field,
+        v=value[:60],
+    )
 
 
 def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str, int]:
@@ -400,6 +415,10 @@ def parse_table(
                 )
                 bad = True
                 continue
+            if isinstance(cell, str) and cell.strip()[:1] == "=":
+                problems.append(formula_problem(name, line, (pos or 0) + 1, col.name, cell))
+                bad = True
+                continue
             try:
                 value = col.parse(cell, today)
             except FieldError as e:
@@ -414,17 +433,7 @@ def parse_table(
                 bad = True
                 continue
             if isinstance(value, str) and value[:1] in ("=", "+", "@") and col.type == "text":
-                problems.append(
-                    tr(
-                        "{f}：第{l}行第{c}列（{n}）：值「{v}」像公式，不接受",
-                        "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula",
-                        f=name,
-                        l=line,
-                        c=(pos or 0) + 1,
-                        n=col.name,
-                        v=value[:60],
-                    )
-                )
+                problems.append(formula_problem(name, line, (pos or 0) + 1, col.name, value))
                 bad = True
                 continue
             row[col.name] = value
@@ -449,7 +458,9 @@ def parse_table(
         raise BadRows(
             tr(
                 "{f}：{n}处错误，未导入任何内容",
-                "{f}: {n} problems, nothing was imported",
+                "{f}: 1 problem, nothing was imported"
+                if len(problems) == 1
+                else "{f}: {n} problems, nothing was imported",
                 f=name,
                 n=len(problems),
             ),

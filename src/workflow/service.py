@@ -449,7 +449,9 @@ class Service(Reads):
             events = list(
                 session.exec(select(Event).where(Event.chain == str(town.id)).order_by(col(Event.id)))
             )
-            problem = audit.verify_chain(str(town.id), events, town.version, town.stage, town.head_hash)
+            problem = audit.verify_chain(
+                str(town.id), events, town.version, town.stage, town.head_hash, town.name
+            )
             return town, events, problem
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
@@ -603,7 +605,8 @@ class Service(Reads):
         src, dst = d.stage(plan.source), d.stage(plan.dest)
         head = Text(
             f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{len(failing)}项检查未通过",
-            f"'{town.name}' cannot advance from {src.id} to {dst.id}: {len(failing)} check(s) failing",
+            f"'{town.name}' cannot advance from '{src.en}' to '{dst.en}': "
+            + (f"{len(failing)} check failing" if len(failing) == 1 else f"{len(failing)} checks failing"),
         )
         lines = [
             Text(
@@ -769,12 +772,11 @@ class Service(Reads):
             ).one()
             if existing and not replace:
                 raise BadInput(
-                    tr(
-                        "「{t}」已有{n}行{k}名册：用 --replace 替换",
-                        "'{t}' already has {n} {k} rows: use --replace to replace them",
-                        t=town.name,
-                        n=existing,
-                        k=kind,
+                    Text(
+                        f"「{town.name}」已有{existing}行{parsed.kind.label().zh}："
+                        "要替换，请勾选「替换」（命令行用 --replace）",
+                        f"'{town.name}' already has {existing} rows of {parsed.kind.label().en}: "
+                        "to replace them, tick 'replace' (on the command line, --replace)",
                     )
                 )
             ev = self._append(

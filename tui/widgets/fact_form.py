@@ -129,11 +129,14 @@ class FactForm(ServiceForm):
     def on_input_changed(self, event: Input.Changed) -> None:
         r = event.validation_result
         name = event.input.id or ""
-        target = "#on-error" if name == "on" else f"#error-{name.removeprefix('field-')}"
         if name.startswith("field-"):
-            self.query_one(target, Static).update(
+            # As you type: the field's own line says what is wrong, in words.
+            self.query_one(f"#error-{name.removeprefix('field-')}", Static).update(
                 "" if r is None or r.is_valid else r.failure_descriptions[0]
             )
+        if self.tried and not self.busy:
+            _values, problems = self.values()
+            self.show_errors([tr("请先改正：", "Please correct:")(self.lang), *problems] if problems else [])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -155,7 +158,9 @@ class FactForm(ServiceForm):
             values[f.name] = box.value
             result = box.validate(box.value)
             if result is not None and not result.is_valid:
-                problems.append(f"{f.label()(t)}：{result.failure_descriptions[0]}")
+                problems.append(
+                    tr("{f}：{m}", "{f}: {m}", f=f.label()(t), m=result.failure_descriptions[0])(t)
+                )
                 self.query_one(f"#error-{f.name}", Static).update(result.failure_descriptions[0])
         on = self.query_one("#on", Input)
         check = on.validate(on.value)
@@ -164,6 +169,7 @@ class FactForm(ServiceForm):
         return values, problems
 
     def action_submit(self) -> None:
+        self.tried = True
         values, problems = self.values()
         if problems:
             self.show_errors([tr("请先改正：", "Please correct:")(self.lang), *problems])

@@ -49,6 +49,8 @@ class ServiceForm(ModalScreen[Any]):
         super().__init__()
         self.lang: Lang = lang
         self.busy = False
+        self.tried = False
+        """Submit was pressed once: from then on the errors follow the typing."""
         self.conflict = False
         """The service refused because someone else changed the township: F5 closes
         the form and reads the township again."""
