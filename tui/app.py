@@ -47,11 +47,7 @@ class WorkflowApp(App[None]):
     """
 
     CSS_PATH = "workflow.tcss"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-narrow"),
-        (100, "-normal"),
-        (160, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]  # noqa: RUF012
     """Screen classes by width: layouts give way by priority below 100 columns."""
     BINDINGS: ClassVar[list[BindingType]] = bindings(
         "help", "palette", "quit", "quit_ask", "refresh", "refresh_alt"

@@ -155,6 +155,7 @@ def verify_chain(
                 later = next(e for e in events if e.seq == expected_seq)
                 if version is not None and len(events) > version:
                     return _problem(
+                        who,
                         chain,
                         later,
                         "inserted",

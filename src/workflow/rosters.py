@@ -312,7 +312,7 @@ def formula_problem(name: str, line: int, column: int, field: str, value: str) -
     """A cell that is a spreadsheet formula (or starts like one): never imported."""
     return tr(
         "{f}：第{l}行第{c}列（{n}）：值「{v}」是公式，不接受；请填写数值本身",
-        "{f}: line {l}, column {c} ({n}): value '{v}' is a formula; enter the value itself",
+        "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula, not accepted; enter the value itself",
         f=name,
         l=line,
         c=column,

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, delete, select
 
 from workflow import audit
 from workflow import hotpath as hot
+from workflow import record_evidence as evidence
+from workflow import record_rules as rules
 from workflow.access import ROLE_LABELS, Actor, db_error
 from workflow.definition import Definition
 from workflow.definition import load as load_definition
@@ -330,7 +332,7 @@ class Service(Reads):
                 definition.initial,
                 began or self.today(),
                 "",
-                {"district": district.name, "name": name},
+                {"district": district.name, "name": name} | ({"since": began.isoformat()} if began else {}),
                 0,
             )
             return town
@@ -510,6 +512,8 @@ class Service(Reads):
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
+            if impossible := rules.advance_problems(effective, evidence.advance_evidence(self, db, town, d)):
+                raise BadInput(rules.refusal(impossible))
             new_stage = engine.perform(plan, gate_ok=True)
             payload = {
                 "checks": [c.id for c in checks if c.passed],
@@ -699,6 +703,9 @@ class Service(Reads):
                 )
             self._check_stage_open(town, d, fact_stage(d, fact), Text(spec.zh, spec.en))
             parsed = parse_fact_values(spec.name, spec.fields, values, self.today())
+            started, given = evidence.started_on(session, town)
+            if impossible := rules.record_problems(spec, parsed, effective, started, given):
+                raise BadInput(rules.refusal(impossible))
             existing = session.get(Fact, (town.id, fact))
             data = json.dumps(
                 {f.name: f.dump(parsed[f.name]) for f in spec.fields}, ensure_ascii=False, sort_keys=True
@@ -731,8 +738,8 @@ class Service(Reads):
                 Text(
                     f"「{what.zh}」属于已完成的第{target.order}步「{target.zh}」，当前为第{cur.order}步"
                     f"「{cur.zh}」：需审核人先回退。阶段顺序：{d.order_text().zh}",
-                    f"{what.en} belongs to stage {target.order}.{target.id}, already passed "
-                    f"(now {cur.order}.{cur.id}): a reviewer must revert first. "
+                    f"{what.en} belongs to stage {target.order} '{target.en}', already passed "
+                    f"(now {cur.order} '{cur.en}'): a reviewer must revert first. "
                     f"Stage order: {d.order_text().en}",
                 )
             )
