@@ -117,7 +117,7 @@ def fact_evidence(fact: Fact, values: Mapping[str, Any], recorded_on: dt.date | 
     """The dates of a recorded fact: each date field, and the day it was recorded as
     effective."""
     out = [
-        Evidence(Text(f"「{fact.zh}」的{f.zh}", f"{fact.en}: {f.en}"), values[f.name])
+        Evidence(Text(f"「{fact.zh}」的{f.zh}", f"the {f.en} of {fact.en}"), values[f.name])
         for f in fact.fields
         if f.type == "date" and isinstance(values.get(f.name), dt.date)
     ]
@@ -152,7 +152,7 @@ def refusal(problems: list[Text]) -> Text:
     """The problems as one message: a heading, then a line each."""
     n = len(problems)
     head = Text(
-        f"这条记录不可能成立（{n}处）：",
+        f"这不可能成立（{n}处）：",
         "this cannot be true (1 problem):" if n == 1 else f"this cannot be true ({n} problems):",
     )
     return Text(
