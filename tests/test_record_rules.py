@@ -93,11 +93,11 @@ def test_the_cli_refuses_an_impossible_record_with_exit_2(
     db = tmp_path / "w.db"
     for args in (("init",), ("district", "add", "某区"), ("township", "add", "东湖镇", "--district", "某区")):
         assert main(["--db", str(db), *args]) == 0
-    args = ["record", "东湖镇", "publicity", "start=2021-05-10", "end=2021-05-03", "objections_open=0"]
-    assert main(["--db", str(db), "--lang", "en", *args]) == 2
+    bad = ["record", "东湖镇", "publicity", "start=2021-05-10", "end=2021-05-03", "objections_open=0"]
+    assert main(["--db", str(db), "--lang", "en", *bad]) == 2
     err = capsys.readouterr().err
     assert "End 2021-05-03 is before Start 2021-05-10" in err
-    assert main(["--db", str(db), "--lang", "zh", *args]) == 2
+    assert main(["--db", str(db), "--lang", "zh", *bad]) == 2
     assert "结束日期2021-05-03早于开始日期2021-05-10" in capsys.readouterr().err
 
 
@@ -110,7 +110,11 @@ def test_value_rules_are_pure_and_name_each_problem() -> None:
 
 
 def test_a_roster_dates_the_advance_by_its_latest_row() -> None:
-    rows = [{"date": dt.date(2021, 11, 20)}, {"date": dt.date(2021, 11, 22)}, {"date": None}]
+    rows: list[dict[str, object]] = [
+        {"date": dt.date(2021, 11, 20)},
+        {"date": dt.date(2021, 11, 22)},
+        {"date": None},
+    ]
     evidence = roster_evidence(default_definition().facts["draft"].label(), rows)
     assert [e.day for e in evidence] == [dt.date(2021, 11, 22)]
     [problem] = advance_problems(dt.date(2021, 11, 15), evidence)
