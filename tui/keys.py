@@ -161,6 +161,15 @@ EXTRA_HELP: tuple[tuple[str, Text, Text], ...] = (
 """Keys that belong to Textual widgets or dialogs, listed on the help screen too."""
 
 
+MODAL_KEYS: tuple[Binding, ...] = (
+    Binding("f5", "app.refresh", show=False, id="modal.refresh"),
+    Binding("ctrl+r", "app.refresh", show=False, id="modal.refresh_alt"),
+    Binding("ctrl+c", "app.ask_quit", show=False, id="modal.quit_ask"),
+)
+"""A dialog hides the app's keys: these reach the app from inside one (F5 closes a
+message or a form refused by a conflict, then reads the screen again)."""
+
+
 def bindings(*ids: str, priority: bool = False) -> list[BindingType]:
     """The bindings with these ids, described in Chinese until localised."""
     out: list[BindingType] = []

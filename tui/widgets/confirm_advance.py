@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from workflow.i18n import Lang, tr
+from workflow.tui.keys import MODAL_KEYS
 from workflow.tui.widgets.validators import DateValidator
 
 
@@ -56,6 +57,7 @@ class ConfirmStep(ModalScreen[AdvanceRequest | None]):
         Binding("ctrl+s", "confirm", show=False, id="confirm.submit"),
         Binding("n", "cancel", show=False, id="confirm.no"),
         Binding("escape", "cancel", show=False, id="confirm.cancel"),
+        *MODAL_KEYS,
     ]
 
     def __init__(self, title: str, summary: str, today: dt.date, lang: Lang) -> None:

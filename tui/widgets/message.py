@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, Static
 
 from workflow.errors import BadRows, Blocked, Conflict, NotPermitted, WorkflowError
 from workflow.i18n import Lang, Text, tr
+from workflow.tui.keys import MODAL_KEYS
 
 
 def error_title(e: WorkflowError) -> Text:
@@ -47,6 +48,7 @@ class MessageDialog(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", show=False, id="dialog.close"),
         Binding("o", "close", show=False, id="dialog.ok"),
+        *MODAL_KEYS,
     ]
 
     def __init__(self, title: str, lines: list[str], lang: Lang, *, warning: bool = True) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from workflow.errors import Conflict, WorkflowError
 from workflow.i18n import Lang, tr
+from workflow.tui.keys import MODAL_KEYS
 from workflow.tui.widgets.message import error_lines, error_title
 
 
@@ -29,6 +30,7 @@ class ServiceForm(ModalScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", show=False, id="form.submit"),
         Binding("escape", "cancel", show=False, id="form.cancel"),
+        *MODAL_KEYS,
     ]
 
     class Done(Message):
