@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from workflow.dashboard import GateState, Page, Progress
 from workflow.errors import WorkflowError
@@ -24,6 +24,7 @@ from workflow.tui.labels import bulk_report, days_in_stage, deadline, gate_text,
 from workflow.tui.markup import plain
 from workflow.tui.widgets.confirm_advance import AdvanceRequest
 from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
@@ -65,6 +66,18 @@ SELECTED = Text("[选]", "[x]")
 def town_cell(name: str, selected: bool, lang: Lang) -> RichText:
     """The township's name, marked when it is selected (never read as markup)."""
     return plain(f"{SELECTED(lang)} {name}" if selected else name)
+
+
+def pack(parts: list[str], width: int, gap: str = "  ") -> str:
+    """``parts`` on as few lines of ``width`` cells as fit, never splitting one part
+    (a stage and its count stay together)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and cell_len(lines[-1] + gap + part) <= width:
+            lines[-1] += gap + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 class TownTable(DataTable[str]):
@@ -185,7 +198,7 @@ class DashboardScreen(Screen[None]):
             )
         yield TownTable(id="towns", cursor_type="row", zebra_stripes=True)
         yield Static("", id="pager")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))
@@ -322,7 +335,7 @@ class DashboardScreen(Screen[None]):
                 plain(name),
                 str(p.total),
                 str(p.by_stage.get(d.final, 0)),
-                plain("  ".join(parts) or "-"),
+                plain(pack(parts, free) or "-"),
                 height=None,
             )
 

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workflow.i18n import tr
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import EXTRA_HELP, KEYS, bindings, key_shown, localise, may_use
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.title_bar import TitleBar
 
 
@@ -73,7 +74,7 @@ class HelpScreen(Screen[None]):
                 markup=False,
                 id="help-notes",
             )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))

@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from workflow.audit import Problem
 from workflow.definition import Definition
@@ -23,6 +23,7 @@ from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
 from workflow.tui.labels import event_detail, event_flags, event_kind, recorded, stage_step
 from workflow.tui.markup import plain
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
@@ -114,7 +115,7 @@ class HistoryScreen(Screen[None]):
             yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="event-detail", can_focus=False):
                 yield Static("", id="event-panel", markup=False)
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))

@@ -17,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workflow.audit import Problem
 from workflow.definition import Definition
@@ -33,6 +33,7 @@ from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
 from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
 from workflow.tui.widgets.export_form import ExportForm
 from workflow.tui.widgets.fact_form import FactForm, shown_value
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.import_form import ImportForm
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
@@ -147,7 +148,7 @@ class TownshipScreen(Screen[None]):
             with VerticalScroll(id="town-detail"):
                 yield Static("", id="gate")
                 yield Static("", id="records")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))
