@@ -46,7 +46,14 @@ def event_panel(e: Event, d: Definition, lang: Lang) -> RichText:
     """Everything about one event, for an auditor: full hashes (copy with c), the
     payload's details and the note."""
     out = RichText()
+    colon = tr("：", ": ")(lang)
     out.append(tr("事件 {s}", "Event {s}", s=e.seq)(lang) + "\n", style="bold")
+    out.append(
+        tr("本事件哈希（c 复制）", "This event's hash (c copies it)")(lang) + colon + "\n", style="bold"
+    )
+    out.append(f"{e.hash}\n")
+    out.append(tr("前一事件哈希", "Previous event's hash")(lang) + colon + "\n", style="bold")
+    out.append(f"{e.prev_hash}\n")
     rows = (
         (tr("操作", "Kind"), event_kind(e.kind, lang)),
         (tr("操作人", "Actor"), e.actor),
@@ -57,12 +64,8 @@ def event_panel(e: Event, d: Definition, lang: Lang) -> RichText:
         (tr("内容与说明", "Details and note"), event_detail(e, d, lang, full=True) or "-"),
     )
     for label, value in rows:
-        out.append(f"{label(lang)}: ", style="bold")
+        out.append(label(lang) + colon, style="bold")
         out.append(f"{value}\n")
-    out.append(tr("本事件哈希 (c 复制)", "This event's hash (c copies it)")(lang) + ":\n", style="bold")
-    out.append(f"{e.hash}\n")
-    out.append(tr("前一事件哈希", "Previous event's hash")(lang) + ":\n", style="bold")
-    out.append(f"{e.prev_hash}\n")
     return out
 
 
