@@ -596,3 +596,67 @@ async def test_the_stepper_counts_like_the_stage_column(demo_url: str, lang: Lan
         assert {b for _, b in numbered} == {"8"}
         head = str(app.screen.query_one("#town-head", Static).render())
         assert "4/8" in head
+
+
+# ---------------------------------------------------------------- extras: plan, combine, report
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@sync
+async def test_each_township_says_when_it_is_due(demo_url: str, lang: Lang) -> None:
+    app = app_as(demo_url, "陈协调", lang)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#towns", DataTable)
+        due = dict(zip(names(app), [str(c) for c in table.get_column("due")], strict=True))
+        # 金沙镇 entered pledges (10 days allowed) 20 days before 2026-11-26
+        assert due["金沙镇"] == ("2026-11-16，逾期10天" if lang == "zh" else "2026-11-16, overdue by 10 days")
+        assert ("还剩" if lang == "zh" else "due in") in due["青山镇"]
+        await open_town(pilot, app, demo_url, "金沙镇")
+        head = str(app.screen.query_one("#town-head", Static).render())
+        assert (
+            "到期：2026-11-16，逾期10天" if lang == "zh" else "due: 2026-11-16, overdue by 10 days"
+        ) in head
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "expected"),
+    [("zh", "我的 逾期", ["柳河镇", "金沙镇"]), ("en", "演示区 violation", ["红旗镇"])],
+)
+@sync
+async def test_filters_combine_and_the_pager_counts_each_state(
+    demo_url: str, lang: Lang, words: str, expected: list[str]
+) -> None:
+    app = app_as(demo_url, "陈协调", lang)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        pager = str(app.screen.query_one("#pager", Static).render())
+        assert ("逾期 2" if lang == "zh" else "overdue 2") in pager
+        assert ("我的 6" if lang == "zh" else "mine 6") in pager
+        await pilot.press("slash")
+        await type_slowly(pilot, words)
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert names(app) == expected
+        pager = str(app.screen.query_one("#pager", Static).render())
+        assert f"{len(expected)}" in pager
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@sync
+async def test_capital_r_shows_the_district_report(demo_url: str, lang: Lang) -> None:
+    app = app_as(demo_url, "王审计", lang)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        from workflow.tui.screens.report import ReportScreen
+
+        assert isinstance(app.screen, ReportScreen)
+        text = str(app.screen.query_one("#report-text", Static).render())
+        assert "某区" in text and "演示区" in text
+        assert ("全部区合计" if lang == "zh" else "All districts") in text
+        assert ("当选人平均得票率" if lang == "zh" else "Average vote rate of the elected") in text
+        await pilot.press("escape")
+        await pilot.pause(PACE)
+        assert isinstance(app.screen, DashboardScreen)

@@ -15,12 +15,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
-from workflow.dashboard import GateState, Page, Progress
+from workflow.dashboard import STATE_WORDS, GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
-from workflow.tui.labels import bulk_report, days_in_stage, deadline, gate_text, stage_step
+from workflow.tui.labels import bulk_report, days_in_stage, deadline, due_text, gate_text, stage_step
 from workflow.tui.markup import plain
 from workflow.tui.widgets.confirm_advance import AdvanceRequest
 from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
@@ -45,6 +45,9 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("gate", Text("下一关", "Next gate")),
     ("violations", Text("违纪举报", "Violations")),
 )
+DUE_COLUMN = ("due", Text("到期日", "Due"))
+"""Shown on a wide terminal: the day the stage is due and the days left."""
+WIDE = 160
 NARROW_COLUMNS = ("township", "stage", "deadline", "gate")
 """What an 80-column terminal keeps, in order of need: the district, the days and the
 report count go first (an open report shows as a failing check of the gate anyway)."""
@@ -54,6 +57,8 @@ NARROW = 100
 
 def shown_columns(width: int) -> tuple[tuple[str, Text], ...]:
     """The town table's columns for a terminal ``width`` wide."""
+    if width >= WIDE:
+        return (*COLUMNS[:5], DUE_COLUMN, *COLUMNS[5:])
     if width >= NARROW:
         return COLUMNS
     return tuple(c for c in COLUMNS if c[0] in NARROW_COLUMNS)
@@ -108,11 +113,12 @@ class DashboardScreen(Screen[None]):
     | a | advance the selected townships |
     | escape | clear the selection, else the filter |
     | h | history of the township |
+    | R | the district report |
     | f5 | refresh |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings("filter", "select", "advance_selected", "history", "refresh", "down", "up"),
+        *bindings("filter", "select", "advance_selected", "history", "report", "refresh", "down", "up"),
         Binding("enter", "open", show=False, id="open.screen"),
         Binding("escape", "clear_filter", show=False, id="clear_filter"),
     ]
@@ -135,6 +141,12 @@ class DashboardScreen(Screen[None]):
             super().__init__()
             self.request = request
             self.gates = gates
+
+    class CountsLoaded(Message):
+        def __init__(self, request: int, counts: dict[str, int]) -> None:
+            super().__init__()
+            self.request = request
+            self.counts = counts
 
     class LoadFailed(Message):
         def __init__(self, error: WorkflowError) -> None:
@@ -181,6 +193,9 @@ class DashboardScreen(Screen[None]):
         """The filter box changed and the list has not been asked for again yet."""
         self.reloading = False
         """The list is being read again from the top."""
+        self.counts: dict[str, int] = {}
+        """Townships per state word within the filter typed (see Dashboard.counts)."""
+        self.counts_for = 0
 
     def compose(self) -> ComposeResult:
         t = lang(self)
@@ -247,6 +262,14 @@ class DashboardScreen(Screen[None]):
             self.post_message(self.LoadFailed(e))
             return
         self.post_message(self.PageLoaded(request, page, append, cursor))
+
+    @work(thread=True, exclusive=True, group="counts")
+    def load_counts(self, request: int, text: str) -> None:
+        try:
+            counts = wf(self).board.counts(text)
+        except WorkflowError:
+            return  # the counts are a help, not a must: the list says what went wrong
+        self.post_message(self.CountsLoaded(request, counts))
 
     @work(thread=True, exclusive=True, group="bulk")
     def submit_bulk(self, req: AdvanceRequest, townships: list[tuple[int, int]]) -> None:
@@ -372,6 +395,7 @@ class DashboardScreen(Screen[None]):
                 "stage": plain(stage_step(d, r.stage, t)),
                 "days": plain(days_in_stage(r.stage_since, today) if r.stage != d.final else "-"),
                 "deadline": plain(deadline(d, r.stage, r.stage_since, today, t)),
+                "due": plain(due_text(d, r.stage, r.stage_since, today, t)),
                 "gate": plain(gate_text(page.gates.get(r.id), t)),
                 "violations": plain(str(r.open_violations) if r.open_violations else "-"),
             }
@@ -393,6 +417,9 @@ class DashboardScreen(Screen[None]):
 
     def _after_page(self, request: int, missing: list[int]) -> None:
         self._after_first_page()
+        if request == self.request and self.counts_for != request:
+            self.counts_for = request
+            self.load_counts(request, self.query_one("#filter", Input).value)
         if missing:
             self.load_gates(request, missing)
 
@@ -411,6 +438,11 @@ class DashboardScreen(Screen[None]):
         self._after_first_page()
         self.app.push_screen(MessageDialog.for_error(message.error, lang(self)))
 
+    def on_dashboard_screen_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.request == self.request:
+            self.counts = message.counts
+            self.show_pager()
+
     def show_pager(self) -> None:
         towns = self.query_one("#towns", DataTable)
         shown = towns.row_count
@@ -426,6 +458,12 @@ class DashboardScreen(Screen[None]):
             text += say(self, "（移到末尾自动加载）", " (moving to the end loads more)")
         if self.chosen:
             text += say(self, "  已选 {n} 个乡镇", "  {n} selected", n=len(self.chosen))
+        if self.counts:
+            t = lang(self)
+            words = {
+                s: next(w for w in STATE_WORDS[s] if w.isascii() == (t == "en")) for s in self.counts
+            }
+            text += "    " + "  ".join(f"{words[s]} {n}" for s, n in self.counts.items())
         self.query_one("#pager", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#towns")
@@ -502,6 +540,11 @@ class DashboardScreen(Screen[None]):
         tid = self.selected()
         if tid is not None:
             wf(self).open_history(tid)
+
+    def action_report(self) -> None:
+        from workflow.tui.screens.report import ReportScreen  # loaded on first use
+
+        self.app.push_screen(ReportScreen())
 
     # ------------------------------------------------------------ selection
 

@@ -29,7 +29,7 @@ from workflow.reads import VIOLATION_CHECK, StatusView
 from workflow.rosters import ROSTER_KINDS
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
-from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
+from workflow.tui.labels import check_mark, days_in_stage, due_text, stage_step
 from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
 from workflow.tui.widgets.export_form import ExportForm
 from workflow.tui.widgets.fact_form import FactForm, shown_value
@@ -202,11 +202,11 @@ class TownshipScreen(Screen[None]):
         if v.stage_since and not final:
             head += say(
                 self,
-                "，{d} 起第 {n} 天，期限：{l}",
-                ", since {d} ({n} days), deadline: {l}",
+                "，{d} 起第 {n} 天，到期：{l}",
+                ", since {d} ({n} days), due: {l}",
                 d=v.stage_since,
                 n=days_in_stage(v.stage_since, today),
-                l=deadline(d, v.stage, v.stage_since, today, t),
+                l=due_text(d, v.stage, v.stage_since, today, t),
             )
         head += say(self, "  版本 {n}", "  version {n}", n=v.version)
         chain = (
