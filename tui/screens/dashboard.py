@@ -460,9 +460,7 @@ class DashboardScreen(Screen[None]):
             text += say(self, "  已选 {n} 个乡镇", "  {n} selected", n=len(self.chosen))
         if self.counts:
             t = lang(self)
-            words = {
-                s: next(w for w in STATE_WORDS[s] if w.isascii() == (t == "en")) for s in self.counts
-            }
+            words = {s: next(w for w in STATE_WORDS[s] if w.isascii() == (t == "en")) for s in self.counts}
             text += "    " + "  ".join(f"{words[s]} {n}" for s, n in self.counts.items())
         self.query_one("#pager", Static).update(text)
 
