@@ -59,6 +59,7 @@ KEYS: dict[str, Key] = {
         Key("advance", "a", "advance", Text("推进", "advance"), TOWNSHIP),
         Key("record", "r", "record", Text("记录", "record"), TOWNSHIP),
         Key("import", "i", "import_roster", Text("导入名册", "import"), TOWNSHIP),
+        Key("rosters", "o", "rosters", Text("名册（逐行）", "rosters (row by row)"), TOWNSHIP),
         Key("return", "b", "return_stage", Text("退回", "return"), TOWNSHIP),
         Key("waive", "w", "waive", Text("豁免", "waive"), TOWNSHIP),
         Key("violations", "v", "violations", Text("违纪举报", "violations"), TOWNSHIP),

@@ -100,6 +100,7 @@ class TownshipScreen(Screen[None]):
     | a | advance (when permitted) |
     | r | record a fact |
     | i | import a roster |
+    | o | rosters row by row: add, change, remove, export |
     | b | return / revert (reviewers) |
     | w | waive a check (reviewers) |
     | v | violation reports |
@@ -109,7 +110,7 @@ class TownshipScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(
-        "back", "advance", "record", "import", "return", "waive", "violations", "history", "export"
+        "back", "advance", "record", "import", "rosters", "return", "waive", "violations", "history", "export"
     )
     NARROW_GATE = 90
     """Below this many columns of detail the exit gate is a list, not a table."""
@@ -484,6 +485,52 @@ class TownshipScreen(Screen[None]):
 
         self.app.push_screen(
             ImportForm(v.township, kinds, v.roster_counts, lang(self), submit), self.after_form
+        )
+
+    def action_rosters(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d = v.definition
+        kinds = [k for s in d.stages for k in s.rosters]
+        cur = d.stage(v.stage).order
+        open_kinds = {k for s in d.stages if s.order >= cur for k in s.rosters}
+        svc, ref = app.service, self.ref
+        may = app.may_change(self.township_id) and v.next_stage is not None
+        kinds = [k for k in kinds if k in open_kinds] if may else [k for k in kinds if v.roster_counts.get(k)]
+        if not kinds:
+            self.app.push_screen(
+                MessageDialog(
+                    say(self, "没有名册", "No roster"),
+                    [
+                        say(
+                            self,
+                            "这个乡镇没有可查看或修改的名册。",
+                            "This township has no roster to show or change.",
+                        )
+                    ],
+                    lang(self),
+                    warning=False,
+                )
+            )
+            return
+
+        def load(kind: str) -> list[dict[str, object]]:
+            return svc.roster(ref, kind)
+
+        def change(
+            kind: str, rows: list[dict[str, object]], index: int | None, values: dict[str, str] | None
+        ) -> object:
+            from workflow.roster_edit import changed
+
+            parsed = changed(ROSTER_KINDS[kind], rows, index, values, svc.today())
+            return svc.import_parsed(ref, parsed, replace=True, expected_version=None)
+
+        from workflow.tui.widgets.roster_form import RosterForm
+
+        self.app.push_screen(
+            RosterForm(v.township, kinds, lang(self), load, change if may else None), self.after_form
         )
 
     def action_return_stage(self) -> None:
