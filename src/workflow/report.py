@@ -196,11 +196,13 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
         "average_age_change": _shown(tm["average_age_change"]),
     }
     name = r["district"] or ("全部" if zh else "all districts")
+    all_done = bool(r["last_date"]) and r["townships_completed"] == r["townships"]
     lines = []
     if zh:
         lines += [
             f"{name}：{r['townships']}个乡镇，完成换届{r['townships_completed']}个，"
-            f"{r['first_date'] or '-'} 启动，{r['last_date'] or '-'} 全部完成",
+            f"{r['first_date'] or '-'} 启动，"
+            + (f"{r['last_date']} 全部完成" if all_done else "尚未全部完成"),
             f"工作报告：发放征求意见表{r['opinion_forms']}份，征求到意见建议{r['suggestions']}条",
             f"党代表：选举产生{dl['total']}名，每个乡镇至少{dl['min_per_township']}名",
         ]
@@ -220,7 +222,11 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
     else:
         lines += [
             f"{name}: {r['townships']} townships, {r['townships_completed']} completed, "
-            f"from {r['first_date'] or '-'} to {r['last_date'] or '-'}",
+            + (
+                f"from {r['first_date'] or '-'} to {r['last_date']}"
+                if all_done
+                else f"started {r['first_date'] or '-'}, not all completed yet"
+            ),
             f"Work report: {r['opinion_forms']} opinion forms issued, "
             f"{r['suggestions']} suggestions received",
             f"Delegates: {dl['total']} elected, at least {dl['min_per_township']} per township",
