@@ -42,6 +42,10 @@ WORDS: dict[str, dict[str, list[str]]] = {
         "returned": ["2/8 对下征求意见"],
         "history": ["的历史", "[退回]", "审计链校验：通过", "本事件哈希"],
         "exported": ["已导出"],
+        "record form": ["记录「青山镇」的事实"],
+        "advance dialog": ["确认推进"],
+        "return form": ["退回或回退「青山镇」"],
+        "export form": ["导出「青山镇」的时间线"],
     },
     "en": {
         "dashboard": ["Progress by district", "青山镇", "blocked"],
@@ -52,6 +56,10 @@ WORDS: dict[str, dict[str, list[str]]] = {
         "returned": ["2/8 Consult below"],
         "history": ["History of", "[returned]", "verifies", "This event's hash"],
         "exported": ["exported"],
+        "record form": ["Record a fact of '青山镇'"],
+        "advance dialog": ["Confirm advance"],
+        "return form": ["Return or revert '青山镇'"],
+        "export form": ["Export the timeline of '青山镇'"],
     },
 }
 """What each screen must show, by language."""
@@ -174,7 +182,7 @@ def walk(lang: str, width: int, height: int, workflow: str) -> list[str]:
         done.append("advance blocked")
 
         t.key("r")
-        time.sleep(1.0)
+        t.expect("record form", w["record form"])
         t.key("Tab")
         t.type("160")
         t.key("Tab")
@@ -186,13 +194,13 @@ def walk(lang: str, width: int, height: int, workflow: str) -> list[str]:
         done.append("record")
 
         t.key("a")
-        time.sleep(1.0)
+        t.expect("advance dialog", w["advance dialog"])
         t.key("Enter")
         t.expect("advance (allowed)", w["advanced"])
         done.append("advance allowed")
 
         t.key("b")
-        time.sleep(1.0)
+        t.expect("return form", w["return form"])
         t.type(REASON[lang])
         t.key("C-s")
         t.expect("return", w["returned"])
@@ -205,7 +213,7 @@ def walk(lang: str, width: int, height: int, workflow: str) -> list[str]:
         t.key("Escape")
         t.expect("back to the township", w["gate"])
         t.key("e")
-        time.sleep(1.0)
+        t.expect("export form", w["export form"])
         t.key("C-s")
         t.expect("export", w["exported"])
         exported = home / "Documents" / "青山镇-timeline.csv"
