@@ -88,3 +88,25 @@ async def test_an_auditor_may_only_export_rosters(demo_url: str, tmp_path: Path)
         assert isinstance(form, RosterForm)
         assert len(form.query("#submit")) == 0 and len(form.query("#remove")) == 0
         assert len(form.query("#export")) == 1
+
+
+@sync
+async def test_a_row_saved_after_someone_else_changed_the_township_is_a_conflict(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    rows = svc.roster("白水乡", "delegates")
+    app = app_as(demo_url, "陈协调", "en")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await open_town(pilot, app, demo_url, "白水乡")
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RosterForm)
+        demo_service(demo_url, "admin").record("白水乡", "nomination", {"seats": "100"})  # someone else
+        form.query_one("#col-name", Input).focus()
+        await type_slowly(pilot, "x", PACE)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = str(form.query_one("#errors", Static).render())
+        assert "Changed by someone else" in errors and "F5" in errors
+        assert svc.roster("白水乡", "delegates") == rows

@@ -516,16 +516,21 @@ class TownshipScreen(Screen[None]):
             )
             return
 
-        def load(kind: str) -> list[dict[str, object]]:
-            return svc.roster(ref, kind)
+        def load(kind: str) -> tuple[list[dict[str, object]], int]:
+            version = svc.status(ref).version  # read first: a change after it is a conflict
+            return svc.roster(ref, kind), version
 
         def change(
-            kind: str, rows: list[dict[str, object]], index: int | None, values: dict[str, str] | None
+            kind: str,
+            rows: list[dict[str, object]],
+            index: int | None,
+            values: dict[str, str] | None,
+            version: int,
         ) -> object:
             from workflow.roster_edit import changed
 
             parsed = changed(ROSTER_KINDS[kind], rows, index, values, svc.today())
-            return svc.import_parsed(ref, parsed, replace=True, expected_version=None)
+            return svc.import_parsed(ref, parsed, replace=True, expected_version=version)
 
         from workflow.tui.widgets.roster_form import RosterForm
 

@@ -22,8 +22,10 @@ from workflow.tui.widgets.confirm import ConfirmOverwrite
 from workflow.tui.widgets.export_form import documents_dir
 from workflow.tui.widgets.service_form import ServiceForm
 
-Load = Callable[[str], list[dict[str, Any]]]
-Change = Callable[[str, list[dict[str, Any]], int | None, dict[str, str] | None], object]
+Load = Callable[[str], tuple[list[dict[str, Any]], int]]
+"""A roster kind's rows and the township's version they were read at."""
+Change = Callable[[str, list[dict[str, Any]], int | None, dict[str, str] | None, int], object]
+"""Change one row of the rows read at the given version (a conflict if it moved on)."""
 
 
 class RosterForm(ServiceForm):
@@ -36,10 +38,11 @@ class RosterForm(ServiceForm):
     """
 
     class Loaded(Message):
-        def __init__(self, kind: str, rows: list[dict[str, Any]]) -> None:
+        def __init__(self, kind: str, rows: list[dict[str, Any]], version: int) -> None:
             super().__init__()
             self.kind = kind
             self.rows = rows
+            self.version = version
 
     def __init__(
         self,
@@ -57,6 +60,7 @@ class RosterForm(ServiceForm):
         self.load = load
         self.change = change
         self.rows: list[dict[str, Any]] = []
+        self.version = 0
         self.folder = folder if folder is not None else documents_dir()
         self.changed = False
 
@@ -105,16 +109,16 @@ class RosterForm(ServiceForm):
     def reload(self) -> None:
         kind = self.kind
         try:
-            rows = self.load(kind)
+            rows, version = self.load(kind)
         except WorkflowError as e:
             self.post_message(self.Failed(e))
             return
-        self.post_message(self.Loaded(kind, rows))
+        self.post_message(self.Loaded(kind, rows, version))
 
     def on_roster_form_loaded(self, message: Loaded) -> None:
         if message.kind != self.kind:
             return
-        self.rows = message.rows
+        self.rows, self.version = message.rows, message.version
         kind = ROSTER_KINDS[self.kind]
         table = self.query_one("#rows", DataTable)
         table.clear(columns=True)
@@ -157,9 +161,9 @@ class RosterForm(ServiceForm):
         }
 
     def submit_change(self, index: int | None, values: dict[str, str] | None) -> None:
-        change, kind, rows = self.change, self.kind, list(self.rows)
+        change, kind, rows, version = self.change, self.kind, list(self.rows), self.version
         if change is not None:
-            self.call(lambda: change(kind, rows, index, values))
+            self.call(lambda: change(kind, rows, index, values, version))
 
     def on_service_form_done(self, message: ServiceForm.Done) -> None:
         message.stop()
