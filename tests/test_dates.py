@@ -16,7 +16,7 @@ DRAFT = {"title": "工作报告", "date": "2021-04-12"}
 
 
 def test_advance_dated_1900_on_a_township_without_since_is_refused(svc: Service) -> None:
-    svc.record("东湖镇", "draft", DRAFT, on="2021-04-12")
+    svc.record("东湖镇", "draft", DRAFT)  # recorded the day the township was entered
     before = full_dump(svc)
     with pytest.raises(BadInput) as e:
         svc.advance("东湖镇", on="1900-01-01")
@@ -64,7 +64,7 @@ def test_nothing_is_dated_before_the_township_began(db_url: str, tmp_path: objec
 
 
 def test_a_step_is_not_dated_before_the_stage_it_leaves_began(svc: Service) -> None:
-    svc.record("东湖镇", "draft", DRAFT, on="2021-04-12")
+    svc.record("东湖镇", "draft", DRAFT)
     svc.advance("东湖镇", on="2021-04-20")
     before = full_dump(svc)
     with pytest.raises(BadInput) as e:

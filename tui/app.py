@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text as RichText
@@ -21,7 +22,8 @@ from workflow.app.dashboard import Dashboard
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.tui.commands import WorkflowCommands
-from workflow.tui.keys import bindings, localise
+from workflow.tui.keys import bindings, keymap_path, load_keymap, localise
+from workflow.tui.markup import escaped
 from workflow.tui.screens.dashboard import DashboardScreen
 from workflow.tui.widgets.message import MessageDialog, ProblemDialog
 from workflow.tui.widgets.title_bar import TitleBar
@@ -45,10 +47,16 @@ class WorkflowApp(App[None]):
     | ? | help |
     | ctrl+p | command palette |
     | q | quit |
+    | ctrl+c | quit, after asking |
+    | f5, ctrl+r | refresh the screen |
     """
 
     CSS_PATH = "workflow.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = bindings("help", "palette", "quit")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]  # noqa: RUF012
+    """Screen classes by width: layouts give way by priority below 100 columns."""
+    BINDINGS: ClassVar[list[BindingType]] = bindings(
+        "help", "palette", "quit", "quit_ask", "refresh", "refresh_alt"
+    )
     COMMANDS = {WorkflowCommands}  # noqa: RUF012 (Textual declares it a plain class attribute)
 
     class ViewerLoaded(Message):
@@ -65,6 +73,7 @@ class WorkflowApp(App[None]):
         self,
         source: Access | Service,
         lang: Lang = "zh",
+        keymap_file: Path | None = None,
         *,
         sign_in: bool = False,
         browser: bool = False,
@@ -72,10 +81,11 @@ class WorkflowApp(App[None]):
         session_token: str = "",
     ) -> None:
         """``source``: an :class:`Access` (the service is then loaded after the first
-        rows are on screen) or a service. With ``sign_in`` the app opens on the
-        sign-in screen and acts as nobody until then. ``browser``: run by ``workflow
-        serve`` for one browser connection: its session lives only in memory and ends
-        with the app, exports are downloads and imports are refused."""
+        rows are on screen) or a service. ``keymap_file``: the key remapping file (by
+        default ``keys.toml`` in the user's config directory). With ``sign_in`` the app
+        opens on the sign-in screen and acts as nobody until then. ``browser``: run by
+        ``workflow serve`` for one browser connection: its session lives only in memory
+        and ends with the app, exports are downloads and imports are refused."""
         super().__init__()
         self.access = source if isinstance(source, Access) else Access.of(source)
         self.needs_sign_in = sign_in
@@ -92,6 +102,10 @@ class WorkflowApp(App[None]):
         d = self.access.definition
         self.title = d.zh if lang == "zh" else d.en
         localise(self, lang)
+        self.keymap_file = keymap_file if keymap_file is not None else keymap_path()
+        self.keymap, self.keymap_problems = load_keymap(self.keymap_file)
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     @property
     def service(self) -> Service:
@@ -107,6 +121,8 @@ class WorkflowApp(App[None]):
             self.push_screen(SignInScreen())
         else:
             self.push_screen(DashboardScreen())
+        for problem in self.keymap_problems:
+            self.notify(escaped(problem(self.lang)), severity="warning", timeout=10)
 
     def signed_in(self, user: str, token: str) -> None:
         """The sign-in screen accepted ``user``: act as them from now on."""
@@ -254,6 +270,38 @@ class WorkflowApp(App[None]):
         from workflow.tui.screens.history import HistoryScreen
 
         self.push_screen(HistoryScreen(township_id))
+
+    def action_refresh(self) -> None:
+        """F5 / ctrl+r: read the current screen again. A message, or a form the service
+        refused because someone else changed the township, is closed first."""
+        from workflow.tui.widgets.service_form import ServiceForm
+
+        screen = self.screen
+        if isinstance(screen, MessageDialog) or (isinstance(screen, ServiceForm) and screen.conflict):
+            screen.dismiss(None)
+            self.call_later(self.action_refresh)
+            return
+        refresh = getattr(screen, "action_refresh", None)
+        if callable(refresh):
+            refresh()
+
+    def action_ask_quit(self) -> None:
+        """ctrl+c: ask, in the user's language, then quit."""
+        from workflow.tui.widgets.confirm import ConfirmQuit
+
+        if isinstance(self.screen, ConfirmQuit):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmQuit(self.lang), answered)
+
+    def action_help_quit(self) -> None:
+        """Textual's own ctrl+c (an English toast) asks in the user's language instead."""
+        self.action_ask_quit()
 
     def action_help(self) -> None:
         from workflow.tui.screens.help import HelpScreen

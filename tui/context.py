@@ -11,6 +11,7 @@ from workflow.i18n import Lang, tr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from workflow.app.access import Access
     from workflow.app.actors import Actor
@@ -31,6 +32,8 @@ class Host(Protocol):
     """A browser session (``workflow serve``): exports are downloads, no import."""
     demo_database: bool
     offered_name: str
+    keymap: dict[str, str]
+    keymap_file: Path
 
     def signed_in(self, user: str, token: str) -> None: ...
 

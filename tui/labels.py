@@ -82,6 +82,31 @@ def deadline(d: Definition, stage: str, since: dt.date | None, today: dt.date, l
     return tr("逾期{n}天", "overdue by {n} days", n=late)(lang)
 
 
+def due_date(d: Definition, stage: str, since: dt.date | None) -> dt.date | None:
+    """The day the stage is due: entered plus the stage's deadline days."""
+    if since is None or not d.has_stage(stage) or stage == d.final:
+        return None
+    limit = d.stage(stage).deadline_days
+    return None if limit is None else since + dt.timedelta(days=limit)
+
+
+def due_text(d: Definition, stage: str, since: dt.date | None, today: dt.date, lang: Lang) -> str:
+    """'2026-12-01, due in 5 days' / 'due today' / 'overdue by 3 days'; '-' without a
+    deadline. A person plans by the day and by how many days are left."""
+    due = due_date(d, stage, since)
+    if due is None:
+        return "-"
+    left = (due - today).days
+    if left > 0:
+        when = tr("还剩{n}天", "due in {n} days", n=left) if left > 1 else tr("还剩1天", "due in 1 day")
+    elif left == 0:
+        when = tr("今天到期", "due today")
+    else:
+        n = -left
+        when = tr("逾期{n}天", "overdue by {n} days", n=n) if n > 1 else tr("逾期1天", "overdue by 1 day")
+    return tr("{d}，{w}", "{d}, {w}", d=due.isoformat(), w=when(lang))(lang)
+
+
 def gate_text(g: GateState | None, lang: Lang) -> str:
     if g is None:
         return tr("计算中", "computing")(lang)
@@ -119,8 +144,9 @@ def event_flags(e: Event, lang: Lang) -> list[str]:
     return flags
 
 
-def event_detail(e: Event, d: Definition, lang: Lang) -> str:
-    """What the event concerns: the fact, the file and hash, the check; and the note."""
+def event_detail(e: Event, d: Definition, lang: Lang, full: bool = False) -> str:
+    """What the event concerns: the fact, the file and hash (all 64 digits with
+    ``full``), the check; and the note."""
     payload = json.loads(e.payload or "{}")
     parts: list[str] = []
     if e.kind == "record":
@@ -133,7 +159,7 @@ def event_detail(e: Event, d: Definition, lang: Lang) -> str:
                 "{f} ({n} rows, sha256 {h})",
                 f=payload.get("file", ""),
                 n=payload.get("rows", "?"),
-                h=str(payload.get("sha256", ""))[:16],
+                h=str(payload.get("sha256", "")) if full else str(payload.get("sha256", ""))[:12] + "…",
             )(lang)
         )
     elif e.kind == "waive":

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from rich.cells import cell_len
+from rich.text import Text as RichText
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
-from workflow.app.dashboard import GateState, Page, Progress
+from workflow.app.dashboard import STATE_WORDS, GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
-from workflow.tui.labels import bulk_report, days_in_stage, deadline, gate_text, stage_step
+from workflow.tui.labels import bulk_report, days_in_stage, deadline, due_text, gate_text, stage_step
+from workflow.tui.markup import plain
 from workflow.tui.widgets.confirm_advance import AdvanceRequest
 from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.title_bar import TitleBar
 
@@ -41,14 +45,44 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("gate", Text("下一关", "Next gate")),
     ("violations", Text("违纪举报", "Violations")),
 )
+DUE_COLUMN = ("due", Text("到期日", "Due"))
+"""Shown on a wide terminal: the day the stage is due and the days left."""
+WIDE = 160
+NARROW_COLUMNS = ("township", "stage", "deadline", "gate")
+"""What an 80-column terminal keeps, in order of need: the district, the days and the
+report count go first (an open report shows as a failing check of the gate anyway)."""
+NARROW = 100
+"""Below this many columns the dashboard shows :data:`NARROW_COLUMNS` only."""
+
+
+def shown_columns(width: int) -> tuple[tuple[str, Text], ...]:
+    """The town table's columns for a terminal ``width`` wide."""
+    if width >= WIDE:
+        return (*COLUMNS[:5], DUE_COLUMN, *COLUMNS[5:])
+    if width >= NARROW:
+        return COLUMNS
+    return tuple(c for c in COLUMNS if c[0] in NARROW_COLUMNS)
+
 
 SELECTED = Text("[选]", "[x]")
 """The mark of a selected row, as text rather than colour alone."""
 
 
-def town_cell(name: str, selected: bool, lang: Lang) -> str:
-    """The township's name, marked when it is selected."""
-    return f"{SELECTED(lang)} {name}" if selected else name
+def town_cell(name: str, selected: bool, lang: Lang) -> RichText:
+    """The township's name, marked when it is selected (never read as markup)."""
+    return plain(f"{SELECTED(lang)} {name}" if selected else name)
+
+
+def pack(parts: list[str], width: int, gap: str = "  ") -> str:
+    """``parts`` on as few lines of ``width`` cells as fit, never splitting one part
+    (a stage and its count stay together)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and cell_len(lines[-1] + gap + part) <= width:
+            lines[-1] += gap + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 class TownTable(DataTable[str]):
@@ -79,11 +113,12 @@ class DashboardScreen(Screen[None]):
     | a | advance the selected townships |
     | escape | clear the selection, else the filter |
     | h | history of the township |
+    | R | the district report |
     | f5 | refresh |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings("filter", "select", "advance_selected", "history", "refresh", "down", "up"),
+        *bindings("filter", "select", "advance_selected", "history", "report", "refresh", "down", "up"),
         Binding("enter", "open", show=False, id="open.screen"),
         Binding("escape", "clear_filter", show=False, id="clear_filter"),
     ]
@@ -106,6 +141,12 @@ class DashboardScreen(Screen[None]):
             super().__init__()
             self.request = request
             self.gates = gates
+
+    class CountsLoaded(Message):
+        def __init__(self, request: int, counts: dict[str, int]) -> None:
+            super().__init__()
+            self.request = request
+            self.counts = counts
 
     class LoadFailed(Message):
         def __init__(self, error: WorkflowError) -> None:
@@ -131,7 +172,12 @@ class DashboardScreen(Screen[None]):
         self.request = 0
         self.next_start: int | None = None
         self.total: int | None = None
-        self.loading = False
+        self.fetching = False
+        """A page is being read. (Not ``loading``: that is Textual's reactive, which covers
+        the whole screen with a spinner and so takes the focus from the filter box.)"""
+        self.open_when_loaded = False
+        """Enter was pressed while the list was being filtered: open the first row of the
+        new list once it is read, never a row of the old one."""
         self.debounce: Timer | None = None
         self.listed: dict[int, tuple[str, int]] = {}
         """The townships in the table: id -> (name, version shown)."""
@@ -140,6 +186,16 @@ class DashboardScreen(Screen[None]):
         self.advancing = False
         """A bulk advance is running: ``a`` waits for its result."""
         self.first_page_done = False
+        self.columns: tuple[tuple[str, Text], ...] = COLUMNS
+        """The town table's columns now (fewer on a narrow terminal)."""
+        self.progress: Progress | None = None
+        self.filter_pending = False
+        """The filter box changed and the list has not been asked for again yet."""
+        self.reloading = False
+        """The list is being read again from the top."""
+        self.counts: dict[str, int] = {}
+        """Townships per state word within the filter typed (see Dashboard.counts)."""
+        self.counts_for = 0
 
     def compose(self) -> ComposeResult:
         t = lang(self)
@@ -157,7 +213,7 @@ class DashboardScreen(Screen[None]):
             )
         yield TownTable(id="towns", cursor_type="row", zebra_stripes=True)
         yield Static("", id="pager")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))
@@ -172,7 +228,8 @@ class DashboardScreen(Screen[None]):
         ):
             progress.add_column(label(t), key=key)
         towns = self.query_one("#towns", DataTable)
-        for key, label in COLUMNS:
+        self.columns = shown_columns(self.app.size.width)
+        for key, label in self.columns:
             towns.add_column(label(t), key=key)
         localise(towns, lang(self))
         towns.focus()
@@ -206,6 +263,14 @@ class DashboardScreen(Screen[None]):
             return
         self.post_message(self.PageLoaded(request, page, append, cursor))
 
+    @work(thread=True, exclusive=True, group="counts")
+    def load_counts(self, request: int, text: str) -> None:
+        try:
+            counts = wf(self).board.counts(text)
+        except WorkflowError:
+            return  # the counts are a help, not a must: the list says what went wrong
+        self.post_message(self.CountsLoaded(request, counts))
+
     @work(thread=True, exclusive=True, group="bulk")
     def submit_bulk(self, req: AdvanceRequest, townships: list[tuple[int, int]]) -> None:
         """Ask the service to advance each (id, version shown); it reports each one."""
@@ -238,31 +303,79 @@ class DashboardScreen(Screen[None]):
     def reload(self, keep: bool = False) -> None:
         """Read the list again from the top (keeping as many rows and the cursor)."""
         towns = self.query_one("#towns", DataTable)
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.filter_pending = False
+        self.reloading = True
         self.request += 1
-        self.loading = True
+        self.fetching = True
         limit = max(PAGE, towns.row_count) if keep else PAGE
         cursor = towns.cursor_row if keep else None
         self.load_page(self.request, self.query_one("#filter", Input).value, 0, limit, False, cursor)
 
     def on_dashboard_screen_progress_loaded(self, message: ProgressLoaded) -> None:
+        self.progress = message.progress
+        self.show_progress()
+
+    def show_progress(self) -> None:
+        """The districts' progress; the per-stage counts wrap within the screen (on a
+        narrow one as steps, 4/8:3, the names being in the stage column below)."""
+        summary = self.progress
+        if summary is None:
+            return
         t = lang(self)
         d = wf(self).access.definition
         table = self.query_one("#progress", DataTable)
-        table.clear()
-        summary = message.progress
+        table.clear(columns=True)
         rows = list(summary.districts)
         if summary.overall is not None:
             rows.append(summary.overall)
-        for p in rows:
+        names = [
+            p.district or say(self, "合计（另有{n}个区）", "all (and {n} more districts)", n=summary.more)
+            for p in rows
+        ]
+        labels = (tr("区", "District"), tr("乡镇数", "Townships"), tr("已完成", "Completed"))
+        widths = [
+            max([cell_len(labels[0](t)), *(cell_len(n) for n in names), 12]),
+            cell_len(labels[1](t)),
+            cell_len(labels[2](t)),
+        ]
+        for (key, label), width in zip(
+            zip(("district", "total", "done"), labels, strict=True), widths, strict=True
+        ):
+            table.add_column(label(t), key=key, width=width)
+        free = max(self.app.size.width - 2 - sum(widths) - 2 * 4 - 2, 16)
+        table.add_column(tr("各阶段乡镇数", "Townships per stage")(t), key="stages", width=free)
+        narrow = self.app.size.width < NARROW
+        n = len(d.working_stages())
+        for p, name in zip(rows, names, strict=True):
             parts = [
-                f"{s.order}.{s.label()(t)} {p.by_stage[s.id]}"
+                (
+                    f"{s.order}/{n}:{p.by_stage[s.id]}"
+                    if narrow
+                    else f"{s.order}.{s.label()(t)} {p.by_stage[s.id]}"
+                )
                 for s in d.working_stages()
                 if p.by_stage.get(s.id)
             ]
-            name = p.district or say(
-                self, "合计（另有{n}个区）", "all (and {n} more districts)", n=summary.more
+            table.add_row(
+                plain(name),
+                str(p.total),
+                str(p.by_stage.get(d.final, 0)),
+                plain(pack(parts, free) or "-"),
+                height=None,
             )
-            table.add_row(name, str(p.total), str(p.by_stage.get(d.final, 0)), "  ".join(parts) or "-")
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns = shown_columns(self.app.size.width)
+        if columns != self.columns:
+            self.columns = columns
+            towns = self.query_one("#towns", DataTable)
+            towns.clear(columns=True)
+            for key, label in columns:
+                towns.add_column(label(lang(self)), key=key)
+            self.reload(keep=True)
+        self.show_progress()
 
     def on_dashboard_screen_page_loaded(self, message: PageLoaded) -> None:
         if message.request != self.request:
@@ -280,28 +393,37 @@ class DashboardScreen(Screen[None]):
             self.listed[r.id] = (r.name, r.version)
             if r.id in self.chosen:
                 self.chosen[r.id] = (r.name, r.version)  # what the row shows now
-            towns.add_row(
-                r.district,
-                town_cell(r.name, r.id in self.chosen, t),
-                stage_step(d, r.stage, t),
-                days_in_stage(r.stage_since, today) if r.stage != d.final else "-",
-                deadline(d, r.stage, r.stage_since, today, t),
-                gate_text(page.gates.get(r.id), t),
-                str(r.open_violations) if r.open_violations else "-",
-                key=str(r.id),
-            )
+            cells = {
+                "district": plain(r.district),
+                "township": town_cell(r.name, r.id in self.chosen, t),
+                "stage": plain(stage_step(d, r.stage, t)),
+                "days": plain(days_in_stage(r.stage_since, today) if r.stage != d.final else "-"),
+                "deadline": plain(deadline(d, r.stage, r.stage_since, today, t)),
+                "due": plain(due_text(d, r.stage, r.stage_since, today, t)),
+                "gate": plain(gate_text(page.gates.get(r.id), t)),
+                "violations": plain(str(r.open_violations) if r.open_violations else "-"),
+            }
+            towns.add_row(*(cells[key] for key, _label in self.columns), key=str(r.id))
         self.next_start = page.next_start
         self.total = page.total
-        self.loading = False
+        self.fetching = False
         if message.cursor is not None and towns.row_count:
             towns.move_cursor(row=min(message.cursor, towns.row_count - 1), animate=False)
+        if not message.append:
+            self.reloading = False
         self.show_pager()
+        if self.open_when_loaded and not self.reloading and not self.filter_pending:
+            self.open_when_loaded = False
+            self.action_open()
         missing = [r.id for r in page.rows if r.id not in page.gates]
         # Gate states, progress and who is acting are read once these rows are painted.
         self.call_after_refresh(self._after_page, message.request, missing)
 
     def _after_page(self, request: int, missing: list[int]) -> None:
         self._after_first_page()
+        if request == self.request and self.counts_for != request:
+            self.counts_for = request
+            self.load_counts(request, self.query_one("#filter", Input).value)
         if missing:
             self.load_gates(request, missing)
 
@@ -310,13 +432,20 @@ class DashboardScreen(Screen[None]):
             return
         towns = self.query_one("#towns", DataTable)
         for tid, g in message.gates.items():
-            if str(tid) in towns.rows:
-                towns.update_cell(str(tid), "gate", gate_text(g, lang(self)), update_width=True)
+            if str(tid) in towns.rows and any(key == "gate" for key, _label in self.columns):
+                towns.update_cell(str(tid), "gate", plain(gate_text(g, lang(self))), update_width=True)
 
     def on_dashboard_screen_load_failed(self, message: LoadFailed) -> None:
-        self.loading = False
+        self.fetching = False
+        self.reloading = False
+        self.open_when_loaded = False
         self._after_first_page()
         wf(self).show_problem(message.error, lambda: self.reload(keep=True))
+
+    def on_dashboard_screen_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.request == self.request:
+            self.counts = message.counts
+            self.show_pager()
 
     def show_pager(self) -> None:
         towns = self.query_one("#towns", DataTable)
@@ -333,13 +462,17 @@ class DashboardScreen(Screen[None]):
             text += say(self, "（移到末尾自动加载）", " (moving to the end loads more)")
         if self.chosen:
             text += say(self, "  已选 {n} 个乡镇", "  {n} selected", n=len(self.chosen))
+        if self.counts:
+            t = lang(self)
+            words = {s: next(w for w in STATE_WORDS[s] if w.isascii() == (t == "en")) for s in self.counts}
+            text += "    " + "  ".join(f"{words[s]} {n}" for s, n in self.counts.items())
         self.query_one("#pager", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#towns")
     def near_end(self, event: DataTable.RowHighlighted) -> None:
         towns = event.data_table
-        if self.next_start is not None and not self.loading and event.cursor_row >= towns.row_count - 5:
-            self.loading = True
+        if self.next_start is not None and not self.fetching and event.cursor_row >= towns.row_count - 5:
+            self.fetching = True
             self.load_page(
                 self.request, self.query_one("#filter", Input).value, self.next_start, PAGE, True, None
             )
@@ -350,11 +483,19 @@ class DashboardScreen(Screen[None]):
     def filter_changed(self) -> None:
         if self.debounce is not None:
             self.debounce.stop()
+        self.filter_pending = True
         self.debounce = self.set_timer(0.25, self.reload)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
+        """Enter in the box: filter now (not after the pause) and go to the list."""
+        if self.filter_pending:
+            self.reload()
         self.query_one("#towns", DataTable).focus()
+
+    def list_is_stale(self) -> bool:
+        """The rows on screen are not yet those of the filter typed."""
+        return self.filter_pending or self.reloading
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -383,10 +524,16 @@ class DashboardScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#towns")
     def row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.list_is_stale():
+            self.open_when_loaded = True  # the first row of the new list, once read
+            return
         if event.row_key.value:
             wf(self).open_township(int(event.row_key.value))
 
     def action_open(self) -> None:
+        if self.list_is_stale():
+            self.open_when_loaded = True
+            return
         tid = self.selected()
         if tid is not None:
             wf(self).open_township(tid)
@@ -395,6 +542,11 @@ class DashboardScreen(Screen[None]):
         tid = self.selected()
         if tid is not None:
             wf(self).open_history(tid)
+
+    def action_report(self) -> None:
+        from workflow.tui.screens.report import ReportScreen  # loaded on first use
+
+        self.app.push_screen(ReportScreen())
 
     # ------------------------------------------------------------ selection
 
@@ -413,6 +565,8 @@ class DashboardScreen(Screen[None]):
         row = self.listed.get(tid)
         if row is not None and str(tid) in towns.rows:
             cell = town_cell(row[0], tid in self.chosen, lang(self))
+            if not any(key == "township" for key, _label in self.columns):
+                return
             towns.update_cell(str(tid), "township", cell, update_width=True)
 
     def chosen_changed(self) -> None:

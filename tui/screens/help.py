@@ -10,16 +10,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workflow.i18n import tr
-from workflow.tui.context import lang, say
-from workflow.tui.keys import EXTRA_HELP, KEYS, bindings, localise
+from workflow.tui.context import lang, say, wf
+from workflow.tui.keys import EXTRA_HELP, KEYS, bindings, key_shown, localise, may_use
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.title_bar import TitleBar
 
 
 class HelpScreen(Screen[None]):
-    """Lists every key of the key table (remappable by binding id).
+    """Lists the keys of the key table that the acting user may use (remappable by id).
 
     | Key | Action |
     |---|---|
@@ -33,13 +34,16 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         t = lang(self)
+        app = wf(self)
+        may_change, may_review = app.may_change_any(), app.may_review()
         table = Table(box=None, expand=False, pad_edge=False)
         table.add_column(tr("按键", "Key")(t), style="bold", no_wrap=True)
         table.add_column(tr("作用", "Does")(t))
         table.add_column(tr("适用于", "Where")(t))
-        table.add_column(tr("编号（可重新映射）", "Binding id (remappable)")(t), style="dim")
+        table.add_column(tr("编号（用于重新映射）", "Id (for remapping)")(t), style="dim", no_wrap=True)
         for k in KEYS.values():
-            table.add_row(k.display or k.key, k.label(t), k.where(t), k.id)
+            if may_use(k.id, may_change, may_review):
+                table.add_row(key_shown(k, app.keymap), k.label(t), k.where(t), k.id)
         for key, does, where in EXTRA_HELP:
             table.add_row(key, does(t), where(t), "")
         self.table = table
@@ -58,10 +62,19 @@ class HelpScreen(Screen[None]):
                     "advances them together, each checked and recorded on its own.\n"
                     "Filter words: a name, a district, a stage name or "
                     "step (4/8), and overdue blocked ready waived violation mine.",
+                )
+                + say(
+                    self,
+                    '\n\n重新映射按键：在 {p} 中写\n[keys]\nadvance = "ctrl+a"\n'
+                    "（左边是上表的编号，右边是新按键；重启后生效）。",
+                    '\n\nTo remap a key, write in {p}\n[keys]\nadvance = "ctrl+a"\n'
+                    "(the id from the table above, then the new key; read when the program starts).",
+                    p=str(app.keymap_file),
                 ),
                 markup=False,
+                id="help-notes",
             )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))

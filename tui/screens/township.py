@@ -9,36 +9,43 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text as RichText
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workflow.app.reads import VIOLATION_CHECK, StatusView
 from workflow.app.rules import may_record
 from workflow.app.views import Event, Violation
 from workflow.domain.definition import Definition
+from workflow.domain.gates import CheckResult
 from workflow.domain.rosters import ROSTER_KINDS
 from workflow.errors import Unavailable, WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.ledger.chain import Problem
 from workflow.tui.context import lang, say, wf
 from workflow.tui.keys import bindings, localise
-from workflow.tui.labels import check_mark, days_in_stage, deadline, stage_step
+from workflow.tui.labels import check_mark, days_in_stage, due_text, stage_step
 from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
 from workflow.tui.widgets.export_form import ExportForm
 from workflow.tui.widgets.fact_form import FactForm, shown_value
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.import_form import ImportForm
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
 from workflow.tui.widgets.title_bar import TitleBar
 from workflow.tui.widgets.violations import ViolationsDialog
+
+NARROW_STEPPER = 100
+"""Below this many columns the stepper gives way (the head names the stage)."""
+STEPPER_WIDTH = 40
 
 CHANGE_ACTIONS = {"advance", "record", "import_roster"}
 REVIEW_ACTIONS = {"return_stage", "waive"}
@@ -57,18 +64,20 @@ def stepper(d: Definition, view: StatusView, events: list[Event], lang: Lang) ->
     """Every stage, one a line: done / current / to do, with the day it was entered."""
     entered = entered_on(events)
     current = d.stage(view.stage).order
+    n = len(d.working_stages())
     out = RichText()
     for s in d.stages:
         if s.order < current:
-            mark, style = tr("[已完成]", "[done]   ")(lang), "green"
+            mark, style = tr("[已完成]", "[done]")(lang), "green"
         elif s.order == current:
-            mark, style = tr("[当前]  ", "[current]")(lang), "bold reverse"
+            mark, style = tr("[当前]  ", "[now] ")(lang), "bold reverse"
         else:
-            mark, style = tr("[未开始]", "[to do]  ")(lang), "dim"
+            mark, style = tr("[未开始]", "[todo]")(lang), "dim"
         day = entered.get(s.id)
         shown = day.isoformat() if day and s.order <= current else ""
-        out.append(f"{mark} {s.order}.{s.label()(lang)}", style=style)
-        out.append(f"\n          {shown}\n" if shown else "\n\n", style="dim")
+        step = s.label()(lang) if s.id == d.final else f"{s.order}/{n} {s.label()(lang)}"
+        out.append(f"{mark} {step}", style=style)
+        out.append(f"\n{' ' * (cell_len(mark) + 1)}{shown}\n" if shown else "\n\n", style="dim")
     return out
 
 
@@ -97,6 +106,20 @@ def browser_import_refusal(township: str, lang: Lang) -> tuple[str, list[str]]:
     )
 
 
+def failing_fact(d: Definition, v: StatusView, facts: list[str]) -> str | None:
+    """The fact that the first failing check of the gate rests on, if it names one
+    (``r`` opens the form on it), else the first fact not yet recorded."""
+    by_id = {c.id: c for c in d.stage(v.stage).checks}
+    for c in v.checks:
+        spec = by_id.get(c.id)
+        if c.ok or spec is None:
+            continue
+        fact = spec.params.get("fact")
+        if isinstance(fact, str) and fact in facts:
+            return fact
+    return next((f for f in facts if f not in v.facts), None)
+
+
 class TownshipScreen(Screen[None]):
     """The township's stage, gate, records and actions; everything read in workers.
 
@@ -105,6 +128,7 @@ class TownshipScreen(Screen[None]):
     | a | advance (when permitted) |
     | r | record a fact |
     | i | import a roster |
+    | o | rosters row by row: add, change, remove, export |
     | b | return / revert (reviewers) |
     | w | waive a check (reviewers) |
     | v | violation reports |
@@ -114,8 +138,10 @@ class TownshipScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(
-        "back", "advance", "record", "import", "return", "waive", "violations", "history", "export"
+        "back", "advance", "record", "import", "rosters", "return", "waive", "violations", "history", "export"
     )
+    NARROW_GATE = 90
+    """Below this many columns of detail the exit gate is a list, not a table."""
 
     class Loaded(Message):
         def __init__(self, view: StatusView, events: list[Event], problem: Problem | None) -> None:
@@ -144,6 +170,7 @@ class TownshipScreen(Screen[None]):
         self.township_id = township_id
         self.view: StatusView | None = None
         self.events: list[Event] = []
+        self.problem: Problem | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -153,7 +180,7 @@ class TownshipScreen(Screen[None]):
             with VerticalScroll(id="town-detail"):
                 yield Static("", id="gate")
                 yield Static("", id="records")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         localise(self, lang(self))
@@ -177,9 +204,17 @@ class TownshipScreen(Screen[None]):
         self.post_message(self.Loaded(view, events, problem))
 
     def on_township_screen_loaded(self, message: Loaded) -> None:
-        self.view, self.events = message.view, message.events
+        self.view, self.events, self.problem = message.view, message.events, message.problem
         self.render_view(message.view, message.problem)
         self.refresh_bindings()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.view is not None:
+            self.render_view(self.view, self.problem)
+
+    def action_refresh(self) -> None:
+        """F5 / ctrl+r: read the township again (after a conflict, say)."""
+        self.load()
 
     def on_township_screen_failed(self, message: Failed) -> None:
         # Shown once; after a failed read the screen reads again only when the user asks
@@ -203,11 +238,11 @@ class TownshipScreen(Screen[None]):
         if v.stage_since and not final:
             head += say(
                 self,
-                "，{d} 起第 {n} 天，期限：{l}",
-                ", since {d} ({n} days), deadline: {l}",
+                "，{d} 起第 {n} 天，到期：{l}",
+                ", since {d} ({n} days), due: {l}",
                 d=v.stage_since,
                 n=days_in_stage(v.stage_since, today),
-                l=deadline(d, v.stage, v.stage_since, today, t),
+                l=due_text(d, v.stage, v.stage_since, today, t),
             )
         head += say(self, "  版本 {n}", "  version {n}", n=v.version)
         chain = (
@@ -242,19 +277,47 @@ class TownshipScreen(Screen[None]):
             else RichText(say(self, "  可推进", "  ready"), style="bold green")
         )
         title.append_text(state)
+        detail = self.query_one("#town-detail").size.width
+        width = (
+            detail - 4
+            if detail
+            else self.app.size.width - (0 if self.app.size.width < NARROW_STEPPER else STEPPER_WIDTH) - 6
+        )
+        if width < self.NARROW_GATE:
+            # Narrow: one check per block, so that no column is squeezed to a letter a line.
+            lines = RichText()
+            for c in v.checks:
+                style = "green" if c.passed else ("yellow" if c.waived else "red")
+                lines.append(f"{check_mark(c, t)} ", style=style)
+                lines.append(f"{c.id}\n", style="bold")
+                lines.append(
+                    say(self, "  实际 {a}，要求 {r}", "  actual {a}, required {r}", a=c.actual, r=c.required)
+                    + "\n"
+                )
+                lines.append(f"  {self.check_message(c)}\n")
+            return Group(title, lines)
         table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
         table.add_column(say(self, "结果", "Result"), no_wrap=True)
         table.add_column(say(self, "检查", "Check"), no_wrap=True)
-        table.add_column(say(self, "实际", "Actual"), overflow="fold")
-        table.add_column(say(self, "要求", "Required"), overflow="fold")
-        table.add_column(say(self, "说明", "Message"), ratio=1, overflow="fold")
+        table.add_column(say(self, "实际", "Actual"), no_wrap=True, max_width=24, overflow="ellipsis")
+        table.add_column(say(self, "要求", "Required"), no_wrap=True, max_width=20, overflow="ellipsis")
+        table.add_column(say(self, "说明", "Message"), ratio=1, min_width=24, overflow="fold")
         for c in v.checks:
             style = "green" if c.passed else ("yellow" if c.waived else "red")
-            message = c.message(t)
-            if c.waived:
-                message += say(self, "（豁免理由：{r}）", " (waiver: {r})", r=c.waiver_reason)
-            table.add_row(RichText(check_mark(c, t), style=style), c.id, c.actual, c.required, message)
+            table.add_row(
+                RichText(check_mark(c, t), style=style),
+                RichText(c.id),
+                RichText(c.actual),
+                RichText(c.required),
+                RichText(self.check_message(c)),
+            )
         return Group(title, table)
+
+    def check_message(self, c: CheckResult) -> str:
+        message = c.message(lang(self))
+        if c.waived:
+            message += say(self, "（豁免理由：{r}）", " (waiver: {r})", r=c.waiver_reason)
+        return message
 
     def records_panel(self, d: Definition, v: StatusView) -> RenderableType:
         t = lang(self)
@@ -424,7 +487,17 @@ class TownshipScreen(Screen[None]):
             return app.service.record(ref, fact, values, on=on or None, expected_version=version)
 
         self.app.push_screen(
-            FactForm(v.township, d, facts, v.facts, app.service.today(), lang(self), submit), self.after_form
+            FactForm(
+                v.township,
+                d,
+                facts,
+                v.facts,
+                app.service.today(),
+                lang(self),
+                submit,
+                first=failing_fact(d, v, facts),
+            ),
+            self.after_form,
         )
 
     def action_import_roster(self) -> None:
@@ -455,6 +528,57 @@ class TownshipScreen(Screen[None]):
 
         self.app.push_screen(
             ImportForm(v.township, kinds, v.roster_counts, lang(self), submit), self.after_form
+        )
+
+    def action_rosters(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d = v.definition
+        kinds = [k for s in d.stages for k in s.rosters]
+        cur = d.stage(v.stage).order
+        open_kinds = {k for s in d.stages if s.order >= cur for k in s.rosters}
+        svc, ref = app.service, self.ref
+        may = app.may_change(self.township_id) and v.next_stage is not None
+        kinds = [k for k in kinds if k in open_kinds] if may else [k for k in kinds if v.roster_counts.get(k)]
+        if not kinds:
+            self.app.push_screen(
+                MessageDialog(
+                    say(self, "没有名册", "No roster"),
+                    [
+                        say(
+                            self,
+                            "这个乡镇没有可查看或修改的名册。",
+                            "This township has no roster to show or change.",
+                        )
+                    ],
+                    lang(self),
+                    warning=False,
+                )
+            )
+            return
+
+        def load(kind: str) -> tuple[list[dict[str, object]], int]:
+            version = svc.status(ref).version  # read first: a change after it is a conflict
+            return svc.roster(ref, kind), version
+
+        def change(
+            kind: str,
+            rows: list[dict[str, object]],
+            index: int | None,
+            values: dict[str, str] | None,
+            version: int,
+        ) -> object:
+            from workflow.app.roster_edit import changed
+
+            parsed = changed(ROSTER_KINDS[kind], rows, index, values, svc.today())
+            return svc.import_parsed(ref, parsed, replace=True, expected_version=version)
+
+        from workflow.tui.widgets.roster_form import RosterForm
+
+        self.app.push_screen(
+            RosterForm(v.township, kinds, lang(self), load, change if may else None), self.after_form
         )
 
     def action_return_stage(self) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -13,7 +14,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from workflow.i18n import Lang, tr
+from workflow.tui.keys import MODAL_KEYS
 from workflow.tui.widgets.validators import DateValidator
+
+
+class DateInput(Input):
+    """A date box: digits and '-' only, so that y and n still answer the dialog while
+    the box has the focus."""
+
+    def __init__(self, value: str, **kwargs: Any) -> None:
+        super().__init__(value, restrict=r"[0-9-]*", **kwargs)
+
+    async def _on_key(self, event: events.Key) -> None:
+        answer = {"y": "screen.confirm", "n": "screen.cancel"}.get(event.character or "")
+        if answer is not None:  # never part of a date: the dialog's y / n
+            event.prevent_default()
+            event.stop()
+            await self.run_action(answer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +48,8 @@ class ConfirmStep(ModalScreen[AdvanceRequest | None]):
     |---|---|
     | y, enter, ctrl+s | confirm |
     | n, escape | cancel |
+
+    The focus starts on the date, with the cursor at its end.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,6 +57,7 @@ class ConfirmStep(ModalScreen[AdvanceRequest | None]):
         Binding("ctrl+s", "confirm", show=False, id="confirm.submit"),
         Binding("n", "cancel", show=False, id="confirm.no"),
         Binding("escape", "cancel", show=False, id="confirm.cancel"),
+        *MODAL_KEYS,
     ]
 
     def __init__(self, title: str, summary: str, today: dt.date, lang: Lang) -> None:
@@ -55,7 +75,7 @@ class ConfirmStep(ModalScreen[AdvanceRequest | None]):
             yield Label(
                 tr("生效日期（YYYY-MM-DD，默认今天）", "Effective date (YYYY-MM-DD, default today)")(t)
             )
-            yield Input(
+            yield DateInput(
                 self.today.isoformat(),
                 id="on",
                 validators=[DateValidator(self.today, t)],
@@ -69,7 +89,8 @@ class ConfirmStep(ModalScreen[AdvanceRequest | None]):
                 yield Button(tr("取消 (n)", "Cancel (n)")(t), id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        # The date first: a person who types a date means it (ctrl+u clears the box).
+        self.query_one("#on", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "on":

@@ -51,6 +51,7 @@ class FactForm(ServiceForm):
         today: dt.date,
         lang: Lang,
         submit: Submit,
+        first: str | None = None,
     ) -> None:
         super().__init__(lang)
         self.township = township
@@ -59,7 +60,7 @@ class FactForm(ServiceForm):
         self.recorded = recorded
         self.today = today
         self.submit = submit
-        self.fact = next((f for f in facts if f not in recorded), facts[0])
+        self.fact = first if first in facts else next((f for f in facts if f not in recorded), facts[0])
 
     def compose(self) -> ComposeResult:
         t = self.lang
@@ -74,7 +75,7 @@ class FactForm(ServiceForm):
                 allow_blank=False,
                 id="fact",
             )
-            with VerticalScroll(id="fields", classes="form-fields"):
+            with VerticalScroll(id="fields", classes="form-fields", can_focus=False):
                 yield from self._field_widgets()
             yield Label(tr("生效日期（YYYY-MM-DD）", "Effective date (YYYY-MM-DD)")(t))
             yield Input(self.today.isoformat(), id="on", validators=[DateValidator(self.today, t)])
@@ -128,11 +129,14 @@ class FactForm(ServiceForm):
     def on_input_changed(self, event: Input.Changed) -> None:
         r = event.validation_result
         name = event.input.id or ""
-        target = "#on-error" if name == "on" else f"#error-{name.removeprefix('field-')}"
         if name.startswith("field-"):
-            self.query_one(target, Static).update(
+            # As you type: the field's own line says what is wrong, in words.
+            self.query_one(f"#error-{name.removeprefix('field-')}", Static).update(
                 "" if r is None or r.is_valid else r.failure_descriptions[0]
             )
+        if self.tried and not self.busy:
+            _values, problems = self.values()
+            self.show_errors([tr("请先改正：", "Please correct:")(self.lang), *problems] if problems else [])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -154,7 +158,9 @@ class FactForm(ServiceForm):
             values[f.name] = box.value
             result = box.validate(box.value)
             if result is not None and not result.is_valid:
-                problems.append(f"{f.label()(t)}：{result.failure_descriptions[0]}")
+                problems.append(
+                    tr("{f}：{m}", "{f}: {m}", f=f.label()(t), m=result.failure_descriptions[0])(t)
+                )
                 self.query_one(f"#error-{f.name}", Static).update(result.failure_descriptions[0])
         on = self.query_one("#on", Input)
         check = on.validate(on.value)
@@ -163,6 +169,7 @@ class FactForm(ServiceForm):
         return values, problems
 
     def action_submit(self) -> None:
+        self.tried = True
         values, problems = self.values()
         if problems:
             self.show_errors([tr("请先改正：", "Please correct:")(self.lang), *problems])

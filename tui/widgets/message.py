@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, Static
 
 from workflow.errors import AuditFailure, BadRows, Blocked, Conflict, NotPermitted, Unavailable, WorkflowError
 from workflow.i18n import Lang, Text, tr
+from workflow.tui.keys import MODAL_KEYS
 
 
 def error_title(e: WorkflowError) -> Text:
@@ -33,6 +34,10 @@ def error_lines(e: WorkflowError, lang: Lang) -> list[str]:
     lines = [e.text(lang)]
     if isinstance(e, BadRows):
         lines += [p(lang) for p in e.problems]
+    if isinstance(e, Conflict):
+        lines.append(
+            tr("按 F5 或 ctrl+r 重新读取最新数据。", "Press F5 or ctrl+r to read the latest data.")(lang)
+        )
     return lines
 
 
@@ -47,6 +52,7 @@ class MessageDialog(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", show=False, id="dialog.close"),
         Binding("o", "close", show=False, id="dialog.ok"),
+        *MODAL_KEYS,
     ]
 
     def __init__(self, title: str, lines: list[str], lang: Lang, *, warning: bool = True) -> None:
@@ -62,7 +68,7 @@ class MessageDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog" + (" -warning" if self.warning else "")):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static("\n".join(self.lines), id="message-text", markup=False)
             yield Label(tr("按 Enter 或 Esc 关闭", "Enter or Esc closes")(self.lang), classes="dialog-hint")

@@ -63,13 +63,26 @@ class ReasonForm(ServiceForm):
         event.stop()
         self.action_submit()
 
-    def action_submit(self) -> None:
-        problems = []
+    def problems(self) -> list[str]:
+        """What is wrong with the form now."""
+        out = []
         for name, what in (("reason", tr("理由", "reason")), ("on", tr("生效日期", "effective date"))):
             box = self.query_one(f"#{name}", Input)
             r = box.validate(box.value)
             if r is not None and not r.is_valid:
-                problems.append(f"{what(self.lang)}: {r.failure_descriptions[0]}")
+                out.append(
+                    tr("{w}：{m}", "{w}: {m}", w=what(self.lang), m=r.failure_descriptions[0])(self.lang)
+                )
+        return out
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Once submitted, the list of errors follows the typing: a fixed one goes."""
+        if self.tried and not self.busy:
+            self.show_errors(self.problems())
+
+    def action_submit(self) -> None:
+        self.tried = True
+        problems = self.problems()
         if problems:
             self.show_errors(problems)
             return

@@ -12,9 +12,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from workflow.errors import WorkflowError
+from workflow.errors import Conflict, WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.tui.context import wf
+from workflow.tui.keys import MODAL_KEYS
 from workflow.tui.widgets.message import error_lines, error_title
 
 
@@ -30,6 +31,7 @@ class ServiceForm(ModalScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", show=False, id="form.submit"),
         Binding("escape", "cancel", show=False, id="form.cancel"),
+        *MODAL_KEYS,
     ]
 
     class Done(Message):
@@ -50,6 +52,11 @@ class ServiceForm(ModalScreen[Any]):
         super().__init__()
         self.lang: Lang = lang
         self.busy = False
+        self.tried = False
+        """Submit was pressed once: from then on the errors follow the typing."""
+        self.conflict = False
+        """The service refused because someone else changed the township: F5 closes
+        the form and reads the township again."""
 
     def show_errors(self, lines: list[str]) -> None:
         self.query_one("#errors", Static).update("\n".join(lines))
@@ -79,7 +86,9 @@ class ServiceForm(ModalScreen[Any]):
     def on_service_form_failed(self, message: Failed) -> None:
         self.busy = False
         e = message.error
-        self.show_errors([error_title(e)(self.lang) + "：", *error_lines(e, self.lang)])
+        self.conflict = isinstance(e, Conflict)
+        lines = [error_title(e)(self.lang) + tr("：", ":")(self.lang), *error_lines(e, self.lang)]
+        self.show_errors(lines)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -8,7 +8,7 @@ import datetime as dt
 from textual.validation import ValidationResult, Validator
 
 from workflow.domain.fields import FieldError, FieldSpec, parse_date
-from workflow.i18n import Lang, tr
+from workflow.i18n import Lang, Text, tr
 
 
 class FieldValidator(Validator):
@@ -24,8 +24,20 @@ class FieldValidator(Validator):
         try:
             self.spec.parse(value, self.today)
         except FieldError as e:
-            return self.failure(f"{e.reason(self.lang)}（{self.spec.expected()(self.lang)}）")
+            return self.failure(field_problem(e, self.spec)(self.lang))
         return self.success()
+
+
+def field_problem(e: FieldError, spec: FieldSpec) -> Text:
+    """Why a value is refused, saying once what is expected: a wrong type says what the
+    field takes ("expected a whole number, at least 0"), a missing value adds it, a
+    value out of range says only that."""
+    expected = spec.expected()
+    if e.reason.en.startswith("expected"):
+        return Text(f"应为{expected.zh}", f"expected {expected.en}")
+    if e.reason.en == "must not be empty":
+        return Text(f"{e.reason.zh}（应为{expected.zh}）", f"{e.reason.en} (expected {expected.en})")
+    return e.reason
 
 
 class DateValidator(Validator):

@@ -35,6 +35,8 @@ STATE_WORDS: dict[str, tuple[str, ...]] = {
     "mine": ("我的", "mine"),
 }
 """Filter words that select by state rather than by name or stage."""
+COUNTED_STATES = ("overdue", "violation", "waived", "mine")
+"""The states the dashboard counts for the filter typed (one query each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +289,18 @@ class Dashboard:
             )
             for r in found
         ]
+
+    def counts(self, text: str) -> dict[str, int]:
+        """How many townships each state word would leave if added to ``text`` (the
+        states counted in the database: overdue, violation, waived, mine); empty when
+        ``text`` itself needs gate states, which are not counted over the whole table."""
+        if parse_query(text).needs_gates:
+            return {}
+        out: dict[str, int] = {}
+        for state in COUNTED_STATES:
+            found = self.page(f"{text} {STATE_WORDS[state][0]}", 0, 0).total
+            out[state] = found or 0
+        return out
 
     def page(self, text: str, start: int = 0, limit: int = 60) -> Page:
         """The townships matching ``text``, from candidate ``start``, at most ``limit``."""

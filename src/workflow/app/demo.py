@@ -569,6 +569,8 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
         # overdue in pledges: entered 20 days before today (k = 6), deadline 10 days
         "金沙镇": _demo_plan(writer, "金沙镇", today, 68, 8),
     }
+    # 金沙镇 walks eight days a stage and entered pledges 20 days ago: its start follows.
+    plans["金沙镇"].dates = [today - dt.timedelta(days=12 + 8 * (7 - k)) for k in range(9)]
     for name, plan in plans.items():
         admin.add_township(name, d, since=plan.dates[0])
     if DEMO_COORDINATOR not in existing_users:
@@ -622,5 +624,5 @@ def _demo_district(admin: Service, writer: DemoWriter, stages: list[str], existi
     writer.at(c, p.dates[3] + second).advance(ref["柳河镇"], on=p.dates[3] + second)
     writer.at(c, p.dates[3] + 2 * second).advance(ref["柳河镇"], on=p.dates[3] + 2 * second)
     # 金沙镇: overdue in pledges (entered 20 days before today, deadline 10 days).
-    p = plans["金沙镇"]
+    p = plans["金沙镇"]  # its dates were set above: pledges entered at k=6
     writer.walk(c, ref["金沙镇"], p, "pledges", stages)

@@ -16,11 +16,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workflow.app import definitions
+from workflow.app import record_evidence as evidence
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.dates import EARLIEST, check_not_before_start, check_step_date
 from workflow.app.reads import Reads
 from workflow.app.rules import require_record
 from workflow.app.scoped import redact_events, redact_report, redact_violations, require_report_scope
+from workflow.domain import record_rules as rules
 from workflow.domain.definition import Definition
 from workflow.domain.engine import Plan, engine_for
 from workflow.domain.fields import FieldError, parse_date
@@ -614,7 +616,9 @@ class Service(Reads):
             events = list(
                 session.exec(select(Event).where(Event.chain == str(town.id)).order_by(col(Event.id)))
             )
-            problem = audit.verify_chain(str(town.id), events, town.version, town.stage, town.head_hash)
+            problem = audit.verify_chain(
+                str(town.id), events, town.version, town.stage, town.head_hash, name=town.name
+            )
             return town, redact_events(events, scope), problem
 
     def roster(self, ref: str, kind: str) -> list[dict[str, Any]]:
@@ -681,6 +685,8 @@ class Service(Reads):
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
+            if impossible := rules.advance_problems(effective, evidence.advance_evidence(self, db, town, d)):
+                raise BadInput(rules.refusal(impossible))
             new_stage = engine.perform(plan, gate_ok=True)
             payload = {
                 "checks": [c.id for c in checks if c.passed],
@@ -795,7 +801,8 @@ class Service(Reads):
         src, dst = d.stage(plan.source), d.stage(plan.dest)
         head = Text(
             f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{len(failing)}项检查未通过",
-            f"'{town.name}' cannot advance from {src.id} to {dst.id}: {len(failing)} check(s) failing",
+            f"'{town.name}' cannot advance from '{src.en}' to '{dst.en}': "
+            + (f"{len(failing)} check failing" if len(failing) == 1 else f"{len(failing)} checks failing"),
         )
         lines = [
             Text(
@@ -880,6 +887,9 @@ class Service(Reads):
             require_record(self.actor(session), spec)
             self._check_stage_open(town, d, fact_stage(d, fact), Text(spec.zh, spec.en))
             parsed = parse_fact_values(spec.name, spec.fields, values, self.today())
+            started, given = evidence.started_on(session, town)
+            if impossible := rules.record_problems(spec, parsed, effective, started, given):
+                raise BadInput(rules.refusal(impossible))
             existing = session.get(Fact, (town.id, fact))
             data = json.dumps(
                 {f.name: f.dump(parsed[f.name]) for f in spec.fields}, ensure_ascii=False, sort_keys=True
@@ -905,8 +915,8 @@ class Service(Reads):
                 Text(
                     f"「{what.zh}」属于已完成的第{target.order}步「{target.zh}」，当前为第{cur.order}步"
                     f"「{cur.zh}」：需审核人先回退。阶段顺序：{d.order_text().zh}",
-                    f"{what.en} belongs to stage {target.order}.{target.id}, already passed "
-                    f"(now {cur.order}.{cur.id}): a reviewer must revert first. "
+                    f"{what.en} belongs to stage {target.order} '{target.en}', already passed "
+                    f"(now {cur.order} '{cur.en}'): a reviewer must revert first. "
                     f"Stage order: {d.order_text().en}",
                 )
             )
@@ -947,12 +957,11 @@ class Service(Reads):
             ).one()
             if existing and not replace:
                 raise BadInput(
-                    tr(
-                        "「{t}」已有{n}行{k}名册：用 --replace 替换",
-                        "'{t}' already has {n} {k} rows: use --replace to replace them",
-                        t=town.name,
-                        n=existing,
-                        k=kind,
+                    Text(
+                        f"「{town.name}」已有{existing}行{parsed.kind.label().zh}："
+                        "要替换，请勾选「替换」（命令行用 --replace）",
+                        f"'{town.name}' already has {existing} rows of {parsed.kind.label().en}: "
+                        "to replace them, tick 'replace' (on the command line, --replace)",
                     )
                 )
             ev = self._append(

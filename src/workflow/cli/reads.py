@@ -15,6 +15,7 @@ from workflow.cli.options import (
     say,
     stage_name,
 )
+from workflow.errors import AuditFailure
 from workflow.i18n import tr
 
 
@@ -76,6 +77,8 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     _town, events, problem = OPTS.service(reading=True).history(township)
     if as_json:
         emit_json([event_dict(e) for e in events])
+        if problem is not None:
+            raise AuditFailure(problem.text)
         return
     for e in events:
         payload = json.loads(e.payload)
@@ -100,8 +103,8 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         )
     if problem is None:
         say(tr("审计链校验：通过（{n}个事件）", "audit chain verifies ({n} events)", n=len(events)))
-    else:
-        say(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
+    else:  # the events are listed for the auditor, then the command fails
+        raise AuditFailure(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
 
 
 @app.command()

@@ -201,11 +201,13 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
         "average_age_change": _shown(tm["average_age_change"]),
     }
     name = r["district"] or ("全部" if zh else "all districts")
+    all_done = bool(r["last_date"]) and r["townships_completed"] == r["townships"]
     lines = []
     if zh:
         lines += [
             f"{name}：{r['townships']}个乡镇，完成换届{r['townships_completed']}个，"
-            f"{r['first_date'] or '-'} 启动，{r['last_date'] or '-'} 全部完成",
+            f"{r['first_date'] or '-'} 启动，"
+            + (f"{r['last_date']} 全部完成" if all_done else "尚未全部完成"),
             f"工作报告：发放征求意见表{r['opinion_forms']}份，征求到意见建议{r['suggestions']}条",
             f"党代表：选举产生{dl['total']}名，每个乡镇至少{dl['min_per_township']}名",
         ]
@@ -219,12 +221,17 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
             "承诺：" + "，".join(f"第{c}类{n}人" for c, n in r["pledges_by_category"].items()),
             f"违纪举报：{r['violations']['total']}件，未处理{r['violations']['open']}件",
             f"豁免：{len(r['waivers'])}项",
-            f"当选人平均得票率：{r['average_vote_rate']}%",
+            "当选人平均得票率："
+            + (f"{r['average_vote_rate']}%" if r["average_vote_rate"] not in (None, "-") else "暂无"),
         ]
     else:
         lines += [
             f"{name}: {r['townships']} townships, {r['townships_completed']} completed, "
-            f"from {r['first_date'] or '-'} to {r['last_date'] or '-'}",
+            + (
+                f"from {r['first_date'] or '-'} to {r['last_date']}"
+                if all_done
+                else f"started {r['first_date'] or '-'}, not all completed yet"
+            ),
             f"Work report: {r['opinion_forms']} opinion forms issued, "
             f"{r['suggestions']} suggestions received",
             f"Delegates: {dl['total']} elected, at least {dl['min_per_township']} per township",
@@ -239,7 +246,8 @@ def render_text(r: Mapping[str, Any], lang: Lang) -> str:
             "Pledges: " + ", ".join(f"category {c}: {n}" for c, n in r["pledges_by_category"].items()),
             f"Violation reports: {r['violations']['total']}, open {r['violations']['open']}",
             f"Waivers: {len(r['waivers'])}",
-            f"Average vote rate of the elected: {r['average_vote_rate']}%",
+            "Average vote rate of the elected: "
+            + (f"{r['average_vote_rate']}%" if r["average_vote_rate"] not in (None, "-") else "none yet"),
         ]
     for w in r["waivers"]:
         lines.append(

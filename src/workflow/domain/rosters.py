@@ -347,6 +347,19 @@ def _csv_rows(data: bytes, name: str) -> Table:
         csv.field_size_limit(old)
 
 
+def formula_problem(name: str, line: int, column: int, field: str, value: str) -> Text:
+    """A cell that is a spreadsheet formula (or starts like one): never imported."""
+    return tr(
+        "{f}：第{l}行第{c}列（{n}）：值「{v}」是公式，不接受；请填写数值本身",
+        "{f}: line {l}, column {c} ({n}): value '{v}' looks like a formula, not accepted; enter the value itself",
+        f=name,
+        l=line,
+        c=column,
+        n=field,
+        v=value[:60],
+    )
+
+
 def _header_index(header: list[object], kind: RosterKind, name: str) -> dict[str, int]:
     lookup: dict[str, str] = {}
     for col in kind.columns:
@@ -617,7 +630,9 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
     if problems:
         head = tr(
             "{f}：{n}处错误，未导入任何内容",
-            "{f}: {n} problems, nothing was imported",
+            "{f}: 1 problem, nothing was imported"
+            if len(problems) == 1
+            else "{f}: {n} problems, nothing was imported",
             f=name,
             n=len(problems),
         )

@@ -126,6 +126,14 @@ class Problem:
     text: Text
 
 
+def chain_label(chain: str, name: str | None) -> Text:
+    """How a message names a chain: by its township when known (never by an internal
+    id in English), else by its number."""
+    if name:
+        return Text(f"「{name}」：", f"'{name}': ")
+    return Text(f"链{chain}：", f"chain {chain}: ")
+
+
 def verify_chain(
     chain: str,
     events: Sequence[Any],
@@ -133,11 +141,13 @@ def verify_chain(
     stage: str | None,
     head: str | None = None,
     digest: Callable[[Any], str] | None = None,
+    name: str | None = None,
 ) -> Problem | None:
     """Check one chain (events in id order: ``Event`` rows, or anything with id, seq,
     hash, prev_hash and to_stage, with ``digest`` giving each one's recomputed hash);
-    None when intact."""
+    None when intact. ``name``: the township's, for the messages."""
     recompute = digest or (lambda ev: hashlib.sha256(canonical(ev)).hexdigest())
+    who = chain_label(chain, name)
     prev_hash = GENESIS
     expected_seq = 1
     all_seqs = {ev.seq for ev in events}
@@ -147,6 +157,7 @@ def verify_chain(
         if ev.seq < expected_seq:
             if ev.seq in seen_seqs:
                 return _problem(
+                    who,
                     chain,
                     ev,
                     "inserted",
@@ -154,6 +165,7 @@ def verify_chain(
                     "event #{i} (seq {s}) was inserted: its sequence number repeats",
                 )
             return _problem(
+                who,
                 chain,
                 ev,
                 "reordered",
@@ -165,6 +177,7 @@ def verify_chain(
                 later = next(e for e in events if e.seq == expected_seq)
                 if version is not None and len(events) > version:
                     return _problem(
+                        who,
                         chain,
                         later,
                         "inserted",
@@ -172,6 +185,7 @@ def verify_chain(
                         "event #{i} (seq {s}) was inserted: more events than the township's version",
                     )
                 return _problem(
+                    who,
                     chain,
                     ev,
                     "reordered",
@@ -179,6 +193,7 @@ def verify_chain(
                     "event #{i} (seq {s}) is out of order",
                 )
             return _problem(
+                who,
                 chain,
                 ev,
                 "deleted",
@@ -188,6 +203,7 @@ def verify_chain(
             )
         if recompute(ev) != ev.hash:
             return _problem(
+                who,
                 chain,
                 ev,
                 "edited",
@@ -196,6 +212,7 @@ def verify_chain(
             )
         if ev.prev_hash != prev_hash:
             return _problem(
+                who,
                 chain,
                 ev,
                 "edited",
@@ -216,9 +233,8 @@ def verify_chain(
                 count + 1,
                 "deleted",
                 Text(
-                    f"链{chain}：版本为{version}，但只有{count}个事件：末尾事件被删除",
-                    f"chain {chain}: version {version} but only {count} events: "
-                    f"events at the end were deleted",
+                    who.zh + f"版本为{version}，但只有{count}个事件：末尾事件被删除",
+                    who.en + f"version {version} but only {count} events: events at the end were deleted",
                 ),
             )
         return Problem(
@@ -227,8 +243,8 @@ def verify_chain(
             version + 1,
             "inserted",
             Text(
-                f"链{chain}：版本为{version}，但有{count}个事件：末尾有插入的事件",
-                f"chain {chain}: version {version} but {count} events: events were inserted at the end",
+                who.zh + f"版本为{version}，但有{count}个事件：末尾有插入的事件",
+                who.en + f"version {version} but {count} events: events were inserted at the end",
             ),
         )
     if head and last is not None and head != last.hash:
@@ -238,9 +254,8 @@ def verify_chain(
             last.seq,
             "state",
             Text(
-                f"链{chain}：乡镇记录的链头与最后事件#{last.id}的哈希不符",
-                f"chain {chain}: the township's recorded head does not match the hash of its last "
-                f"event #{last.id}",
+                who.zh + f"乡镇记录的链头与最后事件#{last.id}的哈希不符",
+                who.en + f"the township's recorded head does not match the hash of its last event #{last.id}",
             ),
         )
     if stage is not None and last is not None and last.to_stage and last.to_stage != stage:
@@ -250,20 +265,18 @@ def verify_chain(
             last.seq,
             "state",
             Text(
-                f"链{chain}：当前阶段{stage}与最后事件的{last.to_stage}不符",
-                f"chain {chain}: current stage {stage} differs from the last event's {last.to_stage}",
+                who.zh + f"当前阶段{stage}与最后事件的{last.to_stage}不符",
+                who.en + f"current stage {stage} differs from the last event's {last.to_stage}",
             ),
         )
     return None
 
 
-def _problem(chain: str, ev: Any, what: str, zh: str, en: str) -> Problem:
+def _problem(who: Text, chain: str, ev: Any, what: str, zh: str, en: str) -> Problem:
     return Problem(
         chain,
         ev.id,
         ev.seq,
         what,
-        Text(
-            f"链{chain}：" + zh.format(i=ev.id, s=ev.seq), f"chain {chain}: " + en.format(i=ev.id, s=ev.seq)
-        ),
+        Text(who.zh + zh.format(i=ev.id, s=ev.seq), who.en + en.format(i=ev.id, s=ev.seq)),
     )

@@ -557,6 +557,7 @@ def verify(db: Raw, township_ids: Sequence[int] | None = None) -> VerifyReport:
             str(town[3]) if town else None,
             str(town[6] or "") if town else None,
             digest=lambda link: str(link.computed),
+            name=str(town[1]) if town else None,
         )
         if problem:
             broken.append(problem)
