@@ -1,0 +1,341 @@
+"""The plumbing every part of the service shares: transactions, permissions, effective
+dates, and appending an event (applied to the tables in the same transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from workflow.app.actors import ROLE_LABELS, Actor
+from workflow.app.dates import EARLIEST
+from workflow.app.reads import Reads
+from workflow.domain.definition import Definition
+from workflow.domain.fields import FieldError, parse_date
+from workflow.domain.gates import CheckResult
+from workflow.domain.text import MAX_NAME, TextProblem, normalise, shorten
+from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
+from workflow.i18n import Text, tr
+from workflow.ledger import chain as audit
+from workflow.ledger.apply import apply
+from workflow.ledger.events import recorded
+from workflow.ledger.witness import witnessing
+from workflow.store import sql as hot
+from workflow.store.db import read_session, write_session
+from workflow.store.projection import StepConflict, TableSink
+from workflow.store.sql import Db, EventRecord, Town, TownRow
+from workflow.store.tables import (
+    SYSTEM_CHAIN,
+    District,
+    Event,
+    Township,
+)
+
+Action = Literal["read", "change", "review", "resolve", "admin"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    township: str
+    kind: str
+    from_stage: str
+    to_stage: str
+    event: EventRecord
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What a bulk step did with one township: advanced, ready (dry run), blocked,
+    not_permitted, conflict or bad_input, and why."""
+
+    township: str
+    outcome: str
+    reason: Text | None
+    failing: list[CheckResult]
+
+
+class BulkInterrupted(Unavailable):
+    """The database became unavailable part way through a bulk step: ``outcomes`` says
+    what happened to each township (advanced, blocked, ..., unavailable, not_tried)."""
+
+    def __init__(self, text: Text, kind: str, outcomes: list[BulkOutcome]) -> None:
+        super().__init__(text, kind)
+        self.outcomes = outcomes
+
+
+class ServiceBase(Reads):
+    """What the service's parts share; :class:`workflow.app.service.Service` puts them together."""
+
+    __slots__ = ()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A write transaction (its database errors become the project's errors in
+        :func:`workflow.store.db.write_session`); this machine witnesses what it writes."""
+        with witnessing(self.witness), write_session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def _step(self) -> Iterator[hot.Raw]:
+        """The write transaction of a stage change, on a connection of its own (no
+        session: a step is a few plain statements)."""
+        with witnessing(self.witness), hot.write(self.engine) as db:
+            yield db
+
+    def _require(self, actor: Actor, action: Action, township: Town | None = None) -> None:
+        role = actor.role
+        allowed = {
+            "read": True,
+            "change": role in ("admin", "reviewer")
+            or (role == "coordinator" and township is not None and township.id in actor.townships),
+            "review": role in ("admin", "reviewer"),
+            "resolve": role in ("admin", "reviewer"),
+            "admin": role == "admin",
+        }[action]
+        if allowed:
+            return
+        what = {
+            "change": Text("修改该乡镇", "change this township"),
+            "review": Text(
+                "退回、回退或豁免（仅审核人和管理员）", "return, revert or waive (reviewers and admins only)"
+            ),
+            "resolve": Text(
+                "处理违纪举报（仅审核人和管理员）", "resolve a violation report (reviewers and admins only)"
+            ),
+            "admin": Text(
+                "管理用户、区和乡镇（仅管理员）", "manage users, districts and townships (admins only)"
+            ),
+            "read": Text("", ""),
+        }[action]
+        town = f"「{township.name}」" if township else ""
+        raise NotPermitted(
+            Text(
+                f"{actor.name}（{ROLE_LABELS[role].zh}）无权{what.zh}{town}",
+                f"{actor.name} ({role}) may not {what.en}" + (f" '{township.name}'" if township else ""),
+            )
+        )
+
+    def find_district(self, session: Session, name: str) -> District:
+        name = unicodedata.normalize("NFKC", name).strip()
+        district = session.exec(select(District).where(District.name == name)).first()
+        if district is None:
+            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
+        return district
+
+    def _effective(self, on: dt.date | str | None) -> dt.date:
+        today = self.today()
+        if on is None:
+            return today
+        try:
+            return parse_date(on, today, EARLIEST)
+        except FieldError as e:
+            raise BadInput(
+                Text(f"生效日期「{on}」：{e.reason.zh}", f"effective date '{on}': {e.reason.en}")
+            ) from None
+
+    def _append(
+        self,
+        db: Db,
+        town: Town,
+        kind: str,
+        to_stage: str,
+        effective: dt.date,
+        note: str,
+        payload: Mapping[str, Any],
+        expected_version: int,
+    ) -> EventRecord:
+        """Change the township (version checked in the same statement) and write its
+        event, chained to the previous one. Both in the caller's transaction."""
+        now = self.clock()
+        from_stage = town.stage
+        prev = town.head_hash or self._head_from_events(db, town, expected_version)
+        fields: dict[str, Any] = {
+            "chain": str(town.id),
+            "seq": expected_version + 1,
+            "township_id": town.id,
+            "kind": kind,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "actor": self.actor_name,
+            "recorded_at": now,
+            "effective_date": effective,
+            "note": note,
+            "payload": audit.dump_payload(payload),
+            "prev_hash": prev,
+        }
+        fields["hash"] = audit.event_hash(**fields)
+        rw = hot.raw(db)
+        inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
+        assert inserted is not None
+        try:
+            apply(TableSink(rw), recorded(int(inserted[0]), fields))  # as replay will read it
+        except StepConflict:
+            db.rollback()
+            raise self._conflict(town, expected_version) from None
+        town.version = expected_version + 1
+        town.head_hash = fields["hash"]
+        if self.witness is not None:
+            self.witness.wrote(db, fields["chain"], town.version, town.head_hash, town.name)
+        if to_stage != from_stage:
+            town.stage = to_stage
+            town.stage_since = effective
+        return EventRecord(id=int(inserted[0]), **fields)
+
+    @staticmethod
+    def _head_from_events(db: Db, town: Town, version: int) -> str:
+        """The chain head for a township row that does not carry it (or the genesis)."""
+        if version == 0:
+            return audit.GENESIS
+        row = hot.raw(db).one(
+            "SELECT hash FROM event WHERE chain = :chain AND seq = :seq",
+            {"chain": str(town.id), "seq": version},
+        )
+        return str(row[0]) if row else audit.GENESIS
+
+    def _conflict(self, town: Town, expected: int) -> Conflict:
+        with read_session(self.engine) as s:
+            now = s.get(Township, town.id)
+            last = s.exec(
+                select(Event).where(Event.chain == str(town.id)).order_by(col(Event.seq).desc()).limit(1)
+            ).first()
+        who = now.updated_by if now else "?"
+        when = now.updated_at if now else "?"
+        what = f"{last.kind} {last.from_stage}→{last.to_stage}" if last else "?"
+        return Conflict(
+            Text(
+                f"「{town.name}」已被{who}于{when}修改（{what}，版本{now.version if now else '?'}，"
+                f"你看到的是版本{expected}）：未做任何更改，请刷新后重试",
+                f"'{town.name}' was changed by {who} at {when} ({what}, version "
+                f"{now.version if now else '?'}; you saw version {expected}): nothing was "
+                f"changed, refresh and try again",
+            )
+        )
+
+    def _system_event(self, session: Session, kind: str, note: str, payload: Mapping[str, Any]) -> Event:
+        last = session.exec(
+            select(Event).where(Event.chain == SYSTEM_CHAIN).order_by(col(Event.seq).desc()).limit(1)
+        ).first()
+        ev = Event(
+            chain=SYSTEM_CHAIN,
+            seq=(last.seq + 1) if last else 1,
+            township_id=None,
+            kind=kind,
+            from_stage=None,
+            to_stage=None,
+            actor=self.actor_name,
+            recorded_at=self.clock(),
+            effective_date=self.today(),
+            note=note,
+            payload=audit.dump_payload(payload),
+            prev_hash=last.hash if last else audit.GENESIS,
+        )
+        session.add(audit.seal(ev))
+        session.flush()
+        assert ev.id is not None
+        apply(TableSink(hot.raw(session)), recorded(ev.id, ev.model_dump()))
+        if self.witness is not None:
+            self.witness.wrote(session, SYSTEM_CHAIN, ev.seq, ev.hash)
+        return ev
+
+    def _load_for_change(
+        self, db: Db, ref: str, action: Action, expected_version: int | None
+    ) -> tuple[TownRow, Definition, int]:
+        town = self.find_township(db, ref)
+        raw = hot.raw(db)
+        if not raw.sqlite:
+            # Wait for a concurrent change of this township to finish, then read its row
+            # as that change left it (SQLite's write lock, taken at BEGIN, does this there).
+            locked = raw.one(hot.TOWN_FOR_UPDATE, {"id": town.id})
+            if locked is None:
+                raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
+            town = raw.town(locked)
+        row = raw.one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
+        if row is None:
+            raise self._unknown_user()
+        assert town.id is not None
+        actor = Actor(self.actor_name, str(row[0]), frozenset({town.id}) if row[1] else frozenset())
+        self._require(actor, action, town)
+        expected = town.version if expected_version is None else expected_version
+        if expected != town.version:
+            raise self._conflict(town, expected)
+        return town, self.definition_for(db, town), expected
+
+    def _check_stage_open(self, town: Town, d: Definition, stage_id: str | None, what: Text) -> None:
+        if stage_id is None:
+            return
+        cur, target = d.stage(town.stage), d.stage(stage_id)
+        if target.order < cur.order:
+            raise Blocked(
+                Text(
+                    f"「{what.zh}」属于已完成的第{target.order}步「{target.zh}」，当前为第{cur.order}步"
+                    f"「{cur.zh}」：需审核人先回退。阶段顺序：{d.order_text().zh}",
+                    f"{what.en} belongs to stage {target.order} '{target.en}', already passed "
+                    f"(now {cur.order} '{cur.en}'): a reviewer must revert first. "
+                    f"Stage order: {d.order_text().en}",
+                )
+            )
+
+
+def fact_stage(d: Definition, fact: str) -> str | None:
+    return next((s.id for s in d.stages if fact in s.facts), None)
+
+
+def roster_stage(d: Definition, kind: str) -> str | None:
+    return next((s.id for s in d.stages if kind in s.rosters), None)
+
+
+def parse_fact_values(
+    name: str, fields: Sequence[Any], values: Mapping[str, str], today: dt.date
+) -> dict[str, Any]:
+    """Validate ``key=value`` input for a fact; every problem listed at once."""
+    known = {f.name for f in fields}
+    problems: list[Text] = []
+    for key in values:
+        if key not in known:
+            problems.append(
+                tr(
+                    "「{f}」没有字段「{k}」，应为：{o}",
+                    "fact '{f}' has no field '{k}', expected: {o}",
+                    f=name,
+                    k=key,
+                    o=", ".join(known),
+                )
+            )
+    parsed: dict[str, Any] = {}
+    for f in fields:
+        raw = values.get(f.name)
+        try:
+            parsed[f.name] = f.parse(raw, today)
+        except FieldError as e:
+            problems.append(
+                Text(
+                    f"{name}.{f.name}={raw or ''}：{e.reason.zh}（应为{f.expected().zh}）",
+                    f"{name}.{f.name}={raw or ''}: {e.reason.en} (expected {f.expected().en})",
+                )
+            )
+    if problems:
+        raise BadInput(Text("\n".join(p.zh for p in problems), "\n".join(p.en for p in problems)))
+    return parsed
+
+
+def _clean_name(name: str, what: Text) -> str:
+    """A name through the one text normaliser (:func:`workflow.text.normalise`)."""
+    try:
+        name = normalise(name, max_length=MAX_NAME)
+    except TextProblem as e:
+        raise BadInput(Text(f"{what.zh}无效：{e.reason.zh}", f"invalid {what.en}: {e.reason.en}")) from None
+    if not name:
+        raise BadInput(Text(f"{what.zh}不能为空", f"the {what.en} must not be empty"))
+    return name
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput(tr("必须写明理由", "a reason is required"))
+    return reason

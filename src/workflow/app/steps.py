@@ -1,0 +1,229 @@
+"""Stage changes: advance (one or many), return and revert."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sqlmodel import col, select
+
+from workflow.app import record_evidence as evidence
+from workflow.app.base import (
+    BulkInterrupted,
+    BulkOutcome,
+    ServiceBase,
+    StepResult,
+    _require_reason,
+)
+from workflow.app.dates import check_step_date
+from workflow.domain import record_rules as rules
+from workflow.domain.definition import Definition
+from workflow.domain.engine import Plan, engine_for
+from workflow.domain.gates import CheckResult
+from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
+from workflow.i18n import Text, tr
+from workflow.store.db import read_session
+from workflow.store.sql import Town
+from workflow.store.tables import (
+    Township,
+)
+
+
+class Steps(ServiceBase):
+    """Stage changes: advance (one or many), return and revert."""
+
+    __slots__ = ()
+
+    def advance(
+        self,
+        ref: str,
+        to: str | None = None,
+        on: dt.date | str | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> StepResult:
+        """Step the township to its next stage if the gate holds."""
+        self.ensure_schema()
+        effective = self._effective(on)
+        with self._step() as db:
+            town, d, expected = self._load_for_change(db, ref, "change", expected_version)
+            engine = engine_for(d)
+            plan = engine.plan(town.stage, "advance", to)
+            check_step_date(db, town, effective)
+            checks = self.checks_for(db, town, d)
+            failing = [c for c in checks if not c.ok]
+            if failing:
+                raise Blocked(self._blocked_text(town, d, plan, failing), checks)
+            if impossible := rules.advance_problems(effective, evidence.advance_evidence(self, db, town, d)):
+                raise BadInput(rules.refusal(impossible))
+            new_stage = engine.perform(plan, gate_ok=True)
+            payload = {
+                "checks": [c.id for c in checks if c.passed],
+                "waived": [c.id for c in checks if c.waived],
+            }
+            ev = self._append(db, town, "advance", new_stage, effective, note.strip(), payload, expected)
+            return StepResult(town.name, "advance", plan.source, new_stage, ev)
+
+    def bulk_advance(
+        self,
+        district: str,
+        stage: str,
+        on: dt.date | str | None = None,
+        note: str = "",
+        dry_run: bool = False,
+    ) -> list[BulkOutcome]:
+        """Advance every township of ``district`` at ``stage`` whose gate holds, each in
+        its own transaction with its own event; report the others with the reasons."""
+        self.ensure_schema()
+        self._effective(on)  # refuse a bad date before anything else
+        with read_session(self.engine) as session:
+            self.reader(session)
+            d = self.find_district(session, district)
+            assert d.id is not None
+            rules = self.definition_for_district(session, d.id)
+            if not rules.has_stage(stage):
+                raise BadInput(
+                    tr(
+                        "未知阶段「{s}」。阶段顺序：{o}",
+                        "unknown stage '{s}'. Stage order: {o}",
+                        s=stage,
+                        o=rules.order_text().en,
+                    )
+                )
+            towns = list(
+                session.exec(
+                    select(Township)
+                    .where(Township.district_id == d.id, Township.stage == stage)
+                    .order_by(col(Township.id))
+                )
+            )
+        return self.advance_many(
+            [(t.id, t.version) for t in towns if t.id is not None],
+            on,
+            note,
+            dry_run,
+            names={t.id: t.name for t in towns if t.id is not None},
+        )
+
+    def advance_many(
+        self,
+        townships: Sequence[tuple[int, int | None]],
+        on: dt.date | str | None = None,
+        note: str = "",
+        dry_run: bool = False,
+        names: Mapping[int, str] | None = None,
+    ) -> list[BulkOutcome]:
+        """Advance each (township id, version seen) whose gate holds, each in its own
+        transaction with its own event; the others come back with their reasons. With
+        ``dry_run`` nothing is written: the ready ones are only reported. When the
+        database becomes unavailable part way, :class:`BulkInterrupted` carries what
+        happened to each township up to then (the rest were not tried)."""
+        self.ensure_schema()
+        self._effective(on)
+        with read_session(self.engine) as session:
+            actor = self.actor(session)
+        outcomes: list[BulkOutcome] = []
+        for tid, version in townships:
+            name = str(tid)
+            try:
+                if dry_run:
+                    with read_session(self.engine) as session:
+                        fresh = self.find_township(session, str(tid))
+                        name = fresh.name
+                        self._require(actor, "change", fresh)
+                        if version is not None and version != fresh.version:
+                            raise self._conflict(fresh, version)
+                        dd = self.definition_for(session, fresh)
+                        plan = engine_for(dd).plan(fresh.stage, "advance", None)
+                        failing = [c for c in self.checks_for(session, fresh, dd) if not c.ok]
+                        if failing:
+                            raise Blocked(self._blocked_text(fresh, dd, plan, failing), failing)
+                    outcomes.append(BulkOutcome(name, "ready", None, []))
+                else:
+                    r = self.advance(str(tid), on=on, note=note, expected_version=version)
+                    outcomes.append(BulkOutcome(r.township, "advanced", None, []))
+            except Blocked as e:
+                outcomes.append(
+                    BulkOutcome(
+                        self._name_of(tid, name), "blocked", e.text, [c for c in e.checks if not c.ok]
+                    )
+                )
+            except (NotPermitted, Conflict, BadInput) as e:
+                kind = {NotPermitted: "not_permitted", Conflict: "conflict"}.get(type(e), "bad_input")
+                outcomes.append(BulkOutcome(self._name_of(tid, name), kind, e.text, []))
+            except Unavailable as e:
+                known = names or {}
+                outcomes.append(BulkOutcome(known.get(tid, name), "unavailable", e.text, []))
+                at = len(outcomes)
+                outcomes += [
+                    BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[at:]
+                ]
+                raise BulkInterrupted(e.text, e.kind, outcomes) from e
+        return outcomes
+
+    def _name_of(self, tid: int, fallback: str) -> str:
+        with read_session(self.engine) as session:
+            town = session.get(Township, tid)
+            return town.name if town is not None else fallback
+
+    def _blocked_text(self, town: Town, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
+        src, dst = d.stage(plan.source), d.stage(plan.dest)
+        head = Text(
+            f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{len(failing)}项检查未通过",
+            f"'{town.name}' cannot advance from '{src.en}' to '{dst.en}': "
+            + (f"{len(failing)} check failing" if len(failing) == 1 else f"{len(failing)} checks failing"),
+        )
+        lines = [
+            Text(
+                f"  - {c.id}：{c.message.zh}（实际 {c.actual}，要求 {c.required}）",
+                f"  - {c.id}: {c.message.en} (actual {c.actual}, required {c.required})",
+            )
+            for c in failing
+        ]
+        return Text(
+            "\n".join([head.zh] + [x.zh for x in lines]), "\n".join([head.en] + [x.en for x in lines])
+        )
+
+    def return_(
+        self,
+        ref: str,
+        to: str,
+        reason: str,
+        on: dt.date | str | None = None,
+        expected_version: int | None = None,
+    ) -> StepResult:
+        """A reviewer sends a township back: an allowed return, or a revert."""
+        self.ensure_schema()
+        reason = _require_reason(reason)
+        effective = self._effective(on)
+        with self._step() as db:
+            town, d, expected = self._load_for_change(db, ref, "review", expected_version)
+            engine = engine_for(d)
+            plan = engine.plan(town.stage, "return", to)
+            check_step_date(db, town, effective)
+            return_ok = True
+            if plan.kind == "return":
+                t = next(
+                    t
+                    for t in d.transitions
+                    if t.kind == "return" and t.source == plan.source and t.dest == plan.dest
+                )
+                if t.when is not None:
+                    fact, fld, value = t.when
+                    data = self._facts(db, town, d).get(fact) or {}
+                    return_ok = str(data.get(fld)) == value
+                    if not return_ok:
+                        if not d.revert_to_any_earlier:
+                            raise Blocked(
+                                tr(
+                                    "退回需要先记录「{f}」的 {k}={v}",
+                                    "a return needs {f}.{k}={v} recorded first",
+                                    f=fact,
+                                    k=fld,
+                                    v=value,
+                                )
+                            )
+                        plan = Plan("revert", "revert", plan.source, plan.dest)
+            new_stage = engine.perform(plan, gate_ok=True, return_ok=return_ok)
+            ev = self._append(db, town, plan.kind, new_stage, effective, reason, {"reason": reason}, expected)
+            return StepResult(town.name, plan.kind, plan.source, new_stage, ev)
