@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from workflow.app.dashboard import GateState, days_overdue
 from workflow.domain.definition import Definition
 from workflow.domain.gates import CheckResult
+from workflow.domain.text import visible
 from workflow.i18n import Lang, Text, tr
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def event_detail(e: Event, d: Definition, lang: Lang, full: bool = False) -> str
     elif e.kind in ("violation_open", "violation_resolve"):
         parts.append(f"#{payload.get('violation', '')}")
     if e.note and e.note not in parts:
-        parts.append(e.note)
+        parts.append(visible(e.note))
     return " ".join(parts)
 
 

@@ -18,7 +18,7 @@ from workflow.app.reads import Reads
 from workflow.domain.definition import Definition
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
-from workflow.domain.text import MAX_NAME, TextProblem, normalise, shorten
+from workflow.domain.text import MAX_NAME, TextProblem, clean_note, normalise, shorten
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
@@ -151,6 +151,7 @@ class ServiceBase(Reads):
     ) -> EventRecord:
         """Change the township (version checked in the same statement) and write its
         event, chained to the previous one. Both in the caller's transaction."""
+        note = clean_note(note, Text("说明", "note"))  # every note on a chain: one clean line
         now = self.clock()
         from_stage = town.stage
         prev = town.head_hash or self._head_from_events(db, town, expected_version)
@@ -335,7 +336,7 @@ def _clean_name(name: str, what: Text) -> str:
 
 
 def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = clean_note(reason, Text("理由", "reason"))
     if not reason:
         raise BadInput(tr("必须写明理由", "a reason is required"))
     return reason

@@ -15,6 +15,7 @@ from workflow.cli.options import (
     say,
     stage_name,
 )
+from workflow.domain.text import visible
 from workflow.errors import AuditFailure
 from workflow.i18n import tr
 
@@ -99,7 +100,7 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         say(
             f"{e.seq:>3} {e.effective_date} {e.recorded_at} {e.actor} {e.kind}"
             f" {stage_name(e.from_stage)} -> {stage_name(e.to_stage)}{extra}"
-            f"{' ' + e.note if e.note else ''} {' '.join(flags)}".rstrip()
+            f"{' ' + visible(e.note) if e.note else ''} {' '.join(flags)}".rstrip()
         )
     if problem is None:
         say(tr("审计链校验：通过（{n}个事件）", "audit chain verifies ({n} events)", n=len(events)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TypeGuard
 
+from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 
 MAX_NAME = 200
@@ -125,3 +126,31 @@ def name_key(value: str) -> str:
 def fold(normalised: str) -> str:
     """:func:`name_key` of a value already through :func:`normalise`."""
     return " ".join(normalised.casefold().split())
+
+
+def visible(value: str) -> str:
+    """``value`` as a screen or a listing shows stored free text: a line break, a
+    control or a bidirectional character as a visible escape (``\\n``, ``\\x1b``,
+    ``\\u202e``), never as a new line that looks like another event or as a sequence
+    the terminal obeys."""
+    if value.isprintable() and _BIDI.isdisjoint(value):
+        return value
+    out = []
+    for ch in value:
+        if ch == "\n":
+            out.append("\\n")
+        elif not ch.isprintable() or ch in _BIDI:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_note(value: str, what: Text) -> str:
+    """A note or a reason through the normaliser: one line, no control, invisible or
+    bidirectional character; refused with a message naming the field."""
+    try:
+        return normalise(value or "")
+    except TextProblem as e:
+        raise BadInput(Text(f"{what.zh}无效：{e.reason.zh}", f"invalid {what.en}: {e.reason.en}")) from None
