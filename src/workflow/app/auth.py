@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
@@ -260,17 +261,24 @@ def current_session(engine: Engine, now: dt.datetime | None = None) -> Current:
     not revoked, not expired, its user not disabled. Refused with exit 4 otherwise;
     its last use is written at most once a minute."""
     now = now or utcnow()
-    try:
-        with hot.read(engine) as db:
-            dbid = database_id(db)
-            token = load_token(dbid)
-            if token is None:
-                raise not_signed_in()
-            row = hot.raw(db).one(SESSION_ROW, {"h": token_hash(token)})
-    except DBAPIError as e:  # mapped by the store already; kept for a driver error raised outside it
-        from workflow.store.errors import translate
+    with hot.read(engine) as db:  # driver errors are mapped by the store
+        dbid = database_id(db)
+        token = load_token(dbid)
+        if token is None:
+            raise not_signed_in()
+        sid, last_used, name, expires = _checked(hot.raw(db).one(SESSION_ROW, {"h": token_hash(token)}), now)
+    if last_used < stamp(now - LAST_USED_EVERY):
+        try:
+            with hot.write(engine) as w:
+                w.run('UPDATE "session" SET last_used = :now WHERE id = :id', {"now": stamp(now), "id": sid})
+        except (DBAPIError, Unavailable):
+            pass  # a busy or read-only database must not stop a read; the next command tries again
+    return Current(sid, name, expires, dbid)
 
-        raise translate(e, engine.url) from e
+
+def _checked(row: Sequence[Any] | None, now: dt.datetime) -> tuple[int, str, str, str]:
+    """A session row that is present, not ended, not expired and whose user is not
+    disabled: (id, last used, user, expires); refused with exit 4 otherwise."""
     if row is None:
         raise not_signed_in()
     sid, expires, ended, last_used, name, off = row
@@ -280,36 +288,15 @@ def current_session(engine: Engine, now: dt.datetime | None = None) -> Current:
         raise revoked()
     if str(expires) <= stamp(now):
         raise expired(str(expires))
-    if str(last_used) < stamp(now - LAST_USED_EVERY):
-        try:
-            with hot.write(engine) as w:
-                w.run('UPDATE "session" SET last_used = :now WHERE id = :id', {"now": stamp(now), "id": sid})
-        except (DBAPIError, Unavailable):
-            pass  # a busy or read-only database must not stop a read; the next command tries again
-    return Current(int(sid), str(name), str(expires), dbid)
+    return int(sid), str(last_used), str(name), str(expires)
 
 
 def check_token(engine: Engine, token: str, now: dt.datetime | None = None) -> str:
     """The user of the session ``token`` (a browser session's, held in memory), checked
     as :func:`current_session` checks this machine's."""
-    now = now or utcnow()
-    try:
-        with hot.read(engine) as db:
-            row = hot.raw(db).one(SESSION_ROW, {"h": token_hash(token)})
-    except DBAPIError as e:  # mapped by the store already; kept for a driver error raised outside it
-        from workflow.store.errors import translate
-
-        raise translate(e, engine.url) from e
-    if row is None:
-        raise not_signed_in()
-    _sid, expires, ended, _last, name, off = row
-    if off:
-        raise disabled(str(name))
-    if ended:
-        raise revoked()
-    if str(expires) <= stamp(now):
-        raise expired(str(expires))
-    return str(name)
+    with hot.read(engine) as db:
+        row = hot.raw(db).one(SESSION_ROW, {"h": token_hash(token)})
+    return _checked(row, now or utcnow())[2]
 
 
 def session_user(engine: Engine) -> str:
