@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -577,8 +577,3 @@ def verify(db: Raw, township_ids: Sequence[int] | None = None) -> VerifyReport:
             )
     differences = event_problems + compare(db, p, stored_towns, township_ids)
     return VerifyReport(len(links), count, broken, differences)
-
-
-def unexplained(p: Projection) -> Iterable[int]:
-    """Townships whose chain has events but that the system chain never added."""
-    return sorted({tid for tid, _ in p.steps_without_township})

@@ -13,10 +13,9 @@ import errno
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from workflow.errors import BadInput, Conflict, NotPermitted, Unavailable, WorkflowError
-from workflow.i18n import Text, tr
+from workflow.i18n import tr
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -324,13 +323,3 @@ def mapped(url: object) -> Iterator[None]:
         if is_mappable(e):
             raise translate(e, url) from e
         raise
-
-
-def db_error(e: Exception, url: object = None) -> WorkflowError:
-    """A database error as the user sees it (see :func:`translate`)."""
-    return translate(e, url)
-
-
-def first_line(e: Any) -> Text:
-    """The driver's first line, masked (for messages that quote it)."""
-    return Text(_detail(e), _detail(e))

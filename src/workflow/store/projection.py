@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from workflow.store.sql import Raw, date_of
+from workflow.store.sql import Raw
 
 
 class StepConflict(Exception):
@@ -245,7 +245,3 @@ STORED: dict[str, tuple[str, str | None]] = {
         "township_id",
     ),
 }
-
-
-def as_date(value: Any) -> dt.date | None:
-    return date_of(value)  # type: ignore[no-any-return]
