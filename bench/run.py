@@ -103,7 +103,7 @@ def prepare_advance(url: str, n: int) -> list[int]:
             if t.id is not None
         ]
     for tid in ids:
-        svc.record(str(tid), "draft", {"title": "工作报告", "date": "2021-04-12"})
+        svc.record(str(tid), "draft", {"title": "工作报告", "date": dt.date.today().isoformat()})
     svc.engine.dispose()
     return ids
 
