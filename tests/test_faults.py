@@ -332,6 +332,20 @@ def test_restore_an_older_backup_over_a_stale_write_ahead_log(
     assert code == 0, out
 
 
+def test_restore_puts_a_backup_in_place_of_a_damaged_database(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = tmp_path / "b.db"
+    assert cli(capsys, "--db", str(db), "backup", str(backup))[0] == 0
+    with db.open("r+b") as f:
+        f.truncate(db.stat().st_size // 2)
+    assert cli(capsys, "--db", str(db), "status", "东湖镇")[0] == 7
+    code, out = cli(capsys, "--db", str(db), "restore", str(backup))
+    assert code == 0, out
+    code, out = cli(capsys, "--db", str(db), "audit", "verify")
+    assert code == 0, out
+
+
 def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ from workflow.cli.options import (
     emit_json,
     say,
 )
+from workflow.errors import BadInput
 from workflow.i18n import tr
 
 SIGN_IN_REVISION = "0007"
@@ -158,6 +159,22 @@ def restore(
         Path | None, typer.Option("--to", help="Restore to this SQLite file instead of --db / 恢复到此文件")
     ] = None,
 ) -> None:
-    """Put a checked backup in place of the SQLite database (admins) / 用检查过的备份替换数据库（管理员）."""
-    n = OPTS.service(reading=True).restore(backup_file, to)
+    """Put a checked backup in place of the SQLite database (admins) / 用检查过的备份替换数据库（管理员）.
+
+    The session is checked against the backup (a copy of the same database, with the
+    same id and sessions), so that a damaged database can be restored."""
+    from workflow.app.auth import session_user
+    from workflow.app.service import Service
+    from workflow.domain.definition import default_definition
+    from workflow.store.db import check_schema, open_engine
+
+    if not backup_file.is_file():
+        raise BadInput(tr("备份文件不存在：{p}", "no backup file at {p}", p=backup_file))
+    source = open_engine(str(backup_file), read_only=True)
+    try:
+        check_schema(source)
+        user = session_user(source)
+    finally:
+        source.dispose()
+    n = Service(OPTS.engine(reading=True), user, default_definition()).restore(backup_file, to)
     say(tr("已从 {b} 恢复（{n}页）", "restored from {b} ({n} pages)", b=backup_file, n=n))
