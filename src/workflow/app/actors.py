@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.errors import NotPermitted
+from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 
@@ -59,3 +59,18 @@ def actor_of(db: hot.Db, name: str) -> Actor:
     if rows[0][2]:
         raise disabled(name)
     return Actor(name, str(rows[0][0]), frozenset(int(r[1]) for r in rows if r[1] is not None))
+
+
+def check_role(role: str) -> None:
+    """Refuse a role that is not one of :data:`workflow.store.tables.ROLES`."""
+    from workflow.store.tables import ROLES
+
+    if role not in ROLES:
+        raise BadInput(
+            tr(
+                "未知角色「{r}」，应为：{o}",
+                "unknown role '{r}', expected one of: {o}",
+                r=role,
+                o=", ".join(ROLES),
+            )
+        )

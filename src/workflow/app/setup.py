@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from workflow.app import definitions
+from workflow.app.actors import check_role
 from workflow.app.base import (
     ServiceBase,
     _clean_name,
@@ -19,7 +20,6 @@ from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 from workflow.store.db import create_schema, read_session
 from workflow.store.tables import (
-    ROLES,
     District,
     Township,
     User,
@@ -204,15 +204,7 @@ class Setup(ServiceBase):
         self, name: str, role: str, townships: Sequence[str] = (), setup_hash: str | None = None
     ) -> User:
         name = _clean_name(name, Text("用户名", "user name"))
-        if role not in ROLES:
-            raise BadInput(
-                tr(
-                    "未知角色「{r}」，应为：{o}",
-                    "unknown role '{r}', expected one of: {o}",
-                    r=role,
-                    o=", ".join(ROLES),
-                )
-            )
+        check_role(role)
         with self._write() as session:
             self._require(self.actor(session), "admin")
             if session.exec(select(User).where(User.name == name)).first():

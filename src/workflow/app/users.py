@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from workflow.app import auth
+from workflow.app.actors import check_role
 from workflow.app.service import Service
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import tr
 from workflow.store.db import read_session
-from workflow.store.tables import ROLES, Township, User, UserTownship
+from workflow.store.tables import Township, User, UserTownship
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +41,6 @@ class UserInfo:
             "password_set": self.has_password,
             "locked_until": self.locked_until or None,
         }
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise BadInput(
-            tr(
-                "未知角色「{r}」，应为：{o}",
-                "unknown role '{r}', expected one of: {o}",
-                r=role,
-                o=", ".join(ROLES),
-            )
-        )
 
 
 def _find(session: Session, name: str) -> User:
@@ -113,7 +102,7 @@ def add_user(svc: Service, name: str, role: str, townships: Sequence[str] = ()) 
 
 def set_role(svc: Service, name: str, role: str) -> tuple[str, str]:
     """Change a user's role; the old and new role."""
-    _check_role(role)
+    check_role(role)
     svc.ensure_schema()
     with svc._write() as session:
         _admin(svc, session)
