@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +93,7 @@ class Rosters(ServiceBase):
                     "sha256": parsed.sha256,
                     "rows": parsed.count,
                     "replaced": int(existing),
-                    "data": [json.loads(row) for row in parsed.encoded],  # the rows, as stored
+                    "lines": "\n".join(parsed.encoded),  # the rows as stored, one a line
                 },
                 expected,
             )

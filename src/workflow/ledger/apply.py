@@ -7,6 +7,7 @@ Both call these functions, so the two cannot disagree."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -168,9 +169,23 @@ def _record(sink: Sink, ev: Recorded) -> None:
 @applies("import", "roster_commit")
 def _roster(sink: Sink, ev: Recorded) -> None:
     assert ev.township_id is not None
-    data = ev.payload.get("data")
-    rows = None if data is None else [dict(r) for r in data]
-    sink.roster(ev.township_id, str(ev.payload["kind"]), rows, ev.id)
+    sink.roster(ev.township_id, str(ev.payload["kind"]), roster_lines(ev.payload), ev.id)
+
+
+def roster_lines(payload: dict[str, Any]) -> list[str] | None:
+    """The stored form of each row of a roster event: its ``lines`` (one JSON object
+    a line, exactly as stored, so that neither the write path nor replay parses or
+    re-encodes a row), or an older release's parsed ``data`` (as its tables hold it),
+    or None for an import of a release that did not carry its rows."""
+    lines = payload.get("lines")
+    if lines is not None:
+        return str(lines).split("\n") if lines else []
+    data = payload.get("data")
+    return None if data is None else [_stored(row) for row in data]
+
+
+def _stored(row: Any) -> str:
+    return json.dumps(row, ensure_ascii=False)
 
 
 @applies("waive")
@@ -198,4 +213,4 @@ def _upgrade_commit(sink: Sink, ev: Recorded) -> None:
     they were found, committed to the log (the stage and its start are set above)."""
     assert ev.township_id is not None
     for kind, rows in sorted(ev.payload.get("rosters", {}).items()):
-        sink.roster(ev.township_id, str(kind), [dict(r) for r in rows], ev.id)
+        sink.roster(ev.township_id, str(kind), [_stored(r) for r in rows], ev.id)

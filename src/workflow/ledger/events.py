@@ -86,9 +86,10 @@ class Sink(Protocol):
 
     def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None: ...
 
-    def roster(self, township_id: int, kind: str, rows: list[dict[str, Any]] | None, event_id: int) -> None:
-        """The whole roster of that kind (``None``: an import of an older release that
-        did not carry its rows; its rows cannot be rebuilt)."""
+    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
+        """The whole roster of that kind, each row in its stored form (a JSON object)
+        (``None``: an import of an older release that did not carry its rows; its rows
+        cannot be rebuilt)."""
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None: ...
 

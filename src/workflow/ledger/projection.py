@@ -48,7 +48,7 @@ class Projection:
     disabled: dict[str, tuple[bool, int]] = field(default_factory=dict)
     townships: dict[int, TownshipRow] = field(default_factory=dict)
     facts: dict[tuple[int, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
-    rosters: dict[tuple[int, str], tuple[list[dict[str, Any]] | None, int]] = field(default_factory=dict)
+    rosters: dict[tuple[int, str], tuple[list[str] | None, int]] = field(default_factory=dict)
     waivers: dict[tuple[int, str], tuple[str, str, int]] = field(default_factory=dict)
     violations: dict[int, ViolationRow] = field(default_factory=dict)
     texts: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -115,7 +115,7 @@ class Projection:
     def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None:
         self.facts[(township_id, name)] = (data, event_id)
 
-    def roster(self, township_id: int, kind: str, rows: list[dict[str, Any]] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
         self.rosters[(township_id, kind)] = (rows, event_id)
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:

@@ -88,6 +88,15 @@ class Difference:
         }
 
 
+def _obj(text: str) -> dict[str, Any]:
+    """A stored row's JSON object, or, where it is not one, its raw text as one field."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"(data)": text}
+    return value if isinstance(value, dict) else {"(data)": text}
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "null"
@@ -433,11 +442,9 @@ def _rosters(
                 out.append(
                     Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev)
                 )
-            elif by_line[line] != json.dumps(
-                row, ensure_ascii=False
-            ):  # as the sink writes it, else field by field
+            elif by_line[line] != row:  # the stored form itself, else field by field
                 out += _fields(
-                    "rosterrow", town(key[0]), f"{key[1]} #{line}", json.loads(by_line[line]), row, ev
+                    "rosterrow", town(key[0]), f"{key[1]} #{line}", _obj(by_line[line]), _obj(row), ev
                 )
         for line, _ in stored_rows:
             if line > len(rows):

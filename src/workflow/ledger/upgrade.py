@@ -165,7 +165,7 @@ def _bare_imports(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
     carried: dict[str, bool] = {}
     for kind, p in events:
         if kind == "import":
-            carried[str(p["kind"])] = "data" in p
+            carried[str(p["kind"])] = "lines" in p or "data" in p
     return sorted(k for k, ok in carried.items() if not ok)
 
 

@@ -108,7 +108,7 @@ class TableSink:
             },
         )
 
-    def roster(self, township_id: int, kind: str, rows: list[dict[str, Any]] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
         if rows is None:
             return
         self.db.run(
@@ -118,7 +118,7 @@ class TableSink:
         self.db.many(
             "INSERT INTO rosterrow (township_id, kind, line, data) VALUES (:tid, :kind, :line, :data)",
             [
-                {"tid": township_id, "kind": kind, "line": i, "data": json.dumps(row, ensure_ascii=False)}
+                {"tid": township_id, "kind": kind, "line": i, "data": row}
                 for i, row in enumerate(rows, start=1)
             ],
         )
