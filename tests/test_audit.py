@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -202,3 +203,35 @@ def test_verify_one_township(svc: Service) -> None:
     everything = other.verify().events
     assert report.ok and report.chains == 2
     assert report.events < everything
+
+
+def test_a_canonical_payload_text_is_set_into_place_byte_for_byte() -> None:
+    """The write path's shortcut (the payload text set into the canonical bytes as it
+    is) gives the bytes that parsing and writing it again gives, whatever the payload
+    and the note hold."""
+    from workflow.ledger.chain import canonical_fields, dump_payload
+
+    payloads: list[dict[str, Any]] = [
+        {},
+        {"kind": "delegates", "lines": '{"name": "张三", "elected": true}\n{"name": "李\\"四"}', "rows": 2},
+        {"values": {"note": "\u0000payload\u0000", "n": 1.5, "x": [1, "二", None]}},
+        {"a": "\\u0000payload\\u0000", "z": "</script>\u202e"},
+    ]
+    notes = ["", '"\\u0000payload\\u0000"', "区委已批准"]
+    for payload in payloads:
+        for note in notes:
+            fields: dict[str, Any] = {
+                "chain": "7",
+                "seq": 3,
+                "township_id": 7,
+                "kind": "import",
+                "from_stage": "delegate_nomination",
+                "to_stage": "delegate_nomination",
+                "actor": "王协调",
+                "recorded_at": "2026-12-02T10:00:00",
+                "effective_date": dt.date(2026, 12, 2),
+                "note": note,
+                "payload": dump_payload(payload),
+                "prev_hash": "ab" * 32,
+            }
+            assert canonical_fields(**fields, payload_is_canonical=True) == canonical_fields(**fields)

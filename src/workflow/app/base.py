@@ -169,12 +169,12 @@ class ServiceBase(Reads):
             "payload": audit.dump_payload(payload),
             "prev_hash": prev,
         }
-        fields["hash"] = audit.event_hash(**fields)
+        fields["hash"] = audit.event_hash(**fields, payload_is_canonical=True)
         rw = hot.raw(db)
         inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
         assert inserted is not None
         try:
-            apply(TableSink(rw), recorded(int(inserted[0]), fields))  # as replay will read it
+            apply(TableSink(rw), recorded(int(inserted[0]), fields, _as_read(payload)))  # as replay reads it
         except StepConflict:
             db.rollback()
             raise self._conflict(town, expected_version) from None
@@ -340,3 +340,16 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise BadInput(tr("必须写明理由", "a reason is required"))
     return reason
+
+
+_FLAT = (str, int, bool, type(None))
+
+
+def _as_read(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The payload as replay will parse it from the stored text, without parsing it
+    again where that is the payload itself (every value a string, a whole number, a
+    truth value or null: a roster import's rows are one string); None (parse the
+    text) otherwise."""
+    if all(type(v) in _FLAT for v in payload.values()):
+        return dict(payload)
+    return None

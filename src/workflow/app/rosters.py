@@ -15,7 +15,7 @@ from workflow.app.base import (
     roster_stage,
 )
 from workflow.app.dates import check_not_before_start
-from workflow.domain.rosters import ParsedRoster, read_roster, roster_kind
+from workflow.domain.rosters import ParsedRoster, bulk_rows, read_roster, roster_kind
 from workflow.errors import BadInput
 from workflow.i18n import Text
 from workflow.store.db import read_session
@@ -62,7 +62,7 @@ class Rosters(ServiceBase):
     ) -> StepResult:
         kind = parsed.kind.name
         effective = self._effective(on)
-        with self._write() as session:
+        with bulk_rows(), self._write() as session:
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
             check_not_before_start(session, town, effective)
             self._check_stage_open(town, d, roster_stage(d, kind), parsed.kind.label())
@@ -93,7 +93,7 @@ class Rosters(ServiceBase):
                     "sha256": parsed.sha256,
                     "rows": parsed.count,
                     "replaced": int(existing),
-                    "lines": "\n".join(parsed.encoded),  # the rows as stored, one a line
+                    "lines": parsed.lines,  # the rows as stored, one a line
                 },
                 expected,
             )

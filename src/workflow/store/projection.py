@@ -117,10 +117,10 @@ class TableSink:
         )
         self.db.many(
             "INSERT INTO rosterrow (township_id, kind, line, data) VALUES (:tid, :kind, :line, :data)",
-            [
+            (
                 {"tid": township_id, "kind": kind, "line": i, "data": row}
                 for i, row in enumerate(rows, start=1)
-            ],
+            ),
         )
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
@@ -182,10 +182,9 @@ class Raw:
         finally:
             cur.close()
 
-    def many(self, text: str, params: Sequence[Mapping[str, Any]]) -> None:
-        """Execute once per parameter set (the driver's executemany)."""
-        if not params:
-            return
+    def many(self, text: str, params: Iterable[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (the driver's executemany; ``params`` may be
+        a generator, so that a large insert never holds every set at once)."""
         sql = self.sql(text)
         cur = self.dbapi.cursor()
         try:
