@@ -260,7 +260,7 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
                     "sha256": "0" * 64,
                     "rows": len(rows),
                     "replaced": 0,
-                    "data": [json.loads(r) for r in rows],
+                    "lines": "\n".join(rows),
                 },
             )
             batch.rosters += [(tid, kind, n, r) for n, r in enumerate(rows, start=1)]
