@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 from generate import ADMIN, ADMIN_PASSWORD, generate  # noqa: E402
 from roster import ROWS as ROSTER_ROWS  # noqa: E402
 from roster import measure as measure_roster  # noqa: E402
+from verify import measure as measure_verify  # noqa: E402
 
 ADVANCE_BLOCKS = 5
 """Blocks of advances per database, interleaved."""
@@ -387,7 +388,7 @@ def main() -> None:
     proc_rounds = 3 if a.quick else 7
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    dbs = {n: work / f"towns-{n}.db" for n in ((10, big) if a.only else (10, 100, 1000, big))}
+    dbs = {n: work / f"towns-{n}.v2.db" for n in ((10, big) if a.only else (10, 100, 1000, big))}
     for n, path in dbs.items():
         build(path, n)
     rows: list[Row] = []
@@ -515,6 +516,12 @@ def main() -> None:
                 None,
             )
         )
+
+    # audit verify: the whole log replayed and every projection row compared, against a
+    # plain sqlite3 loop building the same canonical bytes + SHA-256 and hashing the
+    # same projection rows; interleaved pairs, medians
+    mine, floor = measure_verify(dbs[big], 3)
+    rows.append(Row(f"`audit verify` (replay), {big} townships", mine, floor, "s", 3.0))
 
     rows += roster_rows(work) + definition_rows()
     print_rows(rows, a.quick)

@@ -278,8 +278,27 @@ def test_ballots_returned_more_than_issued_fails() -> None:
 
 def test_missing_fact_says_what_is_missing() -> None:
     r = check("quorum", ctx())
-    assert not r.passed and r.message.en == "Party congress not recorded yet"
-    assert r.message.zh == "尚未记录「党代会」"
+    assert not r.passed
+    assert (
+        r.message.en
+        == "Party congress not recorded yet, so attendance cannot be checked (needs more than 80% present)"
+    )
+    assert r.message.zh == "尚未记录「党代会」，无法核对到会人数（应实到超过应到的80%）"
+
+
+def test_checks_on_one_missing_fact_never_read_alike() -> None:
+    """Each check on a fact not recorded yet says what it would check: never one
+    message for two different checks, in either language."""
+    for fact_checks in (
+        ("delegate_seats", "delegate_margin", "delegates_elected"),
+        ("quorum", "committee_margin", "majority", "ballots_valid"),
+        ("consultation_recorded", "opinion_forms_issued"),
+    ):
+        results = [check(c, ctx()) for c in fact_checks]
+        assert not any(r.passed for r in results)
+        for lang in ("zh", "en"):
+            messages = [r.message(lang) for r in results]
+            assert len(set(messages)) == len(messages), messages
 
 
 def test_fact_checks_name_the_field_in_both_languages() -> None:

@@ -153,6 +153,11 @@ def waive(result: CheckResult, reason: str) -> CheckResult:
     return replace(result, waived=not result.passed, waiver_reason=reason)
 
 
+def pct_of(share: float) -> str:
+    """A share as a percentage (0.2 -> '20%')."""
+    return f"{round(share * 100, 1):g}%"
+
+
 def pct(part: int | Fraction, whole: int) -> str:
     """A percentage with at most one decimal, no trailing '.0'."""
     if whole == 0:
@@ -186,13 +191,31 @@ def names_list_en(names: Sequence[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _missing_fact(ctx: GateContext, fact: str) -> Outcome:
+def _missing_fact(
+    ctx: GateContext, fact: str, what: Text | str | None = None, need: Text | None = None
+) -> Outcome:
+    """A check on a fact not recorded yet. A check of one of its fields (``what``: the
+    field's name, or the check's own words) says what it checks and needs, so that two
+    checks on one fact never read alike."""
     label = ctx.fact_label(fact)
+    if what is None:
+        return Outcome(
+            False,
+            "0",
+            "1",
+            tr("尚未记录「{z}」", "{e} not recorded yet", z=label.zh, e=label.en),
+        )
+    name = ctx.field_label(fact, what) if isinstance(what, str) else what
+    needs_zh = f"（应{need.zh}）" if need else ""
+    needs_en = f" (needs {need.en})" if need else ""
     return Outcome(
         False,
-        "0",
-        "1",
-        tr("尚未记录「{z}」", "{e} not recorded yet", z=label.zh, e=label.en),
+        "-",
+        need.en if need else "1",
+        Text(
+            f"尚未记录「{label.zh}」，无法核对{name.zh}{needs_zh}",
+            f"{label.en} not recorded yet, so {name.en} cannot be checked{needs_en}",
+        ),
     )
 
 
@@ -211,7 +234,8 @@ def fact_recorded(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def fact_at_least(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact(p["fact"])
     if data is None:
-        return _missing_fact(ctx, p["fact"])
+        need = Text(f"不少于{p['min']}", f"at least {p['min']}")
+        return _missing_fact(ctx, p["fact"], p["field"], need)
     value = data.get(p["field"])
     got = value if isinstance(value, int) else 0
     ok = got >= p["min"]
@@ -231,7 +255,8 @@ def fact_at_least(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def fact_equals(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact(p["fact"])
     if data is None:
-        return _missing_fact(ctx, p["fact"])
+        need = Text(f"为{p['value']}", str(p["value"]))
+        return _missing_fact(ctx, p["fact"], p["field"], need)
     label = ctx.fact_label(p["fact"])
     name = ctx.field_label(p["fact"], p["field"])
     got = str(data.get(p["field"]))
@@ -262,7 +287,8 @@ def _seats(ctx: GateContext) -> int | None:
 def delegate_seats(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     seats = _seats(ctx)
     if seats is None:
-        return _missing_fact(ctx, "nomination")
+        need = Text(f"{p['min']}至{p['max']}名", f"{p['min']} to {p['max']}")
+        return _missing_fact(ctx, "nomination", Text("代表名额", "the number of delegate seats"), need)
     lo, hi = p["min"], p["max"]
     ok = lo <= seats <= hi
     return Outcome(
@@ -280,7 +306,10 @@ def delegate_seats(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def delegate_margin(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     seats = _seats(ctx)
     if seats is None:
-        return _missing_fact(ctx, "nomination")
+        need = Text(f"差额不少于{pct_of(p['margin'])}", f"a margin of at least {pct_of(p['margin'])}")
+        return _missing_fact(
+            ctx, "nomination", Text("代表候选人差额", "the margin of delegate candidates"), need
+        )
     candidates = len(ctx.roster("delegates"))
     return _margin_outcome(candidates, seats, p["margin"], Text("", ""))
 
@@ -331,7 +360,7 @@ def delegates_reviewed(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def delegates_elected(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     seats = _seats(ctx)
     if seats is None:
-        return _missing_fact(ctx, "nomination")
+        return _missing_fact(ctx, "nomination", Text("当选代表人数", "the number of delegates elected"))
     rows = ctx.roster("delegates")
     elected = [r for r in rows if r.get("elected")]
     unqualified = [str(r["name"]) for r in elected if r.get("review") != "passed"]
@@ -564,7 +593,8 @@ def pledges_signed(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def quorum(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact("congress")
     if data is None:
-        return _missing_fact(ctx, "congress")
+        wanted = Text(f"实到超过应到的{pct_of(p['ratio'])}", f"more than {pct_of(p['ratio'])} present")
+        return _missing_fact(ctx, "congress", Text("到会人数", "attendance"), wanted)
     should, present = int(data["should_attend"]), int(data["present"])
     r = ratio(p["ratio"])
     ok = should > 0 and present > should * r
@@ -594,7 +624,10 @@ def _body_seats(data: Mapping[str, Any]) -> dict[str, int]:
 def committee_margin(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact("congress")
     if data is None:
-        return _missing_fact(ctx, "congress")
+        need = Text(f"差额不少于{pct_of(p['margin'])}", f"a margin of at least {pct_of(p['margin'])}")
+        return _missing_fact(
+            ctx, "congress", Text("委员候选人差额", "the margin of committee candidates"), need
+        )
     rows = ctx.roster("ballots")
     outcomes = []
     for body, seats in _body_seats(data).items():
@@ -627,7 +660,7 @@ def winners(rows: Sequence[Mapping[str, Any]], body: str, seats: int) -> list[Ma
 def majority(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact("congress")
     if data is None:
-        return _missing_fact(ctx, "congress")
+        return _missing_fact(ctx, "congress", Text("当选者得票过半", "the majority of each elected"))
     base_key = "present" if p["base"] == "present" else "should_attend"
     base = int(data[base_key])
     base_label = (
@@ -675,7 +708,7 @@ def majority(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def ballots_valid(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     data = ctx.fact("congress")
     if data is None:
-        return _missing_fact(ctx, "congress")
+        return _missing_fact(ctx, "congress", Text("选票有效性", "the ballots' validity"))
     issued, returned = int(data["ballots_issued"]), int(data["ballots_returned"])
     ok = returned <= issued
     return Outcome(
