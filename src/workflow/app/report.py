@@ -1,74 +1,110 @@
-"""The district report's records read from the store; the figures are computed by
-:func:`workflow.domain.report.compute`."""
+"""The district report's records read from the store, streamed: townships, facts and
+roster rows are three queries in township order, merged one township at a time into
+:class:`workflow.domain.report.ReportBuilder`, so memory does not grow with the
+number of townships (and no statement lists their ids)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from workflow.domain.definition import Definition
-from workflow.domain.report import TownshipRecord, ViolationRecord, WaiverRecord, compute
+from workflow.domain.report import ReportBuilder, TownshipRecord, ViolationRecord, WaiverRecord
 from workflow.domain.rosters import ROSTER_KINDS
-from workflow.store.tables import District, Event, Fact, RosterRow, Township, Violation, Waiver
+from workflow.store import sql as hot
+from workflow.store.sql import date_of
+from workflow.store.tables import District
+
+REPORT_ROSTERS = ("delegates", "team", "ballots", "pledges")
 
 
 def district_report(
     session: Session, d: Definition, district: District | None, today: dt.date
 ) -> dict[str, Any]:
     """The report for one district, or for the whole database when ``district`` is None."""
-    stmt = select(Township)
+    db = hot.raw(session)
+    params: dict[str, Any] = {}
+    where = ""
     if district is not None:
-        stmt = stmt.where(Township.district_id == district.id)
-    towns: dict[int, Township] = {t.id: t for t in session.exec(stmt) if t.id is not None}
-    ids: list[int] = list(towns)
-    facts: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for f in session.exec(select(Fact).where(col(Fact.township_id).in_(ids))):
-        spec = d.facts.get(f.name)
-        raw = json.loads(f.data)
-        facts[f.township_id][f.name] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
-    rosters: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for row in session.exec(
-        select(RosterRow)
-        .where(
-            col(RosterRow.township_id).in_(ids),
-            col(RosterRow.kind).in_(["delegates", "team", "ballots", "pledges"]),
-        )
-        .order_by(col(RosterRow.id))
-    ):
-        rosters[row.township_id][row.kind].append(ROSTER_KINDS[row.kind].load_row(json.loads(row.data)))
+        where, params = "t.district_id = :did", {"did": district.id}
+    builder = ReportBuilder(d, district.name if district else None, today)
 
-    dates = session.exec(
-        select(func.min(Event.effective_date), func.max(Event.effective_date)).where(
-            col(Event.township_id).in_(ids)
-        )
-    ).one()
-    finished = session.exec(
-        select(func.max(Event.effective_date)).where(
-            col(Event.township_id).in_(ids), Event.kind == "advance", Event.to_stage == d.final
-        )
-    ).one()
-
-    violations = [
-        ViolationRecord(v.id or 0, v.township_id, v.status, v.opened_note)
-        for v in session.exec(select(Violation).where(col(Violation.township_id).in_(ids)))
-    ]
-    waivers = [
-        WaiverRecord(w.township_id, w.check_id, w.reason, w.actor)
-        for w in session.exec(select(Waiver).where(col(Waiver.township_id).in_(ids)))
-    ]
-    return compute(
-        d,
-        district.name if district else None,
-        {i: TownshipRecord(i, t.name, t.district_id, t.stage) for i, t in towns.items()},
-        facts,
-        rosters,
-        dates[0],
-        finished,
-        violations,
-        waivers,
-        today,
+    towns = db.stream(
+        f"SELECT t.id, t.name, t.district_id, t.stage FROM township t {_where(where)} ORDER BY t.id",
+        params,
     )
+    facts = _Ordered(
+        db.stream(
+            "SELECT f.township_id, f.name, f.data FROM fact f JOIN township t ON t.id = f.township_id "
+            f"{_where(where)} ORDER BY f.township_id",
+            params,
+        )
+    )
+    kinds = ", ".join(f"'{k}'" for k in REPORT_ROSTERS)
+    rosters = _Ordered(
+        db.stream(
+            "SELECT r.township_id, r.kind, r.data FROM rosterrow r JOIN township t ON t.id = r.township_id "
+            f"{_where(where, f'r.kind IN ({kinds})')} ORDER BY r.township_id, r.kind, r.id",
+            params,
+        )
+    )
+    for tid, name, district_id, stage in towns:
+        town = TownshipRecord(int(tid), str(name), int(district_id), str(stage))
+        town_facts: dict[str, dict[str, Any]] = {}
+        for _, fact, data in facts.take(town.id):
+            spec = d.facts.get(str(fact))
+            raw = json.loads(data)
+            town_facts[str(fact)] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
+        town_rosters: dict[str, list[dict[str, Any]]] = {}
+        for _, kind, data in rosters.take(town.id):
+            town_rosters.setdefault(str(kind), []).append(ROSTER_KINDS[str(kind)].load_row(json.loads(data)))
+        builder.township(town, town_facts, town_rosters)
+
+    for vid, tid, status, note, name in db.all(
+        "SELECT v.id, v.township_id, v.status, v.opened_note, t.name FROM violation v "
+        f"JOIN township t ON t.id = v.township_id {_where(where)} ORDER BY v.id",
+        params,
+    ):
+        builder.violation(ViolationRecord(int(vid), int(tid), str(status), str(note)), str(name))
+    for tid, check, reason, actor, name in db.all(
+        "SELECT w.township_id, w.check_id, w.reason, w.actor, t.name FROM waiver w "
+        f"JOIN township t ON t.id = w.township_id {_where(where)} ORDER BY w.id",
+        params,
+    ):
+        builder.waiver(WaiverRecord(int(tid), str(check), str(reason), str(actor)), str(name))
+
+    first = db.one(
+        f"SELECT min(e.effective_date) FROM event e JOIN township t ON t.id = e.township_id {_where(where)}",
+        params,
+    )
+    finished = db.one(
+        "SELECT max(e.effective_date) FROM event e JOIN township t ON t.id = e.township_id "
+        f"{_where(where, 'e.kind = :advance AND e.to_stage = :final')}",
+        params | {"advance": "advance", "final": d.final},
+    )
+    return builder.result(date_of(first[0]) if first else None, date_of(finished[0]) if finished else None)
+
+
+def _where(*conditions: str) -> str:
+    wanted = [c for c in conditions if c]
+    return f"WHERE {' AND '.join(wanted)}" if wanted else ""
+
+
+class _Ordered:
+    """A stream of rows ordered by township id (the first column), taken a township
+    at a time."""
+
+    def __init__(self, rows: Iterator[Sequence[Any]]) -> None:
+        self.rows = rows
+        self.next: Sequence[Any] | None = next(rows, None)
+
+    def take(self, township_id: int) -> Iterator[Sequence[Any]]:
+        while self.next is not None and int(self.next[0]) < township_id:
+            self.next = next(self.rows, None)  # a row of a township not reported: skipped
+        while self.next is not None and int(self.next[0]) == township_id:
+            yield self.next
+            self.next = next(self.rows, None)

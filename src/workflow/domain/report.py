@@ -48,136 +48,147 @@ def _pct(part: float, whole: float) -> float:
     return round(part * 100 / whole, 1) if whole else 0.0
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+class ReportBuilder:
+    """The report's figures gathered one township at a time (its facts and rosters
+    given with it, then dropped), so that a report over 400,000 townships holds no
+    more than one township's records and a few counters: constant memory in the
+    number of townships. Violations and waivers are few and kept."""
 
+    def __init__(self, d: Definition, district_name: str | None, today: dt.date) -> None:
+        self.d = d
+        self.district_name = district_name
+        self.today = today
+        self.townships = 0
+        self.completed = 0
+        self.stage_counts = {s.id: 0 for s in d.stages}
+        self.forms = self.suggestions = 0
+        self.categories = ROSTER_KINDS["delegates"].column("category").choices
+        self.by_category = dict.fromkeys(self.categories, 0)
+        self.total_delegates = 0
+        self.min_delegates: int | None = None
+        self.age_sum_new = self.age_sum_old = 0
+        self.age_count_new = self.age_count_old = 0
+        self.members = self.rotated = self.under_new = self.under_old = 0
+        self.with_woman = self.with_young = 0
+        self.pledges: dict[str, int] = {str(c): 0 for c in range(1, 7)}
+        self.district_level: dict[tuple[int, str], int] = {}
+        self.rate_sum = 0.0
+        self.rate_count = 0
+        self.violations: list[dict[str, Any]] = []
+        self.violation_total = 0
+        self.waivers: list[dict[str, Any]] = []
 
-def compute(
-    d: Definition,
-    district_name: str | None,
-    towns: Mapping[int, TownshipRecord],
-    facts: Mapping[int, Mapping[str, Mapping[str, Any]]],
-    rosters: Mapping[int, Mapping[str, Sequence[Mapping[str, Any]]]],
-    first_date: dt.date | None,
-    last_date: dt.date | None,
-    violations: Sequence[ViolationRecord],
-    waivers: Sequence[WaiverRecord],
-    today: dt.date,
-) -> dict[str, Any]:
-    """The report's figures from one district's (or every district's) records."""
-    ids: list[int] = list(towns)
-    completed = [town for town in towns.values() if town.stage == d.final]
-    forms = sum(
-        int(facts[t]["consultation"]["forms_issued"]) for t in ids if "consultation" in facts.get(t, {})
-    )
-    suggestions = sum(
-        int(facts[t]["consultation"]["suggestions"]) for t in ids if "consultation" in facts.get(t, {})
-    )
+    def township(
+        self,
+        town: TownshipRecord,
+        facts: Mapping[str, Mapping[str, Any]],
+        rosters: Mapping[str, Sequence[Mapping[str, Any]]],
+    ) -> None:
+        """One township with its facts and rosters (each roster's rows in order)."""
+        self.townships += 1
+        self.completed += town.stage == self.d.final
+        self.stage_counts[town.stage] = self.stage_counts.get(town.stage, 0) + 1
+        consultation = facts.get("consultation")
+        if consultation is not None:
+            self.forms += int(consultation["forms_issued"])
+            self.suggestions += int(consultation["suggestions"])
 
-    elected_by_town = {
-        t: [r for r in rosters.get(t, {}).get("delegates", []) if r.get("elected")] for t in ids
-    }
-    with_delegates = [len(v) for t, v in elected_by_town.items() if v]
-    total_delegates = sum(with_delegates)
-    by_category: dict[str, dict[str, float]] = {}
-    for cat in ROSTER_KINDS["delegates"].column("category").choices:
-        n = sum(1 for v in elected_by_town.values() for r in v if r["category"] == cat)
-        by_category[cat] = {"count": n, "percent": _pct(n, total_delegates)}
+        elected = [r for r in rosters.get("delegates", ()) if r.get("elected")]
+        if elected:
+            self.total_delegates += len(elected)
+            self.min_delegates = min(self.min_delegates or len(elected), len(elected))
+            for r in elected:
+                if r["category"] in self.by_category:
+                    self.by_category[r["category"]] += 1
 
-    new_ages: list[int] = []
-    old_ages: list[int] = []
-    members = rotated = under_new = under_old = 0
-    with_woman = with_young = 0
-    for t in ids:
-        ref = facts.get(t, {}).get("congress", {}).get("date") or today
-        team = rosters.get(t, {}).get("team", [])
+        ref = facts.get("congress", {}).get("date") or self.today
+        team = rosters.get("team", ())
         new = [r for r in team if r["term"] == "new"]
-        old = [r for r in team if r["term"] == "outgoing"]
-        members += len(new)
-        rotated += sum(1 for r in new if r.get("rotated"))
         ages_new = [age_on(r["birth_date"], ref) for r in new]
-        ages_old = [age_on(r["birth_date"], ref) for r in old]
-        new_ages += ages_new
-        old_ages += ages_old
-        under_new += sum(1 for a in ages_new if a < 35)
-        under_old += sum(1 for a in ages_old if a < 35)
+        ages_old = [age_on(r["birth_date"], ref) for r in team if r["term"] == "outgoing"]
+        self.members += len(new)
+        self.rotated += sum(1 for r in new if r.get("rotated"))
+        self.age_sum_new += sum(ages_new)
+        self.age_count_new += len(ages_new)
+        self.age_sum_old += sum(ages_old)
+        self.age_count_old += len(ages_old)
+        self.under_new += sum(1 for a in ages_new if a < 35)
+        self.under_old += sum(1 for a in ages_old if a < 35)
         if new:
-            with_woman += any(r["gender"] == "female" for r in new)
-            with_young += any(a < 35 for a in ages_new)
-    avg_new, avg_old = _mean(new_ages), _mean(old_ages)
+            self.with_woman += any(r["gender"] == "female" for r in new)
+            self.with_young += any(a < 35 for a in ages_new)
 
-    pledges: dict[str, int] = {str(c): 0 for c in range(1, 7)}
-    district_level: dict[tuple[int, str], int] = {}
-    for t in ids:
-        for r in rosters.get(t, {}).get("pledges", []):
+        for r in rosters.get("pledges", ()):
             cat = str(r["category"])
             if cat in DISTRICT_LEVEL_PLEDGES:
-                key = (towns[t].district_id, cat)
-                district_level[key] = max(district_level.get(key, 0), int(r["signatories"]))
+                key = (town.district_id, cat)
+                self.district_level[key] = max(self.district_level.get(key, 0), int(r["signatories"]))
             else:
-                pledges[cat] += int(r["signatories"])
-    for (_, cat), n in district_level.items():
-        pledges[cat] += n
+                self.pledges[cat] += int(r["signatories"])
 
-    rates: list[float] = []
-    for t in ids:
-        congress = facts.get(t, {}).get("congress")
-        if not congress or not congress.get("present"):
-            continue
-        for body, seats in (
-            ("committee", congress["committee_seats"]),
-            ("discipline", congress["discipline_seats"]),
-        ):
-            for winner in winners(rosters.get(t, {}).get("ballots", []), body, int(seats)):
-                rates.append(int(winner["yes_votes"]) / int(congress["present"]))
+        congress = facts.get("congress")
+        if congress and congress.get("present"):
+            for body, seats in (
+                ("committee", congress["committee_seats"]),
+                ("discipline", congress["discipline_seats"]),
+            ):
+                for winner in winners(rosters.get("ballots", ()), body, int(seats)):
+                    self.rate_sum += int(winner["yes_votes"]) / int(congress["present"])
+                    self.rate_count += 1
 
-    stage_counts = {s.id: 0 for s in d.stages}
-    for town in towns.values():
-        stage_counts[town.stage] = stage_counts.get(town.stage, 0) + 1
+    def violation(self, v: ViolationRecord, township: str) -> None:
+        self.violation_total += 1
+        if v.status == "open":
+            self.violations.append({"id": v.id, "township": township, "note": v.opened_note})
 
-    return {
-        "district": district_name,
-        "townships": len(towns),
-        "townships_completed": len(completed),
-        "stages": stage_counts,
-        "first_date": first_date.isoformat() if first_date else None,
-        "last_date": last_date.isoformat() if last_date else None,
-        "opinion_forms": forms,
-        "suggestions": suggestions,
-        "delegates": {
-            "total": total_delegates,
-            "min_per_township": min(with_delegates) if with_delegates else 0,
-            "by_category": by_category,
-        },
-        "team": {
-            "members": members,
-            "rotated": rotated,
-            "rotation_rate": _pct(rotated, members),
-            "average_age": round(avg_new, 2) if avg_new is not None else None,
-            "average_age_change": round(avg_new - avg_old, 2)
-            if avg_new is not None and avg_old is not None
-            else None,
-            "under_35": under_new,
-            "under_35_change": under_new - under_old,
-        },
-        "townships_with_woman": with_woman,
-        "townships_with_under_35": with_young,
-        "pledges_by_category": pledges,
-        "violations": {
-            "total": len(violations),
-            "open": sum(1 for v in violations if v.status == "open"),
-            "open_list": [
-                {"id": v.id, "township": towns[v.township_id].name, "note": v.opened_note}
-                for v in violations
-                if v.status == "open"
-            ],
-        },
-        "waivers": [
-            {"township": towns[w.township_id].name, "check": w.check_id, "reason": w.reason, "by": w.actor}
-            for w in waivers
-        ],
-        "average_vote_rate": _pct(sum(rates), len(rates)) if rates else None,
-    }
+    def waiver(self, w: WaiverRecord, township: str) -> None:
+        self.waivers.append({"township": township, "check": w.check_id, "reason": w.reason, "by": w.actor})
+
+    def result(self, first_date: dt.date | None, last_date: dt.date | None) -> dict[str, Any]:
+        pledges = dict(self.pledges)
+        for (_, cat), n in self.district_level.items():
+            pledges[cat] += n
+        avg_new = self.age_sum_new / self.age_count_new if self.age_count_new else None
+        avg_old = self.age_sum_old / self.age_count_old if self.age_count_old else None
+        total = self.total_delegates
+        return {
+            "district": self.district_name,
+            "townships": self.townships,
+            "townships_completed": self.completed,
+            "stages": self.stage_counts,
+            "first_date": first_date.isoformat() if first_date else None,
+            "last_date": last_date.isoformat() if last_date else None,
+            "opinion_forms": self.forms,
+            "suggestions": self.suggestions,
+            "delegates": {
+                "total": total,
+                "min_per_township": self.min_delegates or 0,
+                "by_category": {
+                    c: {"count": n, "percent": _pct(n, total)} for c, n in self.by_category.items()
+                },
+            },
+            "team": {
+                "members": self.members,
+                "rotated": self.rotated,
+                "rotation_rate": _pct(self.rotated, self.members),
+                "average_age": round(avg_new, 2) if avg_new is not None else None,
+                "average_age_change": round(avg_new - avg_old, 2)
+                if avg_new is not None and avg_old is not None
+                else None,
+                "under_35": self.under_new,
+                "under_35_change": self.under_new - self.under_old,
+            },
+            "townships_with_woman": self.with_woman,
+            "townships_with_under_35": self.with_young,
+            "pledges_by_category": pledges,
+            "violations": {
+                "total": self.violation_total,
+                "open": len(self.violations),
+                "open_list": self.violations,
+            },
+            "waivers": self.waivers,
+            "average_vote_rate": _pct(self.rate_sum, self.rate_count) if self.rate_count else None,
+        }
 
 
 def _shown(value: object) -> object:

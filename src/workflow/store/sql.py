@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
+from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from sqlalchemy.engine import Dialect, Engine
@@ -40,6 +41,8 @@ HASHED_FIELDS = (
     "payload",
     "prev_hash",
 )
+
+_STREAMS = count(1)
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
@@ -197,7 +200,8 @@ class Raw:
     def stream(self, text: str, params: Mapping[str, Any], size: int = 2000) -> Iterator[Sequence[Any]]:
         """The rows of a query, ``size`` at a time, in constant memory (SQLite's cursor
         streams; on PostgreSQL a server-side cursor, inside the transaction)."""
-        cur = self.dbapi.cursor() if self.sqlite else self.dbapi.cursor(name=f"wf_stream_{id(self)}")
+        # on PostgreSQL each stream its own named cursor: several may be open at once
+        cur = self.dbapi.cursor() if self.sqlite else self.dbapi.cursor(name=f"wf_stream_{next(_STREAMS)}")
         try:
             self._execute(cur, text, params)
             while batch := cur.fetchmany(size):
