@@ -20,6 +20,9 @@ from workflow.store.sql import date_of
 from workflow.store.tables import District
 
 REPORT_ROSTERS = ("delegates", "team", "ballots", "pledges")
+TYPED_ROSTERS = frozenset({"team"})
+"""The rosters whose rows the report reads with their dates as dates (birth dates, for
+ages); of the others it reads texts, numbers and truth values, as stored."""
 
 
 def district_report(
@@ -61,7 +64,10 @@ def district_report(
             town_facts[str(fact)] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
         town_rosters: dict[str, list[dict[str, Any]]] = {}
         for _, kind, data in rosters.take(town.id):
-            town_rosters.setdefault(str(kind), []).append(ROSTER_KINDS[str(kind)].load_row(json.loads(data)))
+            row = json.loads(data)
+            if kind in TYPED_ROSTERS:
+                row = ROSTER_KINDS[str(kind)].load_row(row)
+            town_rosters.setdefault(str(kind), []).append(row)
         builder.township(town, town_facts, town_rosters)
 
     for vid, tid, status, note, name in db.all(
