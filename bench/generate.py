@@ -416,6 +416,9 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
     if batch.townships:
         flush()
     counts["townships"] = tid
+    # every township's next gate stored, as each change (and `db upgrade`) leaves it
+    admin.today = lambda: TODAY
+    admin.store_gate_states()
     if engine.dialect.name == "postgresql":
         # Statistics for the planner now, as after any bulk load: until autovacuum
         # gathers them it takes the event table for small and scans it whole.

@@ -388,7 +388,7 @@ def main() -> None:
     proc_rounds = 3 if a.quick else 7
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    dbs = {n: work / f"towns-{n}.v2.db" for n in ((10, big) if a.only else (10, 100, 1000, big))}
+    dbs = {n: work / f"towns-{n}.v3.db" for n in ((10, big) if a.only else (10, 100, 1000, big))}
     for n, path in dbs.items():
         build(path, n)
     rows: list[Row] = []

@@ -6,12 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.conftest import FROZEN_TODAY, demo_service
 from workflow.app.dashboard import Dashboard, days_overdue, parse_query, stage_matches
+from workflow.app.service import Service
 from workflow.domain.definition import default_definition
-from workflow.errors import NotPermitted
+from workflow.errors import Blocked, NotPermitted
 from workflow.store.tables import District, Township
 
 
@@ -52,9 +54,9 @@ def test_filter_by_name_stage_and_state(demo_url: str) -> None:
     assert len(names(demo_url, "完成")) == 10
 
 
-def test_gate_filters_evaluate_only_candidates(demo_url: str) -> None:
+def test_gate_filters_read_the_stored_states(demo_url: str) -> None:
     page = board(demo_url).page("受阻", 0, 3)
-    assert page.total is None
+    assert page.total == 6  # counted by the stored column: every township in progress
     assert [r.name for r in page.rows] == ["青山镇", "白水乡", "红旗镇"]
     assert all(not page.gates[r.id].ready for r in page.rows)
     assert page.next_start is not None
@@ -158,3 +160,110 @@ def test_a_district_with_its_own_definition_is_labelled_and_filtered_by_it(
     path.unlink()
     assert names(demo_url, "对照") == ["对照镇"]
     assert "试点镇" in names(demo_url, "")
+
+
+def stored_states(svc: Service) -> dict[str, tuple[int, bool, int, int, object]]:
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT t.name, g.version, g.final, g.failing, g.waived, g.valid_until "
+                "FROM gatestate g JOIN township t ON t.id = g.township_id"
+            )
+        ).all()
+    return {str(r[0]): (int(r[1]), bool(r[2]), int(r[3]), int(r[4]), r[5]) for r in rows}
+
+
+def test_every_change_stores_the_next_gate_in_its_transaction(demo_url: str) -> None:
+    """The stored state is what evaluating the gate now gives, at the township's
+    version, for every township of the demo; a record that fixes a check changes it
+    in the same change."""
+    svc = demo_service(demo_url)
+    stored = stored_states(svc)
+    for name in ("白水乡", "石桥镇", "东湖镇", "红旗镇", "柳河镇", "金沙镇", "青山镇"):
+        status = svc.status(name)
+        version, final, failing, waived, _ = stored[name]
+        assert version == status.version
+        assert final == (status.next_stage is None), name
+        assert failing == sum(1 for c in status.checks if not c.ok), name
+        assert waived == sum(1 for c in status.checks if c.waived and not c.passed), name
+    before = stored["白水乡"]
+    svc.record("白水乡", "nomination", {"seats": "150"})
+    after = stored_states(svc)["白水乡"]
+    assert after[0] == before[0] + 1
+
+
+def test_a_stale_state_is_evaluated_and_a_changed_one_never_trusted(demo_url: str) -> None:
+    """A stored state at another version than the township's (left by an older
+    program, or edited) is not read: the lists evaluate that township instead."""
+    svc = demo_service(demo_url)
+    blocked = names(demo_url, "受阻")
+    with svc.engine.begin() as conn:  # a forged state: every township "ready", at a wrong version
+        conn.execute(text("UPDATE gatestate SET failing = 0, version = version + 100"))
+    assert names(demo_url, "受阻") == blocked
+    assert names(demo_url, "就绪") == []
+    with svc.engine.begin() as conn:  # no stored states at all
+        conn.execute(text("DELETE FROM gatestate"))
+    assert names(demo_url, "受阻") == blocked
+    page = board(demo_url).page("受阻", 0, 100)
+    assert page.total == len(blocked)
+
+
+def test_many_stale_states_are_read_chunk_by_chunk(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workflow.app.dashboard as dashboard
+
+    blocked = names(demo_url, "受阻")
+    svc = demo_service(demo_url)
+    with svc.engine.begin() as conn:
+        conn.execute(text("DELETE FROM gatestate"))
+    monkeypatch.setattr(dashboard, "STALE_LIMIT", 2)
+    page = board(demo_url).page("受阻", 0, 100)
+    assert [r.name for r in page.rows] == blocked and page.total is None
+
+
+def test_a_state_the_calendar_changes_goes_stale_on_that_day(db_url: str) -> None:
+    """A publicity period running until today (2026-11-30) blocks; the stored state
+    says so (valid until 12-01), and on 12-01 the list evaluates it again: the
+    publicity check passes."""
+    from tests.conftest import make_service
+
+    svc = make_service(db_url, today=dt.date(2026, 11, 30))
+    svc.init()
+    svc.add_district("某区")
+    svc.add_township("东湖镇", "某区", since="2026-11-01")
+    with svc.engine.begin() as conn:
+        conn.execute(text("UPDATE township SET stage = 'personnel_plan'"))
+    svc.record("东湖镇", "publicity", {"start": "2026-11-16", "end": "2026-11-30", "objections_open": "0"})
+    svc.record("东湖镇", "standing_vote", {"votes_for": "9", "votes_against": "0", "date": "2026-11-18"})
+    status = svc.status("东湖镇")
+    failing_then = [c.id for c in status.checks if not c.ok]
+    assert "publicity" in failing_then
+    _, _, failing, _, until = stored_states(svc)["东湖镇"]
+    assert failing == len(failing_then) and str(until)[:10] == "2026-12-01"
+    later = make_service(db_url, today=dt.date(2026, 12, 1))
+    still = [c.id for c in later.status("东湖镇").checks if not c.ok]
+    assert "publicity" not in still
+    page = Dashboard(later).page("受阻" if still else "就绪", 0, 10)
+    assert [r.name for r in page.rows] == ["东湖镇"]
+
+
+def test_audit_verify_names_a_forged_gate_state(demo_url: str) -> None:
+    """A stored state edited to hold at the township's version (a blocked township
+    shown as ready) is named by audit verify; the lists never decide a step on it
+    (advance evaluates the gate itself)."""
+    svc = demo_service(demo_url)
+    assert svc.verify().ok
+    with svc.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE gatestate SET failing = 0 WHERE township_id = "
+                "(SELECT id FROM township WHERE name = '白水乡')"
+            )
+        )
+    report = svc.verify()
+    assert not report.ok
+    (d,) = report.differences
+    assert (d.table, d.township, d.field, d.stored, d.implied) == ("gatestate", "白水乡", "failing", "0", "2")
+    assert "table gatestate (next gate's state): township '白水乡'" in d.text.en
+    assert names(demo_url, "就绪") == ["白水乡"]  # the list shows it, as the forged row says
+    with pytest.raises(Blocked):
+        svc.advance("白水乡")

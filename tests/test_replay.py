@@ -148,7 +148,7 @@ def definition_text(c: Connection) -> None:
 def township_deleted(c: Connection) -> None:
     t = tid(c, "西山镇")
     drop_log_triggers(c)
-    for table in ("waiver", "violation", "usertownship", "fact", "rosterrow"):
+    for table in ("waiver", "violation", "usertownship", "fact", "rosterrow", "gatestate"):
         sql(c, f"DELETE FROM {table} WHERE township_id = :t", t=t)
     sql(c, "DELETE FROM event WHERE township_id = :t", t=t)
     sql(c, "DELETE FROM township WHERE id = :t", t=t)

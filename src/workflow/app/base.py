@@ -185,7 +185,24 @@ class ServiceBase(Reads):
         if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
+        self._keep_gate_state(rw, town)
         return EventRecord(id=int(inserted[0]), **fields)
+
+    def _keep_gate_state(self, rw: hot.Raw, town: Town) -> None:
+        """The township's next gate as this change leaves it, stored in the change's
+        own transaction (the lists filter on it; see ``GateState``)."""
+        g = self.gate_summary(rw, town)
+        rw.run(
+            hot.PUT_GATE_STATE,
+            {
+                "tid": town.id,
+                "version": town.version,
+                "final": g.final,
+                "failing": g.failing,
+                "waived": g.waived,
+                "until": rw.date(g.valid_until) if g.valid_until else None,
+            },
+        )
 
     @staticmethod
     def _head_from_events(db: Db, town: Town, version: int) -> str:

@@ -1,6 +1,9 @@
 """Read-only, paged queries behind the dashboard: one page of townships at a time,
-progress per district by GROUP BY, and gate state computed only for the rows a
-front end shows. Nothing here changes the database; permissions are the service's.
+progress per district by GROUP BY, and the next gate's state read from the
+``gatestate`` table that every change keeps (so "ready" and "blocked" filter by an
+indexed column); a state that no longer holds (an older database, a check whose
+result the calendar changes) is evaluated for the rows that need it. Nothing here
+changes the database; permissions are the service's.
 
 Plain SQL on SQLAlchemy Core (no ORM): the dashboard, gate states included, reads
 without loading sqlmodel or the service."""
@@ -320,8 +323,33 @@ class Dashboard:
                 end = start + len(rows)
                 return Page(rows, start, end if end < total else None, total, definitions=own)
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
+            today = db.date(self.access.today())
+            stale = Where(list(where.conds), dict(where.values))
+            stale.conds.append(f"NOT EXISTS ({FRESH.format(today=stale.param(today))})")
+            stale_ids = [
+                int(r[0]) for r in db.all(f"{IDS}{stale.sql()} LIMIT {STALE_LIMIT + 1}", stale.values)
+            ]
+            if len(stale_ids) <= STALE_LIMIT:
+                # the stored states (an index), and the few stale ones evaluated now
+                evaluated = self._evaluate(db, stale_ids)
+                also = [i for i, g in evaluated.items() if _wanted(g, want_ready, want_blocked)]
+                state = _state_sql(want_ready, want_blocked)
+                either = f"EXISTS ({FRESH.format(today=where.param(today))} AND {state})"
+                if also:
+                    either = f"({either} OR t.id IN ({where.params(also)}))"
+                where.conds.append(either)
+                counted = db.one(f"{COUNT}{where.sql()}", where.values)
+                total = int(counted[0]) if counted else 0
+                rows = self._candidates(db, where, start, limit)
+                end = start + len(rows)
+                gates = self._stored(db, [r.id for r in rows]) | {
+                    r.id: evaluated[r.id] for r in rows if r.id in evaluated
+                }
+                return Page(rows, start, end if end < total else None, total, gates, own)
+            # many stale states (a database not upgraded by this release's `db upgrade`,
+            # read from a read-only copy): evaluated chunk by chunk as the list is read
             picked: list[TownshipRow] = []
-            gates: dict[int, GateState] = {}
+            gates = {}
             pos = start
             while len(picked) < limit:
                 chunk = self._candidates(db, where, pos, SCAN_CHUNK)
@@ -331,7 +359,7 @@ class Dashboard:
                 for r in chunk:
                     pos += 1
                     g = states[r.id]
-                    if (not want_ready or g.ready) and (not want_blocked or not g.ready):
+                    if _wanted(g, want_ready, want_blocked):
                         picked.append(r)
                         gates[r.id] = g
                         if len(picked) >= limit:
@@ -339,28 +367,37 @@ class Dashboard:
             more = self._candidates(db, where, pos, 1)
             return Page(picked, start, pos if more else None, None, gates, own)
 
-    def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+    def _stored(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+        """The stored gate states of ``ids`` that still hold (see ``GateState``)."""
+        if not ids:
+            return {}
+        w = Where()
+        today = w.param(db.date(self.access.today()))
+        rows = db.all(
+            "SELECT g.township_id, g.final, g.failing, g.waived FROM gatestate g "
+            f"JOIN township t ON t.id = g.township_id WHERE g.township_id IN ({w.params(ids)}) "
+            f"AND g.version = t.version AND (g.valid_until IS NULL OR g.valid_until > {today})",
+            w.values,
+        )
+        return {int(i): GateState(int(i), bool(f), int(n), int(wv)) for i, f, n, wv in rows}
+
+    def _evaluate(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+        """The gate states of ``ids`` evaluated now from their records."""
         svc = self.access.reads()
         out: dict[int, GateState] = {}
         if not ids:
             return out
-        marks = ", ".join(f":i{n}" for n in range(len(ids)))
-        rows = db.all(
-            f"SELECT {hot.TOWN_COLUMNS} FROM township WHERE id IN ({marks})",
-            {f"i{n}": i for n, i in enumerate(ids)},
-        )
-        for row in rows:
+        w = Where()
+        for row in db.all(f"SELECT {hot.TOWN_COLUMNS} FROM township WHERE id IN ({w.params(ids)})", w.values):
             town = db.town(row)
-            d = svc.definition_for(db, town)
-            final = d.next_stage(town.stage) is None
-            checks = [] if final else svc.checks_for(db, town, d)
-            out[town.id] = GateState(
-                town.id,
-                final,
-                sum(1 for c in checks if not c.ok),
-                sum(1 for c in checks if c.waived and not c.passed),
-            )
+            g = svc.gate_summary(db, town)
+            out[town.id] = GateState(town.id, g.final, g.failing, g.waived)
         return out
+
+    def _gates(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
+        """The gate states of ``ids``: stored where they hold, else evaluated now."""
+        out = self._stored(db, ids)
+        return out | self._evaluate(db, [i for i in ids if i not in out])
 
     def gate_states(self, ids: Sequence[int]) -> dict[int, GateState]:
         """The next gate's state of each township in ``ids`` (the visible rows)."""
@@ -378,6 +415,28 @@ class Dashboard:
             like = w.param(f"%{text.strip()}%")
             w.conds.append(f"(t.name LIKE {like} OR (d.name || '/' || t.name) LIKE {like})")
             return self._candidates(db, w, 0, limit)
+
+
+STALE_LIMIT = 500
+"""At most this many stale gate states are evaluated when a list is read; beyond it
+(a database whose states were never stored), the list is read chunk by chunk."""
+IDS = "SELECT t.id FROM township t JOIN district d ON d.id = t.district_id"
+FRESH = (
+    "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND g.version = t.version "
+    "AND (g.valid_until IS NULL OR g.valid_until > {today})"
+)
+"""The township's stored gate state holds: stored at its version, and not past a day
+on which a check's result may change by the calendar alone."""
+
+
+def _state_sql(ready: bool, blocked: bool) -> str:
+    if ready and blocked:
+        return "1 = 0"
+    return "g.failing = 0 AND NOT g.final" if ready else "g.failing > 0"
+
+
+def _wanted(g: GateState, ready: bool, blocked: bool) -> bool:
+    return (not ready or g.ready) and (not blocked or not g.ready)
 
 
 ROWS = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,23 @@ class Maintenance(ServiceBase):
 
         with hot.write(self.engine) as db:  # the rows older releases left out of the log
             commit_existing(db, self.actor_name, self.clock, self.today())
+        self.store_gate_states()
         return before, HEAD
+
+    def store_gate_states(self, chunk: int = 2000) -> int:
+        """Every township's next gate evaluated and stored (``db upgrade``: the lists
+        then filter by state on the stored column from the start), a transaction per
+        ``chunk`` townships so that other writers wait only briefly. Returns how many."""
+        with hot.read(self.engine) as db:
+            ids = [int(r[0]) for r in db.all("SELECT id FROM township ORDER BY id", {})]
+        for i in range(0, len(ids), chunk):
+            with hot.write(self.engine) as db:
+                for row in db.all(
+                    f"SELECT {hot.TOWN_COLUMNS} FROM township WHERE id >= :lo AND id <= :hi ORDER BY id",
+                    {"lo": ids[i], "hi": ids[min(i + chunk, len(ids)) - 1]},
+                ):
+                    self._keep_gate_state(db, db.town(row))
+        return len(ids)
 
     def _require_backup_role(self) -> None:
         self.ensure_schema()
@@ -169,7 +187,50 @@ class Maintenance(ServiceBase):
                 town = self.find_township(session, ref)
                 assert town.id is not None
                 ids = [town.id]
-            return replay.verify(hot.raw(session), ids)
+            db = hot.raw(session)
+            report = replay.verify(db, ids)
+            gates = self._gate_state_differences(db, ids)
+            if not gates:
+                return report
+            return dataclasses.replace(report, differences=[*report.differences, *gates])
+
+    def _gate_state_differences(self, db: hot.Raw, ids: list[int] | None) -> list[replay.Difference]:
+        """Each stored gate state that claims to hold (at the township's version, not
+        past its day) and is not what the township's rows give: the lists would show
+        a state the records do not support (the rows themselves are compared with the
+        log by replay, so this is the last link)."""
+        today = db.date(self.today())
+        rows = db.all(
+            f"SELECT {', '.join('t.' + c.strip() for c in hot.TOWN_COLUMNS.split(','))}, "
+            "g.final, g.failing, g.waived FROM gatestate g JOIN township t ON t.id = g.township_id "
+            "WHERE g.version = t.version AND (g.valid_until IS NULL OR g.valid_until > :today) ORDER BY t.id",
+            {"today": today},
+        )
+        wanted = None if ids is None else set(ids)
+        out: list[replay.Difference] = []
+        for row in rows:
+            town = db.town(row[:9])
+            if wanted is not None and town.id not in wanted:
+                continue
+            g = self.gate_summary(db, town)
+            for field, stored, implied in (
+                ("final", bool(row[9]), g.final),
+                ("failing", int(row[10]), g.failing),
+                ("waived", int(row[11]), g.waived),
+            ):
+                if stored != implied:
+                    out.append(
+                        replay.Difference(
+                            "gatestate",
+                            town.name,
+                            f"#{town.id}",
+                            field,
+                            json.dumps(stored),
+                            json.dumps(implied),
+                            None,
+                        )
+                    )
+        return out
 
     def report(self, district: str | None = None) -> dict[str, Any]:
         """The district report (or the whole database's), computed from the records."""

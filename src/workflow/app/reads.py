@@ -82,6 +82,21 @@ class StatusView:
         return [c for c in self.checks if not c.ok]
 
 
+@dataclass(frozen=True, slots=True)
+class GateSummary:
+    """A township's next gate: final (no next stage), how many checks fail and how
+    many are waived, and the first day the result may change by the calendar alone."""
+
+    final: bool
+    failing: int
+    waived: int
+    valid_until: dt.date | None
+
+    @property
+    def ready(self) -> bool:
+        return not self.final and self.failing == 0
+
+
 @dataclass(slots=True)
 class Records:
     """What a township's gates read besides rosters."""
@@ -198,8 +213,10 @@ class Reads:
             self.scope(db).require(town.district_id, town.name)
             return self._status(db, town)
 
-    def _records(self, db: Db, town: Town, d: Definition) -> Records:
-        """A township's facts, waivers and open violations in one round trip."""
+    def _records(self, db: Db, town: Town, d: Definition, redact: bool = True) -> Records:
+        """A township's facts, waivers and open violations in one round trip (the
+        violations' notes hidden from those who may not read them, unless ``redact``
+        is false: the counts alone are used)."""
         rec = Records({}, {}, [])
         for kind, key, value in hot.raw(db).all(hot.RECORDS, {"tid": town.id}):
             if kind == "f":
@@ -211,7 +228,9 @@ class Reads:
             else:
                 rec.open_violations.append((int(key), value))
         rec.open_violations.sort()
-        if rec.open_violations and not self.scope(db).notes:  # a coordinator sees only that one is open
+        if (
+            redact and rec.open_violations and not self.scope(db).notes
+        ):  # a coordinator sees only that one is open
             rec.open_violations = [(i, "") for i, _ in rec.open_violations]
         return rec
 
@@ -252,18 +271,40 @@ class Reads:
     ) -> list[CheckResult]:
         """Every check of the current stage's exit gate (waivers applied), and the
         open-violation check that guards every forward step."""
+        return self._checks(db, town, d, records)[0]
+
+    def _checks(
+        self, db: Db, town: Town, d: Definition, records: Records | None = None
+    ) -> tuple[list[CheckResult], dt.date | None]:
+        """:meth:`checks_for`, and the first day on which their results may change by
+        the calendar alone (None: only a new record changes them)."""
         stage = d.stage(town.stage)
         records = records or self._records(db, town, d)
         results: list[CheckResult] = []
+        until: dt.date | None = None
         if stage.checks:
             ctx = self.gate_context(db, town, d, town.stage, records)
             for c in stage.checks:
                 r = evaluate(c.id, c.gate, c.params, ctx)
                 reason = records.waivers.get(c.id)
                 results.append(waive(r, reason) if reason is not None else r)
+            until = ctx.valid_until
         if d.next_stage(town.stage) is not None:
             results.append(violation_check(records.open_violations))
-        return results
+        return results, until
+
+    def gate_summary(self, db: Db, town: Town, d: Definition | None = None) -> GateSummary:
+        """The state of the township's next gate, as the lists show and filter it."""
+        d = d or self.definition_for(db, town)
+        if d.next_stage(town.stage) is None:
+            return GateSummary(final=True, failing=0, waived=0, valid_until=None)
+        checks, until = self._checks(db, town, d, self._records(db, town, d, redact=False))
+        return GateSummary(
+            final=False,
+            failing=sum(1 for c in checks if not c.ok),
+            waived=sum(1 for c in checks if c.waived and not c.passed),
+            valid_until=until,
+        )
 
     def _status(self, db: Db, town: Town) -> StatusView:
         raw = hot.raw(db)

@@ -320,6 +320,7 @@ def upgrade_to_sign_in(engine: Any, say: Any) -> tuple[str | None, str]:
     svc = Service(engine, "db upgrade")
     with hot.write(engine) as db:  # the rows older releases left out of the log
         commit_existing(db, svc.actor_name, svc.clock, svc.today())
+    svc.store_gate_states()
     for name, code in issue_codes_for_admins(svc):
         _say_code(say, name, code)
     return before, HEAD

@@ -74,6 +74,16 @@ class GateContext:
     calendar: Calendar = field(default_factory=Calendar)
     fact_labels: Mapping[str, Text] = field(default_factory=dict)
     field_labels: Mapping[tuple[str, str], Text] = field(default_factory=dict)
+    valid_until: dt.date | None = None
+    """The first day on which a check evaluated here may give another result with no
+    new record, only because the day changed (a publicity period ending, a member
+    turning 35); None: not before a record changes. Gates that read ``today`` say so
+    through :meth:`changes_on`, so that a stored gate state knows when it goes stale."""
+
+    def changes_on(self, day: dt.date) -> None:
+        """A result read here may change on ``day`` by the calendar alone."""
+        if self.valid_until is None or day < self.valid_until:
+            self.valid_until = day
 
     def field_label(self, fact: str, name: str) -> Text:
         return self.field_labels.get((fact, name), Text(name, name))
@@ -96,6 +106,10 @@ class GateContext:
         if congress and isinstance(congress.get("date"), dt.date):
             return congress["date"]  # type: ignore[no-any-return]
         return self.today
+
+    def reference_is_today(self) -> bool:
+        congress = self.fact("congress")
+        return not (congress and isinstance(congress.get("date"), dt.date))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +188,14 @@ def ratio(value: float) -> Fraction:
 def at_least_with_margin(seats: int, margin: float) -> int:
     """ceil((1 + margin) × seats), computed exactly."""
     return math.ceil(seats * (1 + ratio(margin)))
+
+
+def birthday(birth: dt.date, age: int) -> dt.date:
+    """The day one born on ``birth`` turns ``age`` (29 February: 1 March in other years)."""
+    try:
+        return birth.replace(year=birth.year + age)
+    except ValueError:
+        return dt.date(birth.year + age, 3, 1)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -409,7 +431,10 @@ def team_has_woman(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
 def team_has_young(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
     team = ctx.new_team()
     day = ctx.reference_date()
-    young = sum(1 for r in team if age_on(r["birth_date"], day) < p["age"])
+    births = [r["birth_date"] for r in team if age_on(r["birth_date"], day) < p["age"]]
+    young = len(births)
+    if births and ctx.reference_is_today():  # the count drops when one of them turns that age
+        ctx.changes_on(min(birthday(b, p["age"]) for b in births))
     ok = young >= p["min"]
     return Outcome(
         ok,
@@ -467,6 +492,7 @@ def publicity(ctx: GateContext, p: Mapping[str, Any]) -> Outcome:
             ),
         )
     if end >= ctx.today:
+        ctx.changes_on(end + dt.timedelta(days=1))
         return Outcome(
             False,
             str(days),

@@ -184,6 +184,15 @@ def roster_lines(payload: dict[str, Any]) -> list[str] | None:
     return None if data is None else [_stored(row) for row in data]
 
 
+def roster_lines_of(payload: dict[str, Any], kind: str) -> list[str] | None:
+    """The stored lines of roster ``kind`` that an event sets (an import, or ``db
+    upgrade``'s commitment of several rosters), as its applier writes them."""
+    if "rosters" in payload:
+        rows = payload["rosters"].get(kind)
+        return None if rows is None else [_stored(r) for r in rows]
+    return roster_lines(payload)
+
+
 def _stored(row: Any) -> str:
     return json.dumps(row, ensure_ascii=False)
 

@@ -5,6 +5,7 @@ Each row remembers the event that last set it, so that a difference names it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,24 @@ class ViolationRow:
     event_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class RosterDigest:
+    """A roster's stored lines, in line order, as a SHA-256 and a count."""
+
+    sha256: str
+    count: int
+
+
+def roster_digest(lines: Iterable[str]) -> RosterDigest:
+    h = hashlib.sha256()
+    n = 0
+    for line in lines:
+        h.update(line.encode())
+        h.update(b"\n")
+        n += 1
+    return RosterDigest(h.hexdigest(), n)
+
+
 @dataclass(slots=True)
 class Projection:
     """Every projected row, keyed as the tables key them."""
@@ -48,7 +67,9 @@ class Projection:
     disabled: dict[str, tuple[bool, int]] = field(default_factory=dict)
     townships: dict[int, TownshipRow] = field(default_factory=dict)
     facts: dict[tuple[int, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
-    rosters: dict[tuple[int, str], tuple[list[str] | None, int]] = field(default_factory=dict)
+    rosters: dict[tuple[int, str], tuple[RosterDigest | None, int]] = field(default_factory=dict)
+    """Each roster as a digest of its stored lines (a whole database's rows are never
+    held at once; a differing roster is read again from its event)."""
     waivers: dict[tuple[int, str], tuple[str, str, int]] = field(default_factory=dict)
     violations: dict[int, ViolationRow] = field(default_factory=dict)
     texts: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -116,7 +137,7 @@ class Projection:
         self.facts[(township_id, name)] = (data, event_id)
 
     def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
-        self.rosters[(township_id, kind)] = (rows, event_id)
+        self.rosters[(township_id, kind)] = (None if rows is None else roster_digest(rows), event_id)
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:
         self.waivers[(township_id, check)] = (reason, actor, event_id)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.i18n import Text
-from workflow.ledger.apply import UnknownKind, apply
+from workflow.ledger.apply import UnknownKind, apply, roster_lines_of
 from workflow.ledger.chain import Problem, canonical_parsed, verify_chain
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
-from workflow.ledger.projection import Projection
+from workflow.ledger.projection import Projection, roster_digest
 from workflow.store import projection as tables
 from workflow.store.sql import Raw, date_of
 
@@ -32,6 +32,7 @@ TABLE_NAMES = {
     "rosterrow": Text("名册", "roster"),
     "waiver": Text("豁免", "waiver"),
     "violation": Text("违纪举报", "violation report"),
+    "gatestate": Text("下一关状态", "next gate's state"),
     "event": Text("事件", "event"),
 }
 
@@ -419,13 +420,13 @@ def _fields(
 def _rosters(
     db: Raw, p: Projection, ids: Sequence[int] | None, wanted: set[int] | None, town: Any
 ) -> list[Difference]:
+    """Each stored roster, read one at a time, against the digest of the lines its
+    last event carries; a roster that differs is compared line by line with that
+    event's lines, read again, so that the difference names the line and field."""
     out: list[Difference] = []
-    grouped: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
-    for tid, kind, line, data in tables.stored(db, "rosterrow", ids):
-        grouped[(int(tid), str(kind))].append((int(line), str(data)))
-    keys = set(grouped) | {k for k in p.rosters if wanted is None or k[0] in wanted}
-    for key in sorted(keys):
-        stored_rows = sorted(grouped.get(key, []), key=lambda x: x[0])
+    seen: set[tuple[int, str]] = set()
+    for key, stored_rows in tables.roster_groups(db, ids):
+        seen.add(key)
         known = p.rosters.get(key)
         if known is None:
             for line, _ in stored_rows:
@@ -433,24 +434,44 @@ def _rosters(
                     Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, None)
                 )
             continue
-        rows, ev = known
-        if rows is None:
+        digest, ev = known
+        if digest is None:
             continue  # an import of an older release that did not carry its rows
-        by_line = dict(stored_rows)
-        for line, row in enumerate(rows, start=1):
-            if line not in by_line:
-                out.append(
-                    Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev)
-                )
-            elif by_line[line] != row:  # the stored form itself, else field by field
-                out += _fields(
-                    "rosterrow", town(key[0]), f"{key[1]} #{line}", _obj(by_line[line]), _obj(row), ev
-                )
-        for line, _ in stored_rows:
-            if line > len(rows):
-                out.append(
-                    Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, ev)
-                )
+        lines_in_order = [line for line, _ in stored_rows] == list(range(1, len(stored_rows) + 1))
+        if lines_in_order and roster_digest(data for _, data in stored_rows) == digest:
+            continue
+        out += _roster_lines(db, key, stored_rows, ev, town)
+    for key, (digest, ev) in p.rosters.items():
+        if (wanted is None or key[0] in wanted) and key not in seen and digest and digest.count:
+            out += _roster_lines(db, key, [], ev, town)
+    return out
+
+
+def _roster_lines(
+    db: Raw, key: tuple[int, str], stored_rows: list[tuple[int, str]], ev: int, town: Any
+) -> list[Difference]:
+    """The lines of one roster that are not as event ``ev`` (its last import) says."""
+    out: list[Difference] = []
+    found = db.one("SELECT payload FROM event WHERE id = :id", {"id": ev})
+    rows = roster_lines_of(json.loads(found[0] or "{}"), key[1]) if found else None
+    rows = rows or []
+    by_line = dict(stored_rows)
+    for line, row in enumerate(rows, start=1):
+        if line not in by_line:
+            out.append(
+                Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev)
+            )
+        elif by_line[line] != row:  # the stored form itself, else field by field
+            out += _fields("rosterrow", town(key[0]), f"{key[1]} #{line}", _obj(by_line[line]), _obj(row), ev)
+    for line, _ in stored_rows:
+        if not 1 <= line <= len(rows):
+            out.append(
+                Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, ev)
+            )
+    if not out:  # the same lines, stored twice under one line number
+        out.append(
+            Difference("rosterrow", town(key[0]), key[1], "rows", str(len(stored_rows)), str(len(rows)), ev)
+        )
     return out
 
 

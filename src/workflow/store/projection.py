@@ -168,6 +168,11 @@ class TableSink:
             "INSERT INTO districtdefinition (district_id, sha256, event_id) VALUES (:id, :sha, :ev)",
             {"id": district_id, "sha": sha256, "ev": event_id},
         )
+        # new rules: the district's stored gate states no longer hold (evaluated when read)
+        self.db.run(
+            "DELETE FROM gatestate WHERE township_id IN (SELECT id FROM township WHERE district_id = :id)",
+            {"id": district_id},
+        )
 
     def district_named(self, name: str) -> int | None:
         rows = self.db.all("SELECT id FROM district WHERE name = :n", {"n": name})
@@ -219,6 +224,39 @@ def stored(db: Raw, table: str, township_ids: Sequence[int] | None = None) -> It
         names = ", ".join(f":t{j}" for j in range(len(part)))
         where = " AND " if " WHERE " in sql else " WHERE "
         yield from db.stream(f"{sql}{where}{key} IN ({names})", {f"t{j}": t for j, t in enumerate(part)})
+
+
+def roster_groups(
+    db: Raw, township_ids: Sequence[int] | None = None
+) -> Iterator[tuple[tuple[int, str], list[tuple[int, str]]]]:
+    """Each stored roster, one at a time: ((township id, kind), [(line, data), ...] in
+    line order), streamed in index order so that no more than one roster is held."""
+    sql = "SELECT township_id, kind, line, data FROM rosterrow{where} ORDER BY township_id, kind, id"
+    parts: list[tuple[str, dict[str, Any]]] = []
+    if township_ids is None:
+        parts.append((sql.format(where=""), {}))
+    else:
+        for i in range(0, len(township_ids), 500):
+            part = list(township_ids[i : i + 500])
+            names = ", ".join(f":t{j}" for j in range(len(part)))
+            parts.append(
+                (
+                    sql.format(where=f" WHERE township_id IN ({names})"),
+                    {f"t{j}": t for j, t in enumerate(part)},
+                )
+            )
+    for text, params in parts:
+        key: tuple[int, str] | None = None
+        rows: list[tuple[int, str]] = []
+        for tid, kind, line, data in db.stream(text, params):
+            here = (int(tid), str(kind))
+            if here != key:
+                if key is not None:
+                    yield key, sorted(rows)
+                key, rows = here, []
+            rows.append((int(line), str(data)))
+        if key is not None:
+            yield key, sorted(rows)
 
 
 STORED: dict[str, tuple[str, str | None]] = {

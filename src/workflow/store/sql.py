@@ -44,6 +44,14 @@ HASHED_FIELDS = (
 
 _STREAMS = count(1)
 
+PUT_GATE_STATE = (
+    "INSERT INTO gatestate (township_id, version, final, failing, waived, valid_until) "
+    "VALUES (:tid, :version, :final, :failing, :waived, :until) "
+    "ON CONFLICT (township_id) DO UPDATE SET version = excluded.version, final = excluded.final, "
+    "failing = excluded.failing, waived = excluded.waived, valid_until = excluded.valid_until"
+)
+"""A township's next gate as its change leaves it (see ``workflow.store.tables.GateState``)."""
+
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
 TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"

@@ -32,6 +32,23 @@ class Township(SQLModel, table=True):
     updated_by: str = Field(default="", max_length=200)
 
 
+class GateState(SQLModel, table=True):
+    """The next gate's state of one township, kept by the change that alters it (in the
+    same transaction), so that lists filter on it by index instead of evaluating every
+    township's checks. Derived: computed from the township's rows, which replay
+    rebuilds. Stale, and computed again when read, when ``version`` is not the
+    township's or on and after ``valid_until`` (a check that reads the day)."""
+
+    __table_args__ = (Index("ix_gatestate_failing", "failing", "final"),)
+
+    township_id: int = Field(foreign_key="township.id", primary_key=True)
+    version: int
+    final: bool = False
+    failing: int = 0
+    waived: int = 0
+    valid_until: dt.date | None = None
+
+
 class Event(SQLModel, table=True):
     """One audit event. ``chain`` is the township's id (or ``system``); ``seq`` counts
     events in that chain from 1 and equals the township's version after the change."""
