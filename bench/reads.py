@@ -1,0 +1,148 @@
+"""Reads at scale, each side in a fresh process that measures itself, in interleaved
+pairs (ours, floor, ours, floor, ...), medians:
+
+- ``workflow report`` over the whole database against one streaming pass of the
+  plain driver (sqlite3) reading the same rows (townships, facts, the report's
+  rosters) and parsing each row's JSON once; and its peak memory at a large database
+  against a small one.
+- the dashboard's state filters (就绪 ready, 受阻 blocked): the first page of each,
+  with its count, read from the stored gate states; a large database against a small
+  one (linear or better is at most their size ratio; the target is far below it).
+
+    python bench/reads.py [--big 40000] [--small 1000] [--pairs 3]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+REPORT = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[3])
+from generate import ADMIN
+from workflow.app.service import Service
+from workflow.store.db import open_engine
+svc = Service(open_engine(sys.argv[1], read_only=True), ADMIN)
+t = time.perf_counter()
+r = svc.report(None)
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "townships": r["townships"],
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+REPORT_FLOOR = """
+import json, resource, sqlite3, sys, time
+t = time.perf_counter()
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+n = 0
+for _ in conn.execute("SELECT id, name, district_id, stage FROM township ORDER BY id"):
+    n += 1
+for _, _, data in conn.execute("SELECT township_id, name, data FROM fact ORDER BY township_id"):
+    json.loads(data)
+for _, _, data in conn.execute(
+    "SELECT township_id, kind, data FROM rosterrow WHERE kind IN ('delegates', 'team', 'ballots', 'pledges') "
+    "ORDER BY township_id, kind, id"
+):
+    json.loads(data)
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "townships": n,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+FILTER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[3])
+from generate import ADMIN
+from workflow.app.dashboard import Dashboard
+from workflow.app.service import Service
+from workflow.store.db import open_engine
+board = Dashboard(Service(open_engine(sys.argv[1], read_only=True), ADMIN))
+board.page("", 0, 60)  # connection and definitions warm, as in the TUI
+out = {}
+for word in ("就绪", "受阻"):
+    t = time.perf_counter()
+    page = board.page(word, 0, 60)
+    out[word] = {"seconds": time.perf_counter() - t, "total": page.total, "rows": len(page.rows)}
+print(json.dumps(out))
+"""
+
+
+def _run(code: str, *args: str) -> Any:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _src() -> str:
+    return str(HERE.parent / "src")
+
+
+def measure_report(big: Path, small: Path, pairs: int) -> dict[str, float]:
+    """Median seconds of ours and of the floor on ``big`` (interleaved), and the median
+    peak memory of ours on ``big`` and on ``small``."""
+    ours: list[dict[str, float]] = []
+    floor: list[dict[str, float]] = []
+    small_rss: list[float] = []
+    for _ in range(pairs):
+        ours.append(_run(REPORT, f"sqlite:///{big}", str(HERE), _src()))
+        floor.append(_run(REPORT_FLOOR, str(big)))
+        small_rss.append(float(_run(REPORT, f"sqlite:///{small}", str(HERE), _src())["rss_kb"]))
+    assert ours[0]["townships"] == floor[0]["townships"], (ours[0], floor[0])
+    return {
+        "seconds": statistics.median(o["seconds"] for o in ours),
+        "floor": statistics.median(f["seconds"] for f in floor),
+        "rss_mb": statistics.median(o["rss_kb"] for o in ours) / 1024,
+        "small_rss_mb": statistics.median(small_rss) / 1024,
+    }
+
+
+def measure_filter(big: Path, small: Path, pairs: int) -> dict[str, float]:
+    """Median seconds of the state filters (both words added) on ``big`` and on
+    ``small``, interleaved."""
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(pairs):
+        got = _run(FILTER, f"sqlite:///{big}", str(HERE), _src())
+        a.append(sum(float(v["seconds"]) for v in got.values()))
+        got = _run(FILTER, f"sqlite:///{small}", str(HERE), _src())
+        b.append(sum(float(v["seconds"]) for v in got.values()))
+    return {"big": statistics.median(a), "small": statistics.median(b)}
+
+
+def main() -> None:
+    import argparse
+    import tempfile
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--big", type=int, default=40_000)
+    p.add_argument("--small", type=int, default=1000)
+    p.add_argument("--pairs", type=int, default=3)
+    p.add_argument("--work", default=None)
+    a = p.parse_args()
+    sys.path.insert(0, str(HERE))
+    from run import build
+
+    work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
+    work.mkdir(parents=True, exist_ok=True)
+    big, small = (work / f"towns-{n}.v3.db" for n in (a.big, a.small))
+    build(big, a.big)
+    build(small, a.small)
+    r = measure_report(big, small, a.pairs)
+    f = measure_filter(big, small, a.pairs)
+    print(
+        f"report {a.big}: {r['seconds']:.2f} s vs floor {r['floor']:.2f} s = {r['seconds'] / r['floor']:.2f}x"
+    )
+    print(f"report memory {a.big} vs {a.small}: {r['rss_mb']:.0f} MB vs {r['small_rss_mb']:.0f} MB")
+    print(f"state filters {a.big} vs {a.small}: {f['big']:.3f} s vs {f['small']:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
