@@ -246,10 +246,10 @@ def median_probe(which: str, db: Path, what: str, n: int) -> tuple[float, int, f
 # ---------------------------------------------------------------- export
 
 
-def time_export(db: Path | str, out: Path) -> tuple[float, int]:
+def time_export(db: Path | str, out: Path, fmt: str = "csv") -> tuple[float, int]:
     env = signed_in_env(db)
     return run_process(
-        [sys.executable, "-m", "workflow", "export", "timeline", "--format", "csv", "-o", str(out)], env
+        [sys.executable, "-m", "workflow", "export", "timeline", "--format", fmt, "-o", str(out)], env
     )
 
 
