@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from sqlmodel import col, select
 
 from workflow.app import record_evidence as evidence
+from workflow.app.actors import Actor
 from workflow.app.base import (
     BulkInterrupted,
     BulkOutcome,
@@ -22,6 +23,7 @@ from workflow.domain.engine import Plan, engine_for
 from workflow.domain.gates import CheckResult
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
+from workflow.store import sql as hot
 from workflow.store.db import read_session
 from workflow.store.sql import Town
 from workflow.store.tables import (
@@ -122,26 +124,14 @@ class Steps(ServiceBase):
         self._effective(on)
         with read_session(self.engine) as session:
             actor = self.actor(session)
+        if dry_run:
+            return self._dry_run(actor, townships, names)
         outcomes: list[BulkOutcome] = []
         for tid, version in townships:
             name = str(tid)
             try:
-                if dry_run:
-                    with read_session(self.engine) as session:
-                        fresh = self.find_township(session, str(tid))
-                        name = fresh.name
-                        self._require(actor, "change", fresh)
-                        if version is not None and version != fresh.version:
-                            raise self._conflict(fresh, version)
-                        dd = self.definition_for(session, fresh)
-                        plan = engine_for(dd).plan(fresh.stage, "advance", None)
-                        failing = [c for c in self.checks_for(session, fresh, dd) if not c.ok]
-                        if failing:
-                            raise Blocked(self._blocked_text(fresh, dd, plan, failing), failing)
-                    outcomes.append(BulkOutcome(name, "ready", None, []))
-                else:
-                    r = self.advance(str(tid), on=on, note=note, expected_version=version)
-                    outcomes.append(BulkOutcome(r.township, "advanced", None, []))
+                r = self.advance(str(tid), on=on, note=note, expected_version=version)
+                outcomes.append(BulkOutcome(r.township, "advanced", None, []))
             except Blocked as e:
                 outcomes.append(
                     BulkOutcome(
@@ -159,6 +149,54 @@ class Steps(ServiceBase):
                     BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[at:]
                 ]
                 raise BulkInterrupted(e.text, e.kind, outcomes) from e
+        return outcomes
+
+    def _dry_run(
+        self,
+        actor: Actor,
+        townships: Sequence[tuple[int, int | None]],
+        names: Mapping[int, str] | None,
+    ) -> list[BulkOutcome]:
+        """What a bulk advance would do, written nowhere: every township read in one
+        read transaction (one snapshot), each reported ready or with what blocks it."""
+        outcomes: list[BulkOutcome] = []
+        try:
+            with hot.read(self.engine) as db:
+                for tid, version in townships:
+                    row = db.one(hot.TOWN_BY_ID, {"id": tid})
+                    if row is None:
+                        missing = tr("未找到乡镇「{t}」", "no township named '{t}'", t=tid)
+                        outcomes.append(
+                            BulkOutcome((names or {}).get(tid, str(tid)), "bad_input", missing, [])
+                        )
+                        continue
+                    town = self._witnessed(db, db.town(row))
+                    try:
+                        self._require(actor, "change", town)
+                        if version is not None and version != town.version:
+                            raise self._conflict(town, version)
+                    except (NotPermitted, Conflict) as e:
+                        kind = "not_permitted" if isinstance(e, NotPermitted) else "conflict"
+                        outcomes.append(BulkOutcome(town.name, kind, e.text, []))
+                        continue
+                    d = self.definition_for(db, town)
+                    try:
+                        plan = engine_for(d).plan(town.stage, "advance", None)
+                    except (Blocked, BadInput) as e:
+                        kind = "blocked" if isinstance(e, Blocked) else "bad_input"
+                        outcomes.append(BulkOutcome(town.name, kind, e.text, []))
+                        continue
+                    failing = [c for c in self.checks_for(db, town, d) if not c.ok]
+                    if failing:
+                        text = self._blocked_text(town, d, plan, failing)
+                        outcomes.append(BulkOutcome(town.name, "blocked", text, failing))
+                    else:
+                        outcomes.append(BulkOutcome(town.name, "ready", None, []))
+        except Unavailable as e:
+            known = names or {}
+            at = len(outcomes)
+            outcomes += [BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[at:]]
+            raise BulkInterrupted(e.text, e.kind, outcomes) from e
         return outcomes
 
     def _name_of(self, tid: int, fallback: str) -> str:
