@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
+import floors  # noqa: E402
 from generate import ADMIN, ADMIN_PASSWORD, generate  # noqa: E402
 from reads import measure_filter, measure_report  # noqa: E402
 from roster import ROWS as ROSTER_ROWS  # noqa: E402
@@ -262,6 +263,47 @@ def time_bulk_dry_run(db: Path, district: str, stage: str, township: str, rounds
     return statistics.median(a), statistics.median(b)
 
 
+def time_status_pairs(db: Path, township: str, rounds: int) -> tuple[float, float]:
+    """``workflow status T`` as a whole process (its session checked) and the floor (a
+    plain sqlite3 process doing the same reads, ``floors.STATUS``), in interleaved
+    pairs; medians."""
+    env = signed_in_env(db)
+    ours = [sys.executable, "-m", "workflow", "status", township]
+    floor = [sys.executable, "-c", floors.STATUS, str(db), str(CONFIG), township]
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(rounds):
+        a.append(run_process(ours, env)[0])
+        b.append(run_process(floor, env)[0])
+    return statistics.median(a), statistics.median(b)
+
+
+def time_advance_pairs(db: Path, work: Path, rounds: int) -> tuple[float, float]:
+    """``workflow advance T`` as a whole process (then returned, untimed) and the
+    floor (a plain sqlite3 process making the same change, ``floors.ADVANCE``, on a
+    copy of its own), in interleaved pairs; medians."""
+    ours_db, floor_db = work / "advance-process.db", work / "advance-floor.db"
+    for target in (ours_db, floor_db):
+        shutil.copy(db, target)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    ids = prepare_advance(f"sqlite:///{ours_db}", rounds)
+    env = signed_in_env(ours_db)
+    a: list[float] = []
+    b: list[float] = []
+    for r in range(rounds):
+        tid = str(ids[r % len(ids)])
+        a.append(run_process([sys.executable, "-m", "workflow", "advance", tid], env)[0])
+        run_process(
+            [sys.executable, "-m", "workflow", "return", tid, "--to", "draft_report", "--reason", "bench"],
+            env,
+        )
+        b.append(
+            run_process([sys.executable, "-c", floors.ADVANCE, str(floor_db), tid, "lower_consultation"])[0]
+        )
+    return statistics.median(a), statistics.median(b)
+
+
 def time_import_sqlmodel(rounds: int) -> float:
     return statistics.median(run_process([sys.executable, "-c", "import sqlmodel"])[0] for _ in range(rounds))
 
@@ -471,10 +513,29 @@ def main() -> None:
             print(row.line())
         return
 
-    # workflow status, whole process (with the session check)
-    status = time_status(dbs[big], first_township(dbs[big]), proc_rounds)
+    # workflow status and advance, whole processes (with the session check), against a
+    # plain sqlite3 process doing the same reads / the same change
+    status, status_floor = time_status_pairs(dbs[big], first_township(dbs[big]), proc_rounds)
+    rows.append(
+        Row(
+            f"`workflow status T` as a process, {big} townships (vs plain sqlite3 process)",
+            status,
+            status_floor,
+            "s",
+            4.0,
+        )
+    )
+    adv, adv_floor = time_advance_pairs(dbs[big], work, proc_rounds)
+    rows.append(
+        Row(
+            f"`workflow advance T` as a process, {big} townships (vs plain sqlite3 process)",
+            adv,
+            adv_floor,
+            "s",
+            4.0,
+        )
+    )
     base = time_import_sqlmodel(proc_rounds)
-    rows.append(Row(f"`workflow status`, whole process, {big} townships", status, base, "s", 1.5))
 
     # TUI: first paint with data, filter keystroke, memory
     bare_paint, bare_rss, _ = median_probe("bare", dbs[big], "paint", proc_rounds)

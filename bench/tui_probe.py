@@ -7,8 +7,8 @@ are on screen and exits; the caller times from launching the process to that mom
 so start-up and imports count and the exit (and any work left in the background)
 does not, for either app. ``filter`` then types one character into the dashboard's filter and
 prints the seconds until the table shows the filtered rows. ``bare`` is the baseline:
-a plain Textual app (Header, DataTable, Footer) reading 10 rows through SQLModel from
-the SQLite file on mount."""
+a plain Textual app (Header, DataTable, Footer) reading 10 rows with the standard
+library's sqlite3 from the SQLite file on mount."""
 
 from __future__ import annotations
 
@@ -39,15 +39,14 @@ class BareApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from sqlmodel import Session, create_engine, select
-
-        from workflow.store.tables import Township
+        import sqlite3
 
         table = self.query_one(DataTable)
         table.add_columns("id", "name", "stage")
-        with Session(create_engine(self.url)) as session:
-            for t in session.exec(select(Township).limit(10)):
-                table.add_row(str(t.id), t.name, t.stage)
+        con = sqlite3.connect(f"file:{self.url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+        for tid, name, stage in con.execute("SELECT id, name, stage FROM township ORDER BY id LIMIT 10"):
+            table.add_row(str(tid), name, stage)
+        con.close()
 
 
 async def until(pilot: Any, ready: Any, timeout: float = 60) -> None:
