@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.store.errors import mapped
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _config(connection: object) -> object:
