@@ -331,3 +331,24 @@ def test_attach_evidence_helper_lets_the_township_pass(svc: Service) -> None:
     to_upper_review(svc)
     attach_evidence(svc, "东湖镇", "review")
     assert svc.status("东湖镇").ready
+
+
+def test_a_backup_carries_the_documents_and_restores_them(sqlite_url: str, tmp_path: Path) -> None:
+    svc = make_service(sqlite_url)
+    svc.init()
+    svc.add_district("某区")
+    svc.add_township("东湖镇", "某区")
+    to_upper_review(svc)
+    a = svc.attach("东湖镇", "review", pdf(tmp_path)).attachment
+    target = tmp_path / "backup" / "copy.db"
+    target.parent.mkdir()
+    svc.backup(target)
+    assert (folder_of(target) / a.sha256[:2] / a.sha256[2:]).read_bytes() == pdf(
+        tmp_path, "p.pdf"
+    ).read_bytes()
+    assert make_service(f"sqlite:///{target}").verify().ok
+    live = Path(str(svc.engine.url.database))
+    (folder_of(live) / a.sha256[:2] / a.sha256[2:]).unlink()  # lost on the live disk
+    assert not svc.verify().ok
+    svc.restore(target)
+    assert make_service(sqlite_url).verify().ok

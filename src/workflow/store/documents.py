@@ -155,7 +155,7 @@ class FolderStore:
             ) from e
         return _stage_into(self.root, source, limit, shown)
 
-    def keep(self, staged: Staged, db: Raw) -> None:
+    def keep(self, staged: Staged, db: Raw | None = None) -> None:
         target = self.path_of(staged.sha256)
         target.parent.mkdir(mode=0o750, exist_ok=True)
         os.replace(staged.path, target)  # the same content, or a damaged copy made whole
@@ -268,3 +268,34 @@ def store_for(db: Raw) -> DocumentStore | None:
 def folder_of(database: str | Path) -> Path:
     """The documents folder beside a SQLite database file."""
     return Path(str(database) + SUFFIX)
+
+
+def copy_documents(source_db: str | Path, target_db: str | Path) -> int:
+    """Copy the documents beside the SQLite database ``source_db`` to the folder beside
+    ``target_db`` (a backup, or a restore): every hash-named file the target lacks, or
+    holds with another size, through a temporary file and a rename. Files are only
+    added or made whole, never removed (content-addressed: a file no event names is
+    harmless). The number of files copied."""
+    source, target = folder_of(source_db), folder_of(target_db)
+    if not source.is_dir():
+        return 0
+    store = FolderStore(target)
+    copied = 0
+    for sub in sorted(source.iterdir()):
+        if not (sub.is_dir() and len(sub.name) == 2):
+            continue
+        for file in sorted(sub.iterdir()):
+            sha = sub.name + file.name
+            if not (is_sha256(sha) and file.is_file()):
+                continue
+            dest = store.path_of(sha)
+            if dest.is_file() and dest.stat().st_size == file.stat().st_size:
+                continue
+            target.mkdir(mode=0o750, exist_ok=True)
+            staged = _stage_into(target, file, file.stat().st_size, str(file))
+            try:
+                store.keep(staged)
+            finally:
+                store.discard(staged)
+            copied += 1
+    return copied
