@@ -10,7 +10,7 @@
   and the same content attached later reuses it). A folder, not blobs in the SQLite
   file: the database stays small and fast to back up and verify, and a scan can be
   opened with any viewer straight from the store.
-- **PostgreSQL**: the ``documentblob`` table (bytea, in parts of 1 MiB), written in the
+- **PostgreSQL**: the ``documentblob`` table (bytea, in parts of 4 MiB), written in the
   attach event's own transaction, so the document and its event are committed
   together, and ``pg_dump`` carries the documents with the log. Blobs, not large
   objects: a large object is not removed with its rows, needs its own privileges,
@@ -35,7 +35,10 @@ from workflow.i18n import tr
 from workflow.store.sql import Raw
 
 CHUNK = 1024 * 1024
-"""Bytes read, hashed and written at a time (and the size of a PostgreSQL part)."""
+"""Bytes read, hashed and written at a time."""
+PART = 4 * 1024 * 1024
+"""The size of a document's part on PostgreSQL (fewer round trips than CHUNK; a part
+is read whole when a document is written out)."""
 SUFFIX = ".documents"
 INCOMING = ".incoming-"
 
@@ -81,7 +84,7 @@ class DocumentStore(Protocol):
         """Re-hash what the store holds under ``sha256``."""
 
 
-def _copy_hashing(source: Path, target_fd: int, limit: int, shown: str) -> tuple[str, int]:
+def _copy_hashing(source: Path, target_fd: int, limit: int, shown: str, durable: bool) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     try:
@@ -93,7 +96,8 @@ def _copy_hashing(source: Path, target_fd: int, limit: int, shown: str) -> tuple
                 digest.update(block)
                 out.write(block)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:  # the copy that is kept (not a spool on the way to a table)
+                os.fsync(out.fileno())
     except IsADirectoryError as e:
         raise BadInput(tr("{f} 是文件夹，不是文件", "{f} is a folder, not a file", f=shown)) from e
     except FileNotFoundError as e:
@@ -103,7 +107,7 @@ def _copy_hashing(source: Path, target_fd: int, limit: int, shown: str) -> tuple
     return digest.hexdigest(), size
 
 
-def _stage_into(folder: Path, source: Path, limit: int, shown: str) -> Staged:
+def _stage_into(folder: Path, source: Path, limit: int, shown: str, durable: bool = True) -> Staged:
     if not source.is_file():
         if source.exists():
             raise BadInput(tr("{f} 不是普通文件", "{f} is not a regular file", f=shown))
@@ -113,7 +117,7 @@ def _stage_into(folder: Path, source: Path, limit: int, shown: str) -> Staged:
         raise too_large(shown, size, limit)
     fd, name = tempfile.mkstemp(prefix=INCOMING, dir=folder)
     try:
-        sha, size = _copy_hashing(source, fd, limit, shown)
+        sha, size = _copy_hashing(source, fd, limit, shown, durable)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -206,7 +210,7 @@ class TableStore:
     where = "documentblob"
 
     def stage(self, source: Path, limit: int, shown: str) -> Staged:
-        return _stage_into(Path(tempfile.gettempdir()), source, limit, shown)
+        return _stage_into(Path(tempfile.gettempdir()), source, limit, shown, durable=False)
 
     def keep(self, staged: Staged, db: Raw) -> None:
         if db.one("SELECT 1 FROM documentblob WHERE sha256 = :sha AND part = 0", {"sha": staged.sha256}):
@@ -215,7 +219,7 @@ class TableStore:
         with staged.path.open("rb") as f:
             part = 0
             while True:
-                block = f.read(CHUNK)
+                block = f.read(PART)
                 if not block and part:
                     break
                 digest.update(block)

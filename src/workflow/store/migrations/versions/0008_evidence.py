@@ -47,6 +47,10 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", "part"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # PDFs, scans and Office files are compressed already: store the parts as they
+        # are, without PostgreSQL trying (and failing) to compress each one.
+        op.execute("ALTER TABLE documentblob ALTER COLUMN data SET STORAGE EXTERNAL")
 
 
 def downgrade() -> None:
