@@ -352,3 +352,14 @@ def test_a_backup_carries_the_documents_and_restores_them(sqlite_url: str, tmp_p
     assert not svc.verify().ok
     svc.restore(target)
     assert make_service(sqlite_url).verify().ok
+
+
+def test_a_document_of_several_parts_comes_back_whole(svc: Service, tmp_path: Path) -> None:
+    to_upper_review(svc)
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * (9 * 4096 + 7))  # over two 4 MiB parts
+    a = svc.attach("东湖镇", "review", big).attachment
+    out = tmp_path / "back.pdf"
+    svc.get_document(a.sha256, out)
+    assert out.read_bytes() == big.read_bytes()
+    assert svc.verify().ok
