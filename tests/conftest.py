@@ -132,12 +132,34 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def demo_url(demo_template: str, tmp_path: object) -> str:
-    """A private copy of the demo database for one test."""
+    """A private copy of the demo database, with its documents, for one test."""
+    target = f"{tmp_path}/demo.db"
+    copy_database(demo_template, target)
+    return f"sqlite:///{target}"
+
+
+def copy_database(source: str, target: str) -> None:
+    """A SQLite database file and the documents folder beside it."""
     import shutil
 
-    target = f"{tmp_path}/demo.db"
-    shutil.copy(demo_template, target)
-    return f"sqlite:///{target}"
+    from workflow.store.documents import folder_of
+
+    shutil.copy(source, target)
+    if folder_of(source).is_dir():
+        shutil.copytree(folder_of(source), folder_of(target))
+
+
+def attach_evidence(svc: Service, township: str, fact: str, note: str = "") -> None:
+    """Attach a generated one-page PDF to ``fact`` (the default definition asks for
+    one for the review, the publicity and the standing committee vote)."""
+    import tempfile
+
+    from workflow.app.demo_documents import minimal_pdf
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{fact}.pdf"
+        path.write_bytes(minimal_pdf(f"{township} {fact}", [f"test document: {township} {fact}"]))
+        svc.attach(township, fact, path, note=note)
 
 
 def demo_service(url: str, actor: str = "admin") -> Service:

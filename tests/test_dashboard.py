@@ -224,7 +224,7 @@ def test_a_state_the_calendar_changes_goes_stale_on_that_day(db_url: str) -> Non
     """A publicity period running until today (2026-11-30) blocks; the stored state
     says so (valid until 12-01), and on 12-01 the list evaluates it again: the
     publicity check passes."""
-    from tests.conftest import make_service
+    from tests.conftest import attach_evidence, make_service
 
     svc = make_service(db_url, today=dt.date(2026, 11, 30))
     svc.init()
@@ -234,6 +234,7 @@ def test_a_state_the_calendar_changes_goes_stale_on_that_day(db_url: str) -> Non
         conn.execute(text("UPDATE township SET stage = 'personnel_plan'"))
     svc.record("东湖镇", "publicity", {"start": "2026-11-16", "end": "2026-11-30", "objections_open": "0"})
     svc.record("东湖镇", "standing_vote", {"votes_for": "9", "votes_against": "0", "date": "2026-11-18"})
+    attach_evidence(svc, "东湖镇", "publicity")  # the notice: only the calendar keeps the check failing
     status = svc.status("东湖镇")
     failing_then = [c.id for c in status.checks if not c.ok]
     assert "publicity" in failing_then

@@ -670,3 +670,59 @@ def test_dashboard_shows_rows_and_gates_without_loading_the_orm(demo_url: str) -
     assert seen["orm_after_gates"] is False
     assert len(seen["gates"]) == len(expected)
     assert not any(g in ("计算中", "") for g in seen["gates"])  # every gate state filled in
+
+
+@sync
+async def test_d_attaches_a_document_and_the_screen_lists_it(demo_url: str, tmp_path: Path) -> None:
+    from workflow.app.demo_documents import minimal_pdf
+    from workflow.tui.widgets.attach_form import AttachForm
+
+    svc = demo_service(demo_url, "陈协调")
+    bad = tmp_path / "批复.pdf"
+    bad.write_text("只是文字", encoding="utf-8")
+    good = tmp_path / "区委批复扫描件.pdf"
+    good.write_bytes(minimal_pdf("区委批复", ["approval of the report"]))
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("柳河镇").township_id)
+        await settle(pilot)
+        records = str(app.screen.query_one("#records", Static).render())
+        assert "需要区委批复，尚未附加" in records
+        assert "attach" in footer_keys(app)
+        await pilot.press("d")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, AttachForm)
+        form.query_one("#path", Input).value = str(bad)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AttachForm)  # refused: a text file is not a PDF
+        assert "不是可附加的文件类型" in str(form.query_one("#errors", Static).render())
+        assert svc.evidence("柳河镇").attachments == []
+        form.query_one("#path", Input).value = str(good)
+        form.query_one("#note", Input).value = "扫描件"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TownshipScreen)
+        records = str(app.screen.query_one("#records", Static).render())
+        [a] = svc.evidence("柳河镇").attachments
+        assert (a.fact, a.name, a.actor, a.note) == ("review", "区委批复扫描件.pdf", "陈协调", "扫描件")
+        assert "区委批复扫描件.pdf" in records and "PDF" in records and "陈协调" in records
+        assert a.sha256 in records
+
+
+@sync
+async def test_an_auditor_has_no_attach_key(demo_url: str) -> None:
+    svc = demo_service(demo_url, "王审计")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_township(svc.status("东湖镇").township_id)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TownshipScreen)
+        assert "attach" not in footer_keys(app)
+        assert screen.check_action("attach_document", ()) is False
+        records = str(screen.query_one("#records", Static).render())
+        assert "区委批复.pdf" in records and "李审核" in records  # what the demo attached

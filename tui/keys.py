@@ -63,6 +63,7 @@ KEYS: dict[str, Key] = {
         Key("return", "b", "return_stage", Text("退回", "return"), TOWNSHIP),
         Key("waive", "w", "waive", Text("豁免", "waive"), TOWNSHIP),
         Key("violations", "v", "violations", Text("违纪举报", "violations"), TOWNSHIP),
+        Key("attach", "d", "attach_document", Text("附加文件", "attach document"), TOWNSHIP),
         Key("export", "e", "export", Text("导出", "export"), TOWNSHIP),
         Key("report", "R", "report", Text("全区报告", "district report"), DASHBOARD, display="R"),
         Key("history", "h", "history", Text("历史", "history"), Text("总览、乡镇", "dashboard, township")),
@@ -82,7 +83,7 @@ KEYS: dict[str, Key] = {
 }
 """The keys, in the order the help screen lists them."""
 
-CHANGE_KEYS = {"select", "advance_selected", "advance", "record", "import"}
+CHANGE_KEYS = {"select", "advance_selected", "advance", "record", "import", "attach"}
 """Keys for those who may change a township (not auditors)."""
 REVIEW_KEYS = {"return", "waive"}
 """Keys for reviewers and admins only."""

@@ -28,6 +28,7 @@ EVENT_KINDS: dict[str, Text] = {
     "import": Text("导入名册", "import"),
     "violation_open": Text("登记举报", "violation opened"),
     "violation_resolve": Text("处理举报", "violation resolved"),
+    "attach": Text("附加文件", "document attached"),
 }
 
 OUTCOMES: dict[str, Text] = {
@@ -167,6 +168,13 @@ def event_detail(e: Event, d: Definition, lang: Lang, full: bool = False) -> str
         parts.append(str(payload.get("check", "")))
     elif e.kind in ("violation_open", "violation_resolve"):
         parts.append(f"#{payload.get('violation', '')}")
+    elif e.kind == "attach":
+        fact = str(payload.get("fact", ""))
+        sha = str(payload.get("sha256", ""))
+        parts.append(
+            f"{d.facts[fact].label()(lang) if fact in d.facts else fact}: "
+            f"{visible(str(payload.get('name', '')))} (sha256 {sha if full else sha[:12] + '…'})"
+        )
     if e.note and e.note not in parts:
         parts.append(visible(e.note))
     return " ".join(parts)

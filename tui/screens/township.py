@@ -21,12 +21,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
+from workflow.app.evidence import EvidenceList, shown_when
 from workflow.app.reads import VIOLATION_CHECK, StatusView
 from workflow.app.rules import may_record
 from workflow.app.views import Event, Violation
 from workflow.domain.definition import Definition
+from workflow.domain.documents import label, size_text
 from workflow.domain.gates import CheckResult
 from workflow.domain.rosters import ROSTER_KINDS
+from workflow.domain.text import visible
 from workflow.errors import Unavailable, WorkflowError
 from workflow.i18n import Lang, tr
 from workflow.ledger.chain import Problem
@@ -132,23 +135,37 @@ class TownshipScreen(Screen[None]):
     | b | return / revert (reviewers) |
     | w | waive a check (reviewers) |
     | v | violation reports |
+    | d | attach a document to a fact |
     | h | history |
     | e | export the timeline |
     | escape | back |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(
-        "back", "advance", "record", "import", "rosters", "return", "waive", "violations", "history", "export"
+        "back",
+        "advance",
+        "record",
+        "import",
+        "rosters",
+        "return",
+        "waive",
+        "violations",
+        "attach",
+        "history",
+        "export",
     )
     NARROW_GATE = 90
     """Below this many columns of detail the exit gate is a list, not a table."""
 
     class Loaded(Message):
-        def __init__(self, view: StatusView, events: list[Event], problem: Problem | None) -> None:
+        def __init__(
+            self, view: StatusView, events: list[Event], problem: Problem | None, documents: EvidenceList
+        ) -> None:
             super().__init__()
             self.view = view
             self.events = events
             self.problem = problem
+            self.documents = documents
 
     class Failed(Message):
         """Reading the township (``reading``) or a change of it failed."""
@@ -171,6 +188,7 @@ class TownshipScreen(Screen[None]):
         self.view: StatusView | None = None
         self.events: list[Event] = []
         self.problem: Problem | None = None
+        self.documents: EvidenceList | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -198,13 +216,15 @@ class TownshipScreen(Screen[None]):
         try:
             view = svc.status(self.ref)
             _town, events, problem = svc.history(self.ref)
+            documents = svc.evidence(self.ref)
         except WorkflowError as e:
             self.post_message(self.Failed(e, reading=True))
             return
-        self.post_message(self.Loaded(view, events, problem))
+        self.post_message(self.Loaded(view, events, problem, documents))
 
     def on_township_screen_loaded(self, message: Loaded) -> None:
         self.view, self.events, self.problem = message.view, message.events, message.problem
+        self.documents = message.documents
         self.render_view(message.view, message.problem)
         self.refresh_bindings()
 
@@ -344,6 +364,7 @@ class TownshipScreen(Screen[None]):
                 out.append(say(self, "{n}行", "{n} rows", n=n) + "\n")
             else:
                 out.append(say(self, "未导入", "not imported") + "\n", style="red")
+        out.append_text(self.documents_panel(d))
         if v.waivers:
             out.append("\n" + say(self, "豁免", "Waivers") + "\n", style="bold")
             for w in v.waivers:
@@ -356,11 +377,58 @@ class TownshipScreen(Screen[None]):
                 out.append(f"#{x.id} {x.opened_on} {x.opened_by}: {x.opened_note}\n")
         return out
 
+    def documents_panel(self, d: Definition) -> RichText:
+        """Each fact's documents (name, size, type, who, when, hash), and the facts
+        whose checks still need one."""
+        t = lang(self)
+        out = RichText()
+        listing = self.documents
+        if listing is None or not listing.facts():
+            return out
+        out.append("\n" + say(self, "文件（d 附加）", "Documents (d to attach)") + "\n", style="bold")
+        for fact in listing.facts():
+            spec = d.facts.get(fact)
+            out.append(f"{spec.label()(t) if spec else fact} [{fact}]: ", style="bold")
+            rows = listing.of(fact)
+            if not rows:
+                need = fact in listing.required
+                out.append(
+                    (
+                        say(
+                            self,
+                            "需要{d}，尚未附加",
+                            "needs {d}; none attached",
+                            d=d.document_labels()[fact](t),
+                        )
+                        if need
+                        else say(self, "无", "none")
+                    )
+                    + "\n",
+                    style="red" if need else "dim",
+                )
+                continue
+            out.append(say(self, "{n}个", "{n}", n=len(rows)) + "\n")
+            for a in rows:
+                line = (
+                    f"  #{a.id} {visible(a.name)}  {size_text(a.size)}  {label(a.media_type)}  "
+                    f"{a.actor}  {shown_when(a.recorded_at)}"
+                )
+                out.append(line, style="dim" if a.superseded_by else "")
+                if a.superseded_by:
+                    out.append(
+                        say(self, "（已被 #{i} 替代）", " (superseded by #{i})", i=a.superseded_by),
+                        style="dim",
+                    )
+                out.append(f"\n    sha256 {a.sha256}\n", style="dim")
+        return out
+
     # ------------------------------------------------------------ permissions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         app = wf(self)
         v = self.view
+        if action == "attach_document":
+            return v is not None and app.may_change(self.township_id)
         if action in CHANGE_ACTIONS:
             if v is None or not app.may_change(self.township_id):
                 return False
@@ -497,6 +565,43 @@ class TownshipScreen(Screen[None]):
                 submit,
                 first=failing_fact(d, v, facts),
             ),
+            self.after_form,
+        )
+
+    def action_attach_document(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        app = wf(self)
+        d, t = v.definition, lang(self)
+        if app.browser:
+            self.app.push_screen(
+                MessageDialog(
+                    say(self, "浏览器中不能附加文件", "No attaching in the browser"),
+                    [
+                        say(
+                            self,
+                            "浏览器会话不能读取服务器上的文件。请在命令行附加：workflow attach {n} 事实 文件",
+                            "A browser session cannot read files on the server. Attach from the command line: "
+                            "workflow attach {n} FACT FILE",
+                            n=v.township,
+                        )
+                    ],
+                    t,
+                )
+            )
+            return
+        needed = list(d.evidence_facts())
+        facts = needed + [f for s in d.stages for f in s.facts if f not in needed]
+        ref, version = self.ref, v.version
+
+        def submit(fact: str, path: Path, note: str) -> object:
+            return app.service.attach(ref, fact, path, note=note, expected_version=version)
+
+        from workflow.tui.widgets.attach_form import AttachForm
+
+        self.app.push_screen(
+            AttachForm(v.township, [(f"{d.facts[f].label()(t)} ({f})", f) for f in facts], t, submit),
             self.after_form,
         )
 

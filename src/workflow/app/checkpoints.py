@@ -13,13 +13,11 @@ rewritten, reordered, cut off or deleted, even by someone who recomputed every h
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
 import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +25,16 @@ from typing import TYPE_CHECKING, Any
 from workflow.errors import AuditFailure, BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
+from workflow.ledger.signed import (
+    FORMAT,
+    canonical,
+    check_signature,
+    fingerprint,
+    root_of,
+    trusted_fingerprints,
+    untrusted,
+    well_formed,
+)
 from workflow.store import sql as hot
 from workflow.store.meta import database_id
 from workflow.store.tables import SYSTEM_CHAIN
@@ -37,7 +45,6 @@ if TYPE_CHECKING:
 
     from workflow.app.service import Service
 
-FORMAT = "workflow-checkpoint/1"
 CONFIG_DIR_ENV = "WORKFLOW_CONFIG_DIR"
 KEY_EVENT = "audit_key"
 SIGNERS = ("auditor", "admin")
@@ -61,11 +68,6 @@ def key_path(user: str) -> Path:
     return config_dir() / "keys" / f"audit-{tag}.pem"
 
 
-def canonical(value: Any) -> bytes:
-    """The one encoding that is hashed and signed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def public_bytes(key: Ed25519PublicKey) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -74,15 +76,6 @@ def public_bytes(key: Ed25519PublicKey) -> bytes:
 
 def encode_key(key: Ed25519PublicKey) -> str:
     return base64.b64encode(public_bytes(key)).decode("ascii")
-
-
-def fingerprint(public_b64: str) -> str:
-    return "sha256:" + hashlib.sha256(base64.b64decode(public_b64)).hexdigest()
-
-
-def root_of(chains: Sequence[Sequence[Any]]) -> str:
-    """SHA-256 over the canonical encoding of the sorted (chain, seq, head) triples."""
-    return hashlib.sha256(canonical(sorted([str(c), int(s), str(h)] for c, s, h in chains))).hexdigest()
 
 
 # ---------------------------------------------------------------- keys
@@ -284,95 +277,24 @@ def read_file(path: Path) -> dict[str, Any]:
         raise BadInput(tr("无法读取 {p}：{e}", "cannot read {p}: {e}", p=path, e=e.strerror)) from e
     except (ValueError, UnicodeDecodeError) as e:
         raise _bad_file(path, "JSON") from e
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not well_formed(data):
         raise _bad_file(path, f"format {FORMAT}")
-    for name, kind in (("chains", list), ("signer", dict), ("signature", str), ("root", str)):
-        if not isinstance(data.get(name), kind):
-            raise _bad_file(path, name)
-    return data
-
-
-def _trusted_fingerprints(values: Iterable[str]) -> set[str]:
-    """``--trust`` values: a base64 public key, a ``sha256:`` fingerprint, or a file
-    holding either."""
-    out: set[str] = set()
-    for raw_value in values:
-        value = raw_value.strip()
-        if not value.startswith("sha256:") and Path(value).is_file():
-            value = Path(value).read_text(encoding="utf-8").strip()
-        if re.fullmatch(r"sha256:[0-9a-f]{64}", value):
-            out.add(value)
-            continue
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            raise BadInput(
-                tr(
-                    "--trust「{v}」应为 Ed25519 公钥（base64）、sha256: 指纹或含其一的文件",
-                    "--trust '{v}' must be an Ed25519 public key (base64), a sha256: fingerprint or a file holding one",
-                    v=raw_value,
-                )
-            )
-        out.add(fingerprint(value))
-    return out
+    return data  # type: ignore[no-any-return]
 
 
 def verify(svc: Service, path: Path, trust: Sequence[str]) -> CheckpointReport:
     """Check the checkpoint's signature and trust, then that every chain still extends
     it; a bad signature or an untrusted key raises :class:`AuditFailure`."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     data = read_file(path)
-    trusted = _trusted_fingerprints(trust)
+    trusted = trusted_fingerprints(trust)
     signer = data["signer"]
-    public = str(signer.get("public_key", ""))
-    try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public, validate=True))
-        signature = base64.b64decode(str(data["signature"]), validate=True)
-    except (ValueError, binascii.Error) as e:
-        raise AuditFailure(
-            tr(
-                "{p}：签名者公钥或签名无法解析",
-                "{p}: the signer's public key or the signature cannot be read",
-                p=path,
-            )
-        ) from e
-    body = {k: v for k, v in data.items() if k != "signature"}
-    try:
-        key.verify(signature, canonical(body))
-    except InvalidSignature:
-        raise AuditFailure(
-            tr(
-                "{p}：签名无效：检查点在签署后被修改，或不是由所示密钥签署",
-                "{p}: bad signature: the checkpoint was changed after signing, or not signed by the key it names",
-                p=path,
-            )
-        ) from None
-    fp = fingerprint(public)
-    try:
-        chains = [(str(c), int(s), str(h)) for c, s, h in data["chains"]]
-    except (TypeError, ValueError) as e:
-        raise _bad_file(path, "chains") from e
-    if root_of(chains) != data["root"]:
-        raise AuditFailure(
-            tr("{p}：根哈希与所列的链不符", "{p}: the root hash does not match the chains listed", p=path)
-        )
+    fp, chains = check_signature(data, path)
     svc.ensure_schema()
     with hot.read(svc.engine) as db:
         svc.reader(db)
         if trusted:
             if fp not in trusted:
-                raise AuditFailure(
-                    tr(
-                        "{p}：签名密钥 {f} 不在 --trust 所列的受信任密钥中",
-                        "{p}: signed by key {f}, which is not among the keys given with --trust",
-                        p=path,
-                        f=fp,
-                    )
-                )
+                raise untrusted(path, fp)
             trusted_by = tr("由 --trust 给出的密钥", "a key given with --trust")
         else:
             mine = load_private_key(svc.actor_name)

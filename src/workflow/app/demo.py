@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
 import random
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
+from workflow.app.demo_documents import minimal_pdf
 from workflow.app.service import Service
 from workflow.domain.fields import FieldSpec
 from workflow.domain.gates import Calendar, at_least_with_margin
@@ -55,6 +59,13 @@ SEED_OLD_UNDER_35 = [2, 2, 1, 2, 2, 2, 1, 2, 2, 1]  # 17
 SEED_ROTATED = [3, 3, 2, 3, 3, 3, 2, 3, 3, 2]  # 27
 SEED_FINISH = [34, 35, 36, 37, 37, 38, 39, 39, 40, 41]  # days after 2021-04-11
 DISTRICT_PLEDGES = {"1": 9, "2": 21, "3": 15}
+
+DEMO_DOCUMENTS = {
+    "review": ("区委批复", "District committee's written approval (pifu)"),
+    "publicity": ("公示通知", "Publicity notice (gongshi)"),
+    "standing_vote": ("常委会票决记录", "Standing committee vote record"),
+}
+"""What the demo attaches to the facts whose checks ask for a document."""
 
 COORDINATOR = "赵组织"
 DEMO_COORDINATOR = "陈协调"
@@ -361,6 +372,7 @@ class DemoWriter:
                 {"decision": "approved", "date": str(d[3] - dt.timedelta(days=1))},
                 on=d[3] - dt.timedelta(days=1),
             )
+            self.document(REVIEWER, town, "review", d[3] - dt.timedelta(days=1))
         elif stage == "delegate_nomination":
             self.at(user, d[3]).record(town, "nomination", {"seats": str(plan.seats)}, on=d[3])
             self.roster(
@@ -377,10 +389,12 @@ class DemoWriter:
             self.at(user, end).record(
                 town, "publicity", {"start": str(start), "end": str(end), "objections_open": "0"}, on=end
             )
+            self.document(user, town, "publicity", end)
             vote = min(end + dt.timedelta(days=1), d[5])
             self.at(REVIEWER, vote).record(  # the district's decision
                 town, "standing_vote", {"date": str(vote), "votes_for": "9", "votes_against": "0"}, on=vote
             )
+            self.document(REVIEWER, town, "standing_vote", vote)
         elif stage == "talks":
             self.roster(
                 user,
@@ -471,6 +485,23 @@ class DemoWriter:
                 },
                 on=cday,
             )
+
+    def document(self, user: str, town: str, fact: str, day: dt.date) -> None:
+        """Attach a document the demo makes itself (a one-page PDF) to ``fact``."""
+        title, kind = DEMO_DOCUMENTS[fact]
+        content = minimal_pdf(
+            f"{town} {title}（演示文件）",
+            [
+                "workflow demo document - generated, not a real record",
+                f"Kind: {kind}",
+                f"Date: {day.isoformat()}",
+                f"Township reference: {hashlib.sha256(town.encode()).hexdigest()[:16]}",
+            ],
+        )
+        with tempfile.TemporaryDirectory(prefix="workflow-demo-") as folder:
+            path = Path(folder) / f"{title}.pdf"
+            path.write_bytes(content)
+            self.at(user, day).attach(town, fact, path, note="演示文件（程序生成）")
 
     def walk(self, user: str, town: str, plan: TownPlan, until: str, stages: Sequence[str]) -> None:
         """Record and advance stage by stage until ``until`` is the current stage."""

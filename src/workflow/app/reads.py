@@ -104,6 +104,8 @@ class Records:
     facts: dict[str, dict[str, Any]]
     waivers: dict[str, str]
     open_violations: list[tuple[int, str]]
+    documents: dict[str, int] = field(default_factory=dict)
+    """Documents attached, by fact."""
 
 
 @dataclass(slots=True)
@@ -225,6 +227,8 @@ class Reads:
                 rec.facts[key] = {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
             elif kind == "w":
                 rec.waivers[key] = value
+            elif kind == "d":
+                rec.documents[key] = int(value)
             else:
                 rec.open_violations.append((int(key), value))
         rec.open_violations.sort()
@@ -256,14 +260,17 @@ class Reads:
         self, db: Db, town: Town, d: Definition, stage: str, records: Records | None = None
     ) -> GateContext:
         kinds = {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
+        records = records or self._records(db, town, d)
         return GateContext(
             township=town.name,
-            facts=(records or self._records(db, town, d)).facts,
+            facts=records.facts,
             rosters=self._rosters(db, town, kinds),
             today=self.today(),
             calendar=d.calendar,
             fact_labels=d.fact_labels(),
             field_labels=d.field_labels(),
+            documents=records.documents,
+            document_labels=d.document_labels(),
         )
 
     def checks_for(
@@ -285,7 +292,7 @@ class Reads:
         if stage.checks:
             ctx = self.gate_context(db, town, d, town.stage, records)
             for c in stage.checks:
-                r = evaluate(c.id, c.gate, c.params, ctx)
+                r = evaluate(c.id, c.gate, c.params, ctx, c.evidence)
                 reason = records.waivers.get(c.id)
                 results.append(waive(r, reason) if reason is not None else r)
             until = ctx.valid_until

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflow.app.base import BulkInterrupted, BulkOutcome, StepResult
+from workflow.app.evidence import Evidence
 from workflow.app.maintenance import Maintenance
 from workflow.app.records import Records
 from workflow.app.rosters import Rosters
@@ -17,5 +18,5 @@ __all__ = ["BulkInterrupted", "BulkOutcome", "Service", "StepResult"]
 
 
 @dataclass(slots=True)
-class Service(Setup, Steps, Records, Rosters, Maintenance):
+class Service(Setup, Steps, Records, Rosters, Evidence, Maintenance):
     """The one entry point for changes and reads (the reads are :class:`Reads`)."""

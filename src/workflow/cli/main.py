@@ -22,12 +22,13 @@ COMMAND_MODULES = (setup, reads, steps, audit, export, tui)
 
 def _register_commands() -> None:
     from workflow.cli import anchors as anchor_commands
-    from workflow.cli import users
+    from workflow.cli import evidence, users
 
     users.register(app, user_app)
     tui.register(app)
     export.register(app)
     anchor_commands.register(app)
+    evidence.register(app)
 
 
 def _print_error(e: WorkflowError) -> None:

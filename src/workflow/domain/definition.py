@@ -27,6 +27,7 @@ from workflow.domain.definition_checks import (
     param_problems,
     too_deep,
 )
+from workflow.domain.documents import DEFAULT_MAX_MB
 from workflow.domain.fields import FIELD_TYPES, FieldSpec
 from workflow.domain.gates import GATES, REQUIRED, Calendar
 from workflow.domain.rosters import ROSTER_KINDS
@@ -36,6 +37,8 @@ from workflow.i18n import Text, tr
 
 DEFAULT_NAME = "township_election.toml"
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENT_MB = 1024
+"""The most ``settings.max_document_mb`` may allow."""
 RECORDING_ROLES = ("coordinator", "reviewer", "admin")
 """The roles that may record facts at all; a fact's ``recorded_by`` names some of them."""
 
@@ -58,12 +61,14 @@ class _Settings(_Strict):
     rule_set_zh: str = ""
     rule_set_en: str = ""
     revert_to_any_earlier: bool = True
+    max_document_mb: int = DEFAULT_MAX_MB
 
 
 class _Check(_Strict):
     id: str
     gate: str
     params: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)
 
 
 class _Stage(_Strict):
@@ -106,6 +111,8 @@ class _Fact(_Strict):
     en: str
     fields: list[_Field]
     recorded_by: list[str] = list(RECORDING_ROLES)
+    document_zh: str = ""
+    document_en: str = ""
 
 
 class _Definition(_Strict):
@@ -121,6 +128,8 @@ class Check:
     id: str
     gate: str
     params: dict[str, Any]
+    evidence: tuple[str, ...] = ()
+    """Facts that must each have a document attached for this check to pass."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +163,17 @@ class Fact:
     fields: tuple[FieldSpec, ...]
     recorded_by: tuple[str, ...] = RECORDING_ROLES
     """The roles that may record this fact (auditors never record)."""
+    document: Text | None = None
+    """What the document that evidences this fact is (the 批复, the vote record)."""
 
     def label(self) -> Text:
         return Text(self.zh, self.en)
+
+    def document_label(self) -> Text:
+        """The document a gate asks for, named in both languages."""
+        if self.document is not None:
+            return self.document
+        return Text(f"「{self.zh}」的证明文件", f"a document evidencing {self.en}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,6 +192,8 @@ class Definition:
     calendar: Calendar
     rule_set: Text
     revert_to_any_earlier: bool
+    max_document_bytes: int = DEFAULT_MAX_MB * 1024 * 1024
+    """The largest document that may be attached (``settings.max_document_mb``)."""
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
     _labels: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -213,6 +232,21 @@ class Definition:
         labels: dict[str, Text] = self._labels["facts"]
         return labels
 
+    def document_labels(self) -> dict[str, Text]:
+        """Each fact's document label (built once)."""
+        if "documents" not in self._labels:
+            self._labels["documents"] = {name: f.document_label() for name, f in self.facts.items()}
+        labels: dict[str, Text] = self._labels["documents"]
+        return labels
+
+    def evidence_facts(self) -> tuple[str, ...]:
+        """Every fact some check asks a document for, in definition order."""
+        seen: dict[str, None] = {}
+        for s in self.stages:
+            for c in s.checks:
+                seen.update(dict.fromkeys(c.evidence))
+        return tuple(seen)
+
     def field_labels(self) -> dict[tuple[str, str], Text]:
         """Each fact field's label, by (fact, field) (built once)."""
         if "fields" not in self._labels:
@@ -235,13 +269,13 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 _EXPECT: dict[str, str] = {
     "stages": "id, zh, en, deadline_days, facts, rosters, checks",
-    "checks": "id, gate, params",
+    "checks": "id, gate, params, evidence",
     "transitions": "kind, source, dest, when",
     "when": "fact, field, value",
     "fields": "name, type, zh, en, required, choices, min, max",
-    "facts": "zh, en, fields, recorded_by",
+    "facts": "zh, en, fields, recorded_by, document_zh, document_en",
     "process": "id, zh, en, initial, final",
-    "settings": "holidays, working_weekends, rule_set_zh, rule_set_en, revert_to_any_earlier",
+    "settings": "holidays, working_weekends, rule_set_zh, rule_set_en, revert_to_any_earlier, max_document_mb",
     "": "process, settings, stages, transitions, facts",
 }
 
@@ -419,7 +453,20 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                     n=name,
                 )
             )
-        facts[name] = Fact(name, fact.zh, fact.en, tuple(specs), tuple(fact.recorded_by))
+        if bool(fact.document_zh) != bool(fact.document_en):
+            problems.append(
+                tr(
+                    "{f}：facts.{n}：document_zh 与 document_en 须同时给出",
+                    "{f}: facts.{n}: give both document_zh and document_en, or neither",
+                    f=source,
+                    n=name,
+                )
+            )
+        elif fact.document_zh:
+            problems += label_problems(source, f"facts.{name}.document_zh", fact.document_zh)
+            problems += label_problems(source, f"facts.{name}.document_en", fact.document_en)
+        document = Text(fact.document_zh, fact.document_en) if fact.document_zh else None
+        facts[name] = Fact(name, fact.zh, fact.en, tuple(specs), tuple(fact.recorded_by), document)
     stages: list[Stage] = []
     check_ids: set[str] = set()
     for i, s in enumerate(d.stages):
@@ -504,7 +551,20 @@ def build(raw: dict[str, Any], source: str) -> Definition:
                 )
             elif isinstance(fact_param, str) and isinstance(c.params.get("field"), str):
                 problems += _field_problems(source, f"{where}.params.field", d, fact_param, c.params["field"])
-            checks.append(Check(c.id, c.gate, dict(c.params)))
+            for k, fname in enumerate(c.evidence):
+                if fname not in d.facts:
+                    problems.append(
+                        tr(
+                            "{f}：{w}.evidence[{k}]：未定义的事实「{v}」，应为：{e}",
+                            "{f}: {w}.evidence[{k}]: undefined fact '{v}', expected one of: {e}",
+                            f=source,
+                            w=where,
+                            k=k,
+                            v=shorten(fname),
+                            e=listed(d.facts),
+                        )
+                    )
+            checks.append(Check(c.id, c.gate, dict(c.params), tuple(dict.fromkeys(c.evidence))))
         for fname in s.facts:
             if fname not in d.facts:
                 problems.append(
@@ -574,6 +634,9 @@ def build(raw: dict[str, Any], source: str) -> Definition:
             ids,
             [(k, t.kind, t.source, t.dest) for k, t in enumerate(transitions)],
         )
+    problems += bounded_int_problems(
+        source, "settings.max_document_mb", d.settings.max_document_mb, 1, MAX_DOCUMENT_MB
+    )
     if problems:
         raise BadInput(_joined(problems))
     holidays: list[dt.date] = []
@@ -629,6 +692,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
         calendar=Calendar(frozenset(holidays), frozenset(weekends)),
         rule_set=Text(d.settings.rule_set_zh, d.settings.rule_set_en),
         revert_to_any_earlier=d.settings.revert_to_any_earlier,
+        max_document_bytes=d.settings.max_document_mb * 1024 * 1024,
     )
 
 

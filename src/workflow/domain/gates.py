@@ -74,6 +74,9 @@ class GateContext:
     calendar: Calendar = field(default_factory=Calendar)
     fact_labels: Mapping[str, Text] = field(default_factory=dict)
     field_labels: Mapping[tuple[str, str], Text] = field(default_factory=dict)
+    documents: Mapping[str, int] = field(default_factory=dict)
+    """How many documents are attached to each fact."""
+    document_labels: Mapping[str, Text] = field(default_factory=dict)
     valid_until: dt.date | None = None
     """The first day on which a check evaluated here may give another result with no
     new record, only because the day changed (a publicity period ending, a member
@@ -155,12 +158,42 @@ def gate(
     return register
 
 
-def evaluate(check_id: str, gate_name: str, params: Mapping[str, Any], ctx: GateContext) -> CheckResult:
-    """Run one check, filling parameter defaults."""
+def evaluate(
+    check_id: str,
+    gate_name: str,
+    params: Mapping[str, Any],
+    ctx: GateContext,
+    evidence: Sequence[str] = (),
+) -> CheckResult:
+    """Run one check, filling parameter defaults; a fact in ``evidence`` without an
+    attached document fails the check, naming the document."""
     spec = GATES[gate_name]
     full = {k: params.get(k, default) for k, (_, default) in spec.params.items()}
     out = spec.fn(ctx, full)
-    return CheckResult(check_id, out.passed, out.actual, out.required, out.message)
+    missing = [f for f in evidence if not ctx.documents.get(f)]
+    if not missing:
+        return CheckResult(check_id, out.passed, out.actual, out.required, out.message)
+    return CheckResult(check_id, False, out.actual, out.required, missing_documents(ctx, missing, out))
+
+
+def missing_documents(ctx: GateContext, facts: Sequence[str], out: Outcome) -> Text:
+    """The gate's own message, then each document still to be attached (when the gate
+    itself passed, only those)."""
+    parts: list[Text] = []
+    for f in facts:
+        label, doc = ctx.fact_label(f), ctx.document_labels.get(f) or Text("证明文件", "a document")
+        parts.append(
+            Text(
+                f"「{label.zh}」尚未附加{doc.zh}（用 workflow attach 或乡镇页面的 d 键附加）",
+                f"{label.en}: no document attached; {doc.en} is required "
+                "(attach it with workflow attach, or d on the township screen)",
+            )
+        )
+    zh = "；".join(p.zh for p in parts)
+    en = "; ".join(p.en for p in parts)
+    if out.passed:
+        return Text(zh, en)
+    return Text(f"{out.message.zh}；{zh}", f"{out.message.en}; {en}")
 
 
 def waive(result: CheckResult, reason: str) -> CheckResult:

@@ -175,3 +175,25 @@ def clean_note(value: str, what: Text) -> str:
         return normalise(value or "")
     except TextProblem as e:
         raise BadInput(Text(f"{what.zh}无效：{e.reason.zh}", f"invalid {what.en}: {e.reason.en}")) from None
+
+
+def display_name(value: str, limit: int = MAX_NAME) -> str:
+    """A file name someone gave, made harmless to keep and show: its last path part
+    (``/`` and ``\\`` both separate), in NFKC, each control, invisible, format or
+    bidirectional character replaced by ``_``, cut to ``limit`` characters (keeping
+    the extension); never empty, never ``.`` or ``..``. It is only ever shown: no file
+    is named by it."""
+    text = unicodedata.normalize("NFKC", value or "")
+    text = text.replace("\\", "/").rstrip("/").rpartition("/")[2]
+    if not (text.isprintable() and _BIDI.isdisjoint(text) and _INVISIBLE.isdisjoint(text)):
+        text = "".join(
+            "_" if (not ch.isprintable() or ch in _BIDI or ch in _INVISIBLE) else ch for ch in text
+        )
+    text = text.strip()
+    if len(text) > limit:
+        stem, dot, ext = text.rpartition(".")
+        ext = ext if dot and 0 < len(ext) <= 10 else ""
+        text = (stem if ext else text)[: limit - len(ext) - 1] + ("." + ext if ext else "")
+    if text in ("", ".", ".."):
+        return "document"
+    return text

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from workflow.ledger.events import SYSTEM_CHAIN, Recorded, Sink
+from workflow.ledger.events import SYSTEM_CHAIN, Attached, Recorded, Sink
 
 Applier = Callable[[Sink, Recorded], None]
 APPLIERS: dict[str, Applier] = {}
@@ -214,6 +214,30 @@ def _violation_open(sink: Sink, ev: Recorded) -> None:
 @applies("violation_resolve")
 def _violation_resolve(sink: Sink, ev: Recorded) -> None:
     sink.violation_resolved(int(ev.payload["violation"]), ev.note, ev.actor, ev.effective_date, ev.id)
+
+
+@applies("attach")
+def _attach(sink: Sink, ev: Recorded) -> None:
+    """A document attached to a fact: its SHA-256 names the file in the documents store."""
+    assert ev.township_id is not None
+    p = ev.payload
+    supersedes = p.get("supersedes")
+    sink.attachment(
+        Attached(
+            id=int(p["attachment"]),
+            township_id=ev.township_id,
+            fact=str(p["fact"]),
+            sha256=str(p["sha256"]),
+            size=int(p["size"]),
+            media_type=str(p["media_type"]),
+            name=str(p["name"]),
+            note=ev.note,
+            actor=ev.actor,
+            recorded_at=ev.recorded_at,
+            supersedes=None if supersedes is None else int(supersedes),
+            event_id=ev.id,
+        )
+    )
 
 
 @applies("upgrade_commit")

@@ -53,6 +53,25 @@ def recorded(event_id: int, fields: Mapping[str, Any], payload: Mapping[str, Any
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """A document attached to a fact, as its ``attach`` event says (the row an
+    attachment's listing, the gates and ``audit verify`` read)."""
+
+    id: int
+    township_id: int
+    fact: str
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+    note: str
+    actor: str
+    recorded_at: str
+    supersedes: int | None
+    event_id: int
+
+
 class Sink(Protocol):
     """Where a fold of events writes the rows that gates, reports and screens read.
     Each method sets a row to what the event says ("put": insert or replace)."""
@@ -100,6 +119,9 @@ class Sink(Protocol):
     def violation_resolved(
         self, violation_id: int, note: str, by: str, on: dt.date, event_id: int
     ) -> None: ...
+
+    def attachment(self, row: Attached) -> None:
+        """A document attached to a fact (never replaced: a new one supersedes)."""
 
     def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
         """A district runs on the definition ``text`` (whose SHA-256 is ``sha256``);

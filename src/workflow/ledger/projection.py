@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.ledger.events import Attached
+
 
 @dataclass(slots=True)
 class TownshipRow:
@@ -72,6 +74,7 @@ class Projection:
     held at once; a differing roster is read again from its event)."""
     waivers: dict[tuple[int, str], tuple[str, str, int]] = field(default_factory=dict)
     violations: dict[int, ViolationRow] = field(default_factory=dict)
+    attachments: dict[int, Attached] = field(default_factory=dict)
     texts: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Definition text by its SHA-256 (and the event that first recorded it)."""
     district_definitions: dict[int, tuple[str, int]] = field(default_factory=dict)
@@ -160,6 +163,9 @@ class Projection:
             on,
             event_id,
         )
+
+    def attachment(self, row: Attached) -> None:
+        self.attachments[row.id] = row
 
     def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
         self.texts.setdefault(sha256, (text, event_id))

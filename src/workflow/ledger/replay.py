@@ -34,6 +34,8 @@ TABLE_NAMES = {
     "violation": Text("违纪举报", "violation report"),
     "gatestate": Text("下一关状态", "next gate's state"),
     "event": Text("事件", "event"),
+    "attachment": Text("附件", "attachment"),
+    "document": Text("文件库", "documents store"),
 }
 
 ABSENT = "(none)"
@@ -55,6 +57,8 @@ class Difference:
 
     @property
     def text(self) -> Text:
+        if self.table == "document":
+            return self._document_text()
         where = TABLE_NAMES.get(self.table, Text(self.table, self.table))
         town_zh = f"乡镇「{self.township}」，" if self.township else ""
         town_en = f"township '{self.township}', " if self.township else ""
@@ -74,6 +78,24 @@ class Difference:
             f"日志推出的值 {implied.zh}{ev_zh}",
             f"table {self.table} ({where.en}): {town_en}{self.row}, field {self.field}: stored "
             f"{stored.en}, the log implies {implied.en}{ev_en}",
+        )
+
+    def _document_text(self) -> Text:
+        """A stored document that is not the one its event names: missing, or other
+        content (altered, or swapped for another file)."""
+        ev_zh = f"（由事件#{self.event_id}附加）" if self.event_id else ""
+        ev_en = f" (attached by event #{self.event_id})" if self.event_id else ""
+        if self.stored == ABSENT:
+            return Text(
+                f"文件库：乡镇「{self.township}」，{self.row}：文件缺失（应为 sha256 {self.implied}）{ev_zh}",
+                f"documents store: township '{self.township}', {self.row}: the file is missing "
+                f"(expected sha256 {self.implied}){ev_en}",
+            )
+        return Text(
+            f"文件库：乡镇「{self.township}」，{self.row}：文件已被改动或替换：内容的 sha256 为 {self.stored}，"
+            f"日志记载为 {self.implied}{ev_zh}",
+            f"documents store: township '{self.township}', {self.row}: the file was altered or replaced: "
+            f"its content has sha256 {self.stored}, the log says {self.implied}{ev_en}",
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -253,6 +275,98 @@ def compare(
     out += _rosters(db, p, township_ids, wanted, town)
     out += _waivers(db, p, township_ids, wanted, town)
     out += _violations(db, p, township_ids, wanted, town)
+    out += _attachments(db, p, township_ids, wanted, town)
+    out += documents(db, p, wanted, town)
+    return out
+
+
+ATTACHMENT_FIELDS = (
+    "township_id",
+    "fact",
+    "sha256",
+    "size",
+    "media_type",
+    "name",
+    "note",
+    "actor",
+    "recorded_at",
+    "supersedes",
+    "event_id",
+)
+
+
+def _attachments(
+    db: Raw, p: Projection, ids: Sequence[int] | None, wanted: set[int] | None, town: Any
+) -> list[Difference]:
+    out: list[Difference] = []
+    seen: set[int] = set()
+    for r in tables.stored(db, "attachment", ids):
+        aid = int(r[0])
+        seen.add(aid)
+        known = p.attachments.get(aid)
+        if known is None:
+            out.append(Difference("attachment", town(int(r[1])), f"#{aid}", "(row)", PRESENT, ABSENT, None))
+            continue
+        stored_values = (
+            int(r[1]),
+            str(r[2]),
+            str(r[3]),
+            int(r[4]),
+            str(r[5]),
+            str(r[6]),
+            str(r[7]),
+            str(r[8]),
+            str(r[9]),
+            None if r[10] is None else int(r[10]),
+            int(r[11]),
+        )
+        for field, s, i in zip(
+            ATTACHMENT_FIELDS, stored_values, (getattr(known, f) for f in ATTACHMENT_FIELDS), strict=True
+        ):
+            if s != i:
+                out.append(
+                    Difference(
+                        "attachment",
+                        town(known.township_id),
+                        f"#{aid}",
+                        field,
+                        _show(s),
+                        _show(i),
+                        known.event_id,
+                    )
+                )
+    for aid, known in p.attachments.items():
+        if (wanted is None or known.township_id in wanted) and aid not in seen:
+            out.append(
+                Difference(
+                    "attachment", town(known.township_id), f"#{aid}", "(row)", ABSENT, PRESENT, known.event_id
+                )
+            )
+    return out
+
+
+def documents(db: Raw, p: Projection, wanted: set[int] | None, town: Any) -> list[Difference]:
+    """Every document the log names, re-hashed from the documents store: a missing
+    file, or one whose content is not the one attached (altered, or swapped for another
+    file even of the same size), named with its township, fact and file name."""
+    from workflow.store.documents import store_for
+
+    store = store_for(db)
+    out: list[Difference] = []
+    found: dict[str, str | None] = {}
+    for aid, a in sorted(p.attachments.items()):
+        if wanted is not None and a.township_id not in wanted:
+            continue
+        if a.sha256 not in found:
+            got = store.examine(a.sha256, db) if store is not None else None
+            found[a.sha256] = got.sha256 if got is not None and got.present else None
+        actual = found[a.sha256]
+        if actual == a.sha256:
+            continue
+        row = f"{a.fact} #{aid} {json.dumps(a.name, ensure_ascii=False)}"
+        out.append(
+            Difference("document", town(a.township_id), row, "sha256", actual or ABSENT, a.sha256, a.event_id)
+        )
     return out
 
 

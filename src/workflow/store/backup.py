@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workflow.errors import BadInput, Unavailable
 from workflow.i18n import tr
+from workflow.store.documents import copy_documents
 from workflow.store.errors import mapped
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -103,6 +104,7 @@ def backup(source: str, target: Path) -> int:
             ) from None
         except OSError:
             os.replace(tmp, target)  # a file system without hard links
+        copy_documents(source, target)  # after the copy: every document it names is there
         return pages
 
 
@@ -159,6 +161,7 @@ def restore(backup_path: Path, target: Path) -> int:
         )
     with mapped(target), _partial(target) as tmp:
         _probe(tmp)
+        copy_documents(backup_path.resolve(), target)  # before the swap: its documents are there
         pages = _copy(str(backup_path.resolve()), tmp)
         for suffix in SIDE_FILES:  # a stale log would be replayed into the restored file
             with contextlib.suppress(FileNotFoundError):

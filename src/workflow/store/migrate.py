@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.store.errors import mapped
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 def _config(connection: object) -> object:

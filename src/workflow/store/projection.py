@@ -150,6 +150,31 @@ class TableSink:
             {"id": violation_id, "note": note, "by": by, "on": self.db.date(on)},
         )
 
+    def attachment(self, row: Any) -> None:
+        """``row``: a :class:`workflow.ledger.events.Attached` (the store does not import the ledger)."""
+        self._put(
+            "UPDATE attachment SET township_id = :tid, fact = :fact, sha256 = :sha, size = :size, "
+            "media_type = :media, name = :name, note = :note, actor = :actor, recorded_at = :at, "
+            "supersedes = :supersedes, event_id = :event WHERE id = :id",
+            "INSERT INTO attachment (id, township_id, fact, sha256, size, media_type, name, note, actor, "
+            "recorded_at, supersedes, event_id) VALUES (:id, :tid, :fact, :sha, :size, :media, :name, :note, "
+            ":actor, :at, :supersedes, :event)",
+            {
+                "id": row.id,
+                "tid": row.township_id,
+                "fact": row.fact,
+                "sha": row.sha256,
+                "size": row.size,
+                "media": row.media_type,
+                "name": row.name,
+                "note": row.note,
+                "actor": row.actor,
+                "at": row.recorded_at,
+                "supersedes": row.supersedes,
+                "event": row.event_id,
+            },
+        )
+
     def definition(self, district_id: int | None, sha256: str, text: str, event_id: int) -> None:
         if self.db.one("SELECT 1 FROM definitiontext WHERE sha256 = :sha", {"sha": sha256}) is None:
             self.db.run(
@@ -277,6 +302,11 @@ STORED: dict[str, tuple[str, str | None]] = {
     "fact": ("SELECT township_id, name, data FROM fact", "township_id"),
     "rosterrow": ("SELECT township_id, kind, line, data FROM rosterrow", "township_id"),
     "waiver": ("SELECT township_id, check_id, reason, actor, event_id FROM waiver", "township_id"),
+    "attachment": (
+        "SELECT id, township_id, fact, sha256, size, media_type, name, note, actor, recorded_at, supersedes, "
+        "event_id FROM attachment",
+        "township_id",
+    ),
     "violation": (
         "SELECT id, township_id, status, opened_note, opened_by, opened_on, resolved_note, resolved_by, "
         "resolved_on FROM violation",

@@ -69,7 +69,9 @@ RECORDS = (
     "SELECT 'f', name, data FROM fact WHERE township_id = :tid "
     "UNION ALL SELECT 'w', check_id, reason FROM waiver WHERE township_id = :tid "
     "UNION ALL SELECT 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
-    "WHERE township_id = :tid AND status = 'open'"
+    "WHERE township_id = :tid AND status = 'open' "
+    "UNION ALL SELECT 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment WHERE township_id = :tid "
+    "GROUP BY fact"
 )
 BUMP = (
     "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head "

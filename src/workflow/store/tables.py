@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("coordinator", "reviewer", "auditor", "admin")
@@ -160,3 +160,33 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
+
+
+class Attachment(SQLModel, table=True):
+    """A document attached to a fact of a township (the ``attach`` event sets it; the
+    file itself is in the documents store, by its SHA-256). Never replaced: a
+    corrected scan is a new attachment that names the one it ``supersedes``."""
+
+    __table_args__ = (Index("ix_attachment_township_fact", "township_id", "fact"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int = Field(foreign_key="township.id")
+    fact: str = Field(max_length=64)
+    sha256: str = Field(max_length=64, index=True)
+    size: int = Field(sa_type=BigInteger)
+    media_type: str = Field(max_length=100)
+    name: str = Field(max_length=255)
+    note: str = ""
+    actor: str = Field(max_length=200)
+    recorded_at: str = Field(max_length=40)
+    supersedes: int | None = None
+    event_id: int
+
+
+class DocumentBlob(SQLModel, table=True):
+    """A part of a document's content on PostgreSQL (SQLite keeps files beside the
+    database instead; see ``workflow.store.documents``)."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    part: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)

@@ -109,6 +109,7 @@ KIND_LABELS: dict[str, Text] = {
     "waive": Text("豁免", "waived"),
     "violation_open": Text("违纪举报", "violation reported"),
     "violation_resolve": Text("举报处理", "violation resolved"),
+    "attach": Text("附加文件", "document attached"),
 }
 
 YES = Text("是", "yes")
