@@ -139,12 +139,12 @@ def emit_json(data: Any) -> None:
 
 
 def prompt(label: Text) -> str:
-    """A line typed at a prompt (asked again while empty); end of input ends the
-    command with exit code 1."""
+    """A line typed at a prompt (asked again while empty); end of input or Ctrl-C
+    ends the command with exit code 1."""
     while True:
         try:
             value = input(f"{label(OPTS.lang)}: ")
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):
             print(file=sys.stderr)
             raise Exit(1) from None
         if value:
