@@ -870,7 +870,7 @@ WAIVE = _cmd(
 
 VIOLATION_GROUP = Group(
     "violation",
-    T("违纪举报（未处理的举报阻止前进）", "violation reports (an open one blocks every forward step)"),
+    T("违纪举报；未处理的举报阻止前进", "violation reports; an open one blocks every forward step"),
     (
         _cmd(
             "steps:violation_open",

@@ -402,7 +402,9 @@ def _rows_of(entries: Sequence[Command | Group], lang: Lang) -> list[tuple[str, 
     for e in entries:
         text = e.summary(lang)
         if isinstance(e, Group):
-            text += Text("：{s}", ": {s}")(lang).format(s=", ".join(c.name for c in e.commands))
+            text += Text("（命令：{s}）", " (commands: {s})")(lang).format(
+                s=", ".join(c.name for c in e.commands)
+            )
         rows.append((e.name, text))
     return rows
 
