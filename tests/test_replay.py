@@ -260,18 +260,21 @@ def _old_release(tmp_path: Path) -> Path | None:
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", str(src)], check=True, capture_output=True
     )
-    probe = subprocess.run([str(py), "-c", "import click"], capture_output=True)
-    if probe.returncode != 0:  # that release imported click, which newer typer no longer brings
-        got = subprocess.run([str(py), "-m", "pip", "install", "-q", "click>=8"], capture_output=True)
-        if got.returncode != 0:
-            return None
+    # That release's CLI ran on typer and imported click: this release needs neither, and
+    # newer typer no longer brings click.
+    for module, requirement in (("typer", "typer>=0.12"), ("click", "click>=8")):
+        probe = subprocess.run([str(py), "-c", f"import {module}"], capture_output=True)
+        if probe.returncode != 0:
+            got = subprocess.run([str(py), "-m", "pip", "install", "-q", requirement], capture_output=True)
+            if got.returncode != 0:
+                return None
     return env_dir / "bin" / "workflow"
 
 
 def test_db_upgrade_commits_a_last_release_database_and_verify_passes(tmp_path: Path) -> None:
     old = _old_release(tmp_path)
     if old is None:
-        pytest.skip("the last release cannot be installed here (git history or click missing)")
+        pytest.skip("the last release cannot be installed here (git history, typer or click missing)")
     db = tmp_path / "old.db"
     env = {**os.environ, "WORKFLOW_DB": str(db), "WORKFLOW_LANG": "en", "WORKFLOW_USER": "admin"}
     # (WORKFLOW_USER names the last release's acting user; this release ignores it)

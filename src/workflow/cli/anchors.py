@@ -5,26 +5,13 @@ auditor's keys and checkpoints (``audit key create``, ``audit checkpoint``, and 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from workflow.errors import AuditFailure
 from workflow.i18n import Text, tr
 
-definition_app = typer.Typer(no_args_is_help=True, help="Process definition files / 流程定义文件")
-key_app = typer.Typer(no_args_is_help=True, help="Auditors' signing keys / 审计签名密钥")
-
-
-def register(app: typer.Typer) -> None:
-    from workflow.cli import options as cli
-
-    app.add_typer(definition_app, name="definition")
-    cli.audit_app.add_typer(key_app, name="key")
-    cli.district_app.command("set-definition")(district_set_definition)
-    cli.db_app.command("app-role")(db_app_role)
-    cli.audit_app.command("checkpoint")(audit_checkpoint)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def say(text: Text | str) -> None:
@@ -64,7 +51,6 @@ def district_set_definition(name: str, file: Path) -> None:
         say(line)
 
 
-@definition_app.command("check")
 def definition_check(file: Path) -> None:
     """Validate a definition file and print a summary (changes nothing)."""
     from workflow.app.definitions import from_file, summary
@@ -77,10 +63,7 @@ def definition_check(file: Path) -> None:
 # ---------------------------------------------------------------- the application role
 
 
-def db_app_role(
-    name: str,
-    print_only: Annotated[bool, typer.Option("--print", help="Only print the SQL / 只打印 SQL")] = False,
-) -> None:
+def db_app_role(name: str, print_only: bool) -> None:
     """Create a least-privilege PostgreSQL role for the application (admins): it may
     read and append audit events but never update, delete or truncate them."""
     from workflow.cli.options import OPTS
@@ -93,7 +76,7 @@ def db_app_role(
         svc._require(svc.actor(session), "admin")
     if print_only:
         for stmt in app_role.statements(svc.engine, name):
-            typer.echo(stmt + ";")
+            print(stmt + ";")
         return
     app_role.create(svc.engine, name)
     say(
@@ -109,7 +92,6 @@ def db_app_role(
 # ---------------------------------------------------------------- keys and checkpoints
 
 
-@key_app.command("create")
 def audit_key_create() -> None:
     """Make your Ed25519 signing key (auditors and admins): the private key stays in
     your config directory (mode 0600); the public key is recorded on the system chain."""
@@ -134,9 +116,7 @@ def audit_key_create() -> None:
         )
 
 
-def audit_checkpoint(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Checkpoint file to write / 检查点文件")],
-) -> None:
+def audit_checkpoint(output: Path) -> None:
     """Write a signed checkpoint: every chain's seq and head hash, a root hash over
     them, the database id, the time and your public key (auditors and admins)."""
     from workflow.app import checkpoints as checkpoint

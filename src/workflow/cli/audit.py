@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from workflow.cli.options import (
-    OPTS,
-    app,
-    audit_app,
-    db_app,
-    emit_json,
-    say,
-)
+from workflow.cli.options import OPTS, emit_json, say
 from workflow.errors import BadInput
 from workflow.i18n import tr
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SIGN_IN_REVISION = "0007"
 """The schema revision that brought sign-in: a database older than it has no one who
 can sign in, so ``db upgrade`` runs without a session (and prints set-up codes)."""
 
 
-@audit_app.command("verify")
 def audit_verify(
-    township: Annotated[
-        str | None, typer.Option("--township", help="Only this township / 只校验此乡镇")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    checkpoint: Annotated[
-        Path | None,
-        typer.Option("--checkpoint", help="Prove every chain extends this signed checkpoint / 签名检查点"),
-    ] = None,
-    trust: Annotated[
-        list[str] | None,
-        typer.Option("--trust", help="Trusted public key, fingerprint or key file / 信任的公钥"),
-    ] = None,
+    township: str | None, as_json: bool, checkpoint: Path | None, trust: list[str] | None
 ) -> None:
     """Check every hash chain, replay the log against every table, check this machine's
     witness state and, with --checkpoint, that every chain still extends a signed
-    checkpoint; exit 6 naming each difference / 校验哈希链、重放日志逐字段核对、核对本机见证与签名检查点."""
+    checkpoint; exit 6 naming each difference."""
     from workflow.cli.anchors import fail, verify_anchors
     from workflow.errors import AuditFailure
 
@@ -98,7 +79,6 @@ def audit_verify(
     )
 
 
-@app.command()
 def demo() -> None:
     """Fill the database with the demo districts (generated records; idempotent)."""
     from workflow.app.demo import build_demo
@@ -116,11 +96,7 @@ def demo() -> None:
         say(tr("已存在，跳过：{d}", "already present, skipped: {d}", d=name))
 
 
-@app.command()
-def report(
-    district: Annotated[str | None, typer.Option("--district")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def report(district: str | None, as_json: bool) -> None:
     """The district report, computed from the records."""
     from workflow.domain.report import render_text
 
@@ -131,9 +107,8 @@ def report(
         say(render_text(data, OPTS.lang))
 
 
-@db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Bring an older database to the current schema (admins) / 升级数据库结构（管理员）."""
+    """Bring an older database to the current schema (admins)."""
     from workflow.store.migrate import current
 
     if (current(OPTS.engine()) or "9") < SIGN_IN_REVISION:  # no one can sign in to it yet
@@ -145,21 +120,14 @@ def db_upgrade() -> None:
     say(tr("数据库结构：{a} → {b}", "database schema: {a} -> {b}", a=r[0] or "-", b=r[1]))
 
 
-@app.command()
 def backup(path: Path) -> None:
     """Copy the SQLite database to PATH while it is in use (admins and auditors)."""
     n = OPTS.service(reading=True).backup(path)
     say(tr("已备份到 {p}（{n}页）", "backed up to {p} ({n} pages)", p=path, n=n))
 
 
-@app.command()
-def restore(
-    backup_file: Annotated[Path, typer.Argument(metavar="BACKUP", help="A file made by workflow backup")],
-    to: Annotated[
-        Path | None, typer.Option("--to", help="Restore to this SQLite file instead of --db / 恢复到此文件")
-    ] = None,
-) -> None:
-    """Put a checked backup in place of the SQLite database (admins) / 用检查过的备份替换数据库（管理员）.
+def restore(backup_file: Path, to: Path | None) -> None:
+    """Put a checked backup in place of the SQLite database (admins).
 
     The session is checked against the backup (a copy of the same database, with the
     same id and sessions), so that a damaged database can be restored."""

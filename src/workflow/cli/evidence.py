@@ -6,34 +6,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from workflow.errors import AuditFailure, BadInput
 from workflow.i18n import tr
 
 
-def register(app: typer.Typer) -> None:
-    from workflow.cli import options as cli
-
-    app.command("attach")(attach)
-    app.command("evidence")(evidence)
-    cli.audit_app.command("bundle")(audit_bundle)
-    cli.audit_app.command("verify-bundle")(audit_verify_bundle)
-
-
-def attach(
-    township: str,
-    fact: str,
-    file: Path,
-    note: Annotated[str, typer.Option("--note", help="A note on the document / 说明")] = "",
-    supersedes: Annotated[
-        str | None,
-        typer.Option("--supersedes", help="The attachment (id or sha256) this one corrects / 替代的附件"),
-    ] = None,
-) -> None:
-    """Attach a document (PDF, JPEG, PNG, DOCX, XLSX, DOC/WPS, XLS/ET) to a fact / 为事实附加文件."""
+def attach(township: str, fact: str, file: Path, note: str = "", supersedes: str | None = None) -> None:
+    """Attach a document to a fact (see the command table for its help)."""
     from workflow.cli.options import OPTS, say
     from workflow.domain.documents import label, size_text
 
@@ -57,13 +36,9 @@ def attach(
 
 
 def evidence(
-    township: Annotated[str, typer.Argument(metavar="TOWNSHIP | get", help="A township, or 'get' HASH")],
-    document: Annotated[str | None, typer.Argument(metavar="[HASH]", help="With get: sha256 or id")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="With get: write the document here")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    township: str, document: str | None = None, out: Path | None = None, as_json: bool = False
 ) -> None:
-    """A township's documents by fact, or (``evidence get HASH -o PATH``) write one out /
-    列出乡镇的文件，或取出一个文件."""
+    """A township's documents by fact, or (``evidence get HASH -o PATH``) write one out."""
     from workflow.cli.options import OPTS, emit_json, say
 
     if township == "get":
@@ -128,20 +103,13 @@ def evidence(
 
 
 def audit_bundle(
-    out: Annotated[Path, typer.Option("-o", "--out", help="The bundle file (.zip) / 审计包文件")],
-    district: Annotated[
-        list[str] | None, typer.Option("--district", help="Every township of this district")
-    ] = None,
-    township: Annotated[
-        list[str] | None, typer.Option("--township", help="This township (repeat for more)")
-    ] = None,
-    checkpoint: Annotated[
-        Path | None,
-        typer.Option("--checkpoint", help="Put this signed checkpoint in the bundle / 加入的检查点"),
-    ] = None,
+    out: Path,
+    district: list[str] | None = None,
+    township: list[str] | None = None,
+    checkpoint: Path | None = None,
 ) -> None:
     """Write an audit bundle: events, documents, definition, checkpoint, timeline, README
-    (auditors and admins) / 制作审计包."""
+    (auditors and admins)."""
     from workflow.app.bundle import make_bundle
     from workflow.cli.options import OPTS, say
     from workflow.domain.documents import size_text
@@ -168,16 +136,9 @@ def audit_bundle(
     say(s.checkpoint)
 
 
-def audit_verify_bundle(
-    file: Path,
-    trust: Annotated[
-        list[str] | None,
-        typer.Option("--trust", help="Trusted public key, fingerprint or key file / 信任的公钥"),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def audit_verify_bundle(file: Path, trust: list[str] | None = None, as_json: bool = False) -> None:
     """Check an audit bundle with no database and no configuration: chains, replay,
-    documents, definition, checkpoint; exit 6 naming what is wrong / 离线核验审计包."""
+    documents, definition, checkpoint; exit 6 naming what is wrong."""
     from workflow.cli.options import emit_json, say
     from workflow.ledger.bundle import verify_bundle
 

@@ -7,14 +7,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
 
-import typer
-
-from workflow.errors import BadInput
-from workflow.i18n import parse_lang, tr
-
-export_app = typer.Typer(no_args_is_help=True, help="Export timelines and history / 导出时间线和审计记录")
+from workflow.i18n import tr
 
 
 @contextmanager
@@ -46,37 +40,19 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
         yield update
 
 
-def _set_lang(value: str | None) -> None:
-    """``--lang`` given after the command overrides the global one."""
-    from workflow.cli.options import OPTS
-
-    if value is None:
-        return
-    lang = parse_lang(value)
-    if lang is None:
-        raise BadInput(
-            tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=value)
-        )
-    OPTS.lang = lang
-
-
-@export_app.command("timeline")
 def timeline(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv|json|ics|xlsx|html|mermaid")],
-    output: Annotated[str, typer.Option("-o", "--output", help="File to write, or - for standard output")],
-    district: Annotated[str | None, typer.Option("--district", help="Only this district")] = None,
-    township: Annotated[
-        list[str] | None, typer.Option("--township", help="Only these townships (repeatable)")
-    ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Spans touching this date or later")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Spans touching this date or earlier")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (headers and names)")] = None,
+    fmt: str,
+    output: str,
+    district: str | None,
+    township: list[str] | None,
+    date_from: str | None,
+    date_to: str | None,
 ) -> None:
-    """One row per township and stage visited: entered, left, days, deadline, flags."""
+    """One row per township and stage visited: entered, left, days, deadline, flags
+    (headers and names in ``--lang``)."""
     from workflow.app.exporters import plan_timeline, write_timeline
     from workflow.cli.options import OPTS, say
 
-    _set_lang(lang)
     service = OPTS.service(reading=True)
     plan = plan_timeline(
         service,
@@ -103,20 +79,12 @@ def timeline(
         )
 
 
-@export_app.command("history")
-def history(
-    township: str,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv|json")] = "csv",
-    output: Annotated[
-        str, typer.Option("-o", "--output", help="File to write, or - for standard output")
-    ] = "-",
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (headers)")] = None,
-) -> None:
-    """A township's raw audit events, oldest first, with their hashes."""
+def history(township: str, fmt: str, output: str) -> None:
+    """A township's raw audit events, oldest first, with their hashes (headers in
+    ``--lang``)."""
     from workflow.app.exporters import export_history
     from workflow.cli.options import OPTS, say
 
-    _set_lang(lang)
     summary = export_history(OPTS.service(reading=True), township, fmt, output, lang=OPTS.lang)
     if output != "-":
         say(
@@ -127,8 +95,3 @@ def history(
                 p=output,
             )
         )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the export commands to the CLI."""
-    app.add_typer(export_app, name="export")

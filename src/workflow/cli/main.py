@@ -1,34 +1,19 @@
-"""The ``workflow`` command. A thin front end over :mod:`workflow.app`; it never imports
-Textual (``workflow tui`` imports it on demand). The command modules register on the
-apps in :mod:`workflow.cli.options` when imported here."""
+"""The ``workflow`` command. A thin front end over :mod:`workflow.app`: the parser
+(:mod:`workflow.cli.parser`, from the table in :mod:`workflow.cli.commands`) is built
+when it runs and only as far as the command named, and a command's module is imported
+only when that command runs; it never imports Textual (``workflow tui`` imports it on
+demand)."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-import typer
-
-from workflow.cli import audit, export, reads, setup, steps, tui
-from workflow.cli.options import OPTS, app, user_app
+from workflow.cli.options import OPTS, Exit, set_options
 from workflow.errors import BadRows, WorkflowError
 from workflow.i18n import detect_lang, tr
 
-COMMAND_MODULES = (setup, reads, steps, audit, export, tui)
-
-
 # ---------------------------------------------------------------- entry point
-
-
-def _register_commands() -> None:
-    from workflow.cli import anchors as anchor_commands
-    from workflow.cli import evidence, users
-
-    users.register(app, user_app)
-    tui.register(app)
-    export.register(app)
-    anchor_commands.register(app)
-    evidence.register(app)
 
 
 def _print_error(e: WorkflowError) -> None:
@@ -52,15 +37,11 @@ def _debug_traceback(e: BaseException) -> None:
 
 
 def _unexpected(e: Exception) -> int:
-    """An error that is not the project's own: a usage error of the command line, a
-    driver or OS error (through the one mapping), else a one-line internal error.
-    Never a traceback, unless WORKFLOW_DEBUG=1 asks for it; never a password."""
+    """An error that is not the project's own: a driver or OS error (through the one
+    mapping), else a one-line internal error. Never a traceback, unless
+    WORKFLOW_DEBUG=1 asks for it; never a password."""
     from workflow.store.errors import is_mappable, mask, translate
 
-    show = getattr(e, "show", None)
-    if callable(show):  # a usage error of the command line (typer's click)
-        show()
-        return 2
     _debug_traceback(e)
     if is_mappable(e):
         mapped = translate(e, OPTS.db)
@@ -77,30 +58,46 @@ def _unexpected(e: Exception) -> int:
     return 1
 
 
+def _run(args: list[str]) -> int:
+    from workflow.cli.parser import ParseExit, UsageError, parse, wanted_lang
+
+    OPTS.lang = wanted_lang(args, detect_lang(None))
+    try:
+        call = parse(args, OPTS.lang)
+    except ParseExit as e:
+        return e.code
+    except UsageError as e:
+        e.show()
+        return 2
+    o = call.options
+    set_options(o["db"], o["as"], o["lang"], o["definition"], o["read_only"])
+    call.function()(**call.kwargs)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns (and exits with) the documented exit code."""
+    """Run the CLI; returns (and, without ``argv``, exits with) the documented exit code."""
     OPTS.lang = detect_lang(None)
     try:
-        app(args=argv, standalone_mode=False)
-        code = 0
+        code = _run(sys.argv[1:] if argv is None else list(argv))
     except WorkflowError as e:
         _debug_traceback(e)
         _print_error(e)
         code = e.exit_code
-    except typer.Exit as e:
-        code = e.exit_code
-    except typer.Abort:
-        code = 1
+    except Exit as e:
+        code = e.code
     except KeyboardInterrupt:
         code = 130
     except Exception as e:
         code = _unexpected(e)
-    from workflow.ledger.witness import save_all
+    if "workflow.ledger.witness" in sys.modules:  # what this machine witnessed, if anything
+        from workflow.ledger.witness import save_all
 
-    save_all()
+        save_all()
     if argv is None:
         sys.exit(code)
     return code
 
 
-_register_commands()
+if __name__ == "__main__":
+    main()

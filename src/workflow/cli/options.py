@@ -1,40 +1,27 @@
-"""What every command shares: the typer apps they register on, the global options
-(``--db``, ``--as``, ``--lang``, ``--definition``) and the helpers that print in the
-user's language. Command modules import this; nothing here imports a command module."""
+"""What every command shares: the global options (``--db``, ``--as``, ``--lang``,
+``--definition``, ``--read-only``) as :data:`OPTS`, and the helpers that print in the
+user's language. Command modules import this; nothing here imports a command module,
+and nothing here is slow to import (``workflow status`` starts with it)."""
 
 from __future__ import annotations
 
-import getpass
-import json
+import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from workflow.errors import BadInput
 from workflow.i18n import Lang, Text, detect_lang, parse_lang, tr
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Township Party committee re-election tracker / 乡镇党委换届流程跟踪",
-)
-district_app = typer.Typer(no_args_is_help=True, help="Districts / 区")
-township_app = typer.Typer(no_args_is_help=True, help="Townships / 乡镇")
-user_app = typer.Typer(no_args_is_help=True, help="Users / 用户")
-violation_app = typer.Typer(no_args_is_help=True, help="Violation reports / 违纪举报")
-audit_app = typer.Typer(no_args_is_help=True, help="The audit log / 审计日志")
-db_app = typer.Typer(no_args_is_help=True, help="The database schema / 数据库结构")
-app.add_typer(district_app, name="district")
-app.add_typer(township_app, name="township")
-app.add_typer(user_app, name="user")
-app.add_typer(violation_app, name="violation")
-app.add_typer(audit_app, name="audit")
-app.add_typer(db_app, name="db")
+if TYPE_CHECKING:
+    from pathlib import Path
 
-T = TypeVar("T")
+
+class Exit(Exception):
+    """End the command with this exit code (and no message)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass
@@ -112,41 +99,22 @@ OPTS = Options(None, "", "en", None)
 
 def default_user() -> str:
     """The name ``init`` proposes for the first admin (it chooses nobody's identity)."""
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "admin"
 
 
-@app.callback()
-def main_options(
-    db: Annotated[
-        str | None, typer.Option("--db", envvar="WORKFLOW_DB", help="SQLAlchemy URL or SQLite file")
-    ] = None,
-    as_user: Annotated[
-        str | None,
-        typer.Option(
-            "--as", help="The name 'workflow login' offers (signing in decides who acts) / 登录时默认的用户名"
-        ),
-    ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
-    definition: Annotated[
-        Path | None,
-        typer.Option(
-            "--definition",
-            envvar="WORKFLOW_DEFINITION",
-            help="Definition TOML for init and district add (admins); townships always run on their "
-            "district's recorded definition / 流程定义，仅用于 init 与 district add",
-        ),
-    ] = None,
-    read_only: Annotated[
-        bool,
-        typer.Option(
-            "--read-only",
-            help="Only read: open a SQLite copy as it is, e.g. on read-only media / 只读打开（如只读介质上的副本）",
-        ),
-    ] = False,
+def set_options(
+    db: str | None,
+    as_user: str | None,
+    lang: str | None,
+    definition: Path | None,
+    read_only: bool,
 ) -> None:
+    """Take the global options of this command line (a bad ``--lang`` is bad input)."""
     if lang is not None and parse_lang(lang) is None:
         raise BadInput(
             tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=lang)
@@ -155,17 +123,32 @@ def main_options(
     OPTS.user = ""
     OPTS.login_name = as_user.strip() if as_user else None
     OPTS._engines = {}
-    OPTS.lang = parse_lang(lang) if lang else detect_lang(None)  # type: ignore[assignment]
+    OPTS.lang = (parse_lang(lang) if lang else None) or detect_lang(None)
     OPTS.definition = definition
     OPTS.read_only = read_only
 
 
 def say(text: Text | str) -> None:
-    typer.echo(text(OPTS.lang) if isinstance(text, Text) else text)
+    print(text(OPTS.lang) if isinstance(text, Text) else text, flush=True)
 
 
 def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    import json
+
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str), flush=True)
+
+
+def prompt(label: Text) -> str:
+    """A line typed at a prompt (asked again while empty); end of input or Ctrl-C
+    ends the command with exit code 1."""
+    while True:
+        try:
+            value = input(f"{label(OPTS.lang)}: ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            raise Exit(1) from None
+        if value:
+            return value
 
 
 def stage_name(stage_id: str | None, definition: Any = None) -> str:

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
-
-import typer
-
-from workflow.cli.options import (
-    OPTS,
-    app,
-    check_line,
-    emit_json,
-    say,
-    stage_name,
-)
-from workflow.domain.text import visible
+from workflow.cli.options import OPTS, check_line, emit_json, say, stage_name
 from workflow.errors import AuditFailure
 from workflow.i18n import tr
 
 
-@app.command()
-def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def status(township: str, as_json: bool) -> None:
     """A township's stage, next stage, and each check of its exit gate."""
     v = OPTS.reads().status(township)
     if as_json:
@@ -70,9 +56,11 @@ def status(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fal
         )
 
 
-@app.command()
-def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def history(township: str, as_json: bool) -> None:
     """Every event of a township, oldest first, and whether its chain verifies."""
+    import json
+
+    from workflow.domain.text import visible
     from workflow.ledger.chain import event_dict
 
     _town, events, problem = OPTS.service(reading=True).history(township)
@@ -108,12 +96,8 @@ def history(township: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         raise AuditFailure(tr("审计链校验：失败：{p}", "audit chain FAILS: {p}", p=problem.text(OPTS.lang)))
 
 
-@app.command()
 def diagram() -> None:
     """Print the process as a Mermaid stateDiagram-v2."""
     from workflow.domain.diagram import mermaid
 
     say(mermaid(OPTS.loaded_definition(), OPTS.lang))
-
-
-# ---------------------------------------------------------------- changes

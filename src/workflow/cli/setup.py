@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
-
-from workflow.cli.options import (
-    OPTS,
-    app,
-    district_app,
-    emit_json,
-    say,
-    stage_name,
-    township_app,
-)
+from workflow.cli.options import OPTS, emit_json, say, stage_name
 from workflow.i18n import tr
 
 
-@app.command()
-def init(
-    admin: Annotated[
-        str | None, typer.Option("--admin", help="The first admin's name / 首位管理员的用户名")
-    ] = None,
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the admin's password from standard input / 从标准输入读取密码"
-        ),
-    ] = False,
-) -> None:
-    """Create the database with its first admin, whose password is asked twice / 初始化数据库."""
+def init(admin: str | None, password_stdin: bool) -> None:
+    """Create the database with its first admin, whose password is asked twice."""
     from workflow.app.auth import check_new_password, hash_secret
     from workflow.app.service import Service
     from workflow.cli.options import default_user
@@ -67,21 +43,14 @@ def init(
         say(tr("数据库已初始化，未做更改", "database already initialised; nothing changed"))
 
 
-@district_app.command("add")
-def district_add(
-    name: str,
-    definition: Annotated[
-        Path | None, typer.Option("--definition", help="This district's own process definition")
-    ] = None,
-) -> None:
-    """Add a district."""
-    own = definition or OPTS.definition
+def district_add(name: str) -> None:
+    """Add a district (on ``--definition``, given before or after the command)."""
+    own = OPTS.definition
     d = OPTS.service().add_district(name, str(own) if own else None)
     say(tr("已添加区「{d}」", "district '{d}' added", d=d.name))
 
 
-@district_app.command("list")
-def district_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def district_list(as_json: bool) -> None:
     """List districts."""
     rows = OPTS.service(reading=True).districts()
     if as_json:
@@ -91,22 +60,13 @@ def district_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
         say(f"{d.id}\t{d.name}")
 
 
-@township_app.command("add")
-def township_add(
-    name: str,
-    district: Annotated[str, typer.Option("--district")],
-    since: Annotated[str | None, typer.Option("--since", help="Day the work began")] = None,
-) -> None:
+def township_add(name: str, district: str, since: str | None) -> None:
     """Add a township to a district; it starts at the first stage."""
     t = OPTS.service().add_township(name, district, since)
     say(tr("已添加乡镇「{t}」（{d}）", "township '{t}' added to {d}", t=t.name, d=district))
 
 
-@township_app.command("list")
-def township_list(
-    district: Annotated[str | None, typer.Option("--district")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def township_list(district: str | None, as_json: bool) -> None:
     """List townships with their stage."""
     rows = OPTS.service(reading=True).townships(district)
     if as_json:
@@ -126,6 +86,3 @@ def township_list(
         return
     for t, d in rows:
         say(f"{t.id}\t{d}\t{t.name}\t{stage_name(t.stage)}\t{t.stage_since or ''}")
-
-
-# ---------------------------------------------------------------- reads

@@ -4,49 +4,38 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from workflow.cli.options import (
-    OPTS,
-    app,
-    check_line,
-    emit_json,
-    kv_pairs,
-    say,
-    stage_name,
-    violation_app,
-)
+from workflow.cli.options import OPTS, check_line, emit_json, kv_pairs, say, stage_name
 from workflow.errors import BadInput
 from workflow.i18n import tr
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-@app.command()
+
 def record(
     township: str,
     fact: str,
-    values: Annotated[list[str] | None, typer.Argument(help="field=value ...")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Effective date YYYY-MM-DD")] = None,
-    note: Annotated[str, typer.Option("--note")] = "",
-    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
+    values: list[str] | None,
+    on: str | None,
+    note: str,
+    expect_version: int | None,
 ) -> None:
     """Record a fact, e.g. record 东湖镇 draft title=工作报告 date=2021-04-12"""
     r = OPTS.service().record(township, fact, kv_pairs(values or []), on, note, expect_version)
     say(tr("已记录「{t}」的 {f}", "recorded {f} for '{t}'", t=r.township, f=fact))
 
 
-@app.command()
 def advance(
-    township: Annotated[str | None, typer.Argument()] = None,
-    to: Annotated[str | None, typer.Option("--to")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Effective date YYYY-MM-DD")] = None,
-    note: Annotated[str, typer.Option("--note")] = "",
-    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
-    district: Annotated[str | None, typer.Option("--district", help="Bulk: every township of")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="Bulk: ... that is at this stage")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Bulk: only list")] = False,
+    township: str | None,
+    to: str | None,
+    on: str | None,
+    note: str,
+    expect_version: int | None,
+    district: str | None,
+    stage: str | None,
+    dry_run: bool,
 ) -> None:
     """Step a township to its next stage when its exit gate holds; or, with --district
     and --stage, every township of a district at that stage whose gate holds."""
@@ -129,14 +118,7 @@ def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run:
         raise Blocked(tr("部分乡镇未前进（见上）", "some townships were not advanced (see above)"))
 
 
-@app.command("return")
-def return_cmd(
-    township: str,
-    to: Annotated[str, typer.Option("--to")],
-    reason: Annotated[str, typer.Option("--reason")],
-    on: Annotated[str | None, typer.Option("--on")] = None,
-    expect_version: Annotated[int | None, typer.Option("--expect-version")] = None,
-) -> None:
+def return_cmd(township: str, to: str, reason: str, on: str | None, expect_version: int | None) -> None:
     """Send a township back to an earlier stage (reviewers and admins)."""
     r = OPTS.service().return_(township, to, reason, on, expect_version)
     say(
@@ -150,36 +132,25 @@ def return_cmd(
     )
 
 
-@app.command()
-def waive(
-    township: str,
-    check: str,
-    reason: Annotated[str, typer.Option("--reason")],
-) -> None:
+def waive(township: str, check: str, reason: str) -> None:
     """Let one check of one township pass (reviewers and admins)."""
     OPTS.service().waive_check(township, check, reason)
     say(tr("已豁免「{t}」的检查 {c}", "check {c} of '{t}' waived", t=township, c=check))
 
 
-@violation_app.command("open")
-def violation_open(township: str, note: Annotated[str, typer.Option("--note")]) -> None:
+def violation_open(township: str, note: str) -> None:
     """Record a violation report; it blocks every forward step until resolved."""
     v, _ = OPTS.service().open_violation(township, note)
     say(tr("已登记违纪举报 #{i}", "violation report #{i} opened", i=v.id))
 
 
-@violation_app.command("resolve")
-def violation_resolve(violation_id: int, note: Annotated[str, typer.Option("--note")]) -> None:
+def violation_resolve(violation_id: int, note: str) -> None:
     """Resolve a violation report (reviewers and admins)."""
     v, _ = OPTS.service().resolve_violation(violation_id, note)
     say(tr("违纪举报 #{i} 已处理", "violation report #{i} resolved", i=v.id))
 
 
-@violation_app.command("list")
-def violation_list(
-    township: Annotated[str | None, typer.Argument()] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def violation_list(township: str | None, as_json: bool) -> None:
     """List violation reports."""
     rows = OPTS.service(reading=True).violations(township)
     if as_json:
@@ -202,16 +173,17 @@ def violation_list(
         say(f"#{v.id}\t{n}\t{v.status}\t{v.opened_on}\t{v.opened_note}")
 
 
-@app.command("import")
 def import_cmd(
-    township: Annotated[str | None, typer.Argument()] = None,
-    kind: Annotated[str | None, typer.Argument()] = None,
-    file: Annotated[Path | None, typer.Argument()] = None,
-    replace: Annotated[bool, typer.Option("--replace")] = False,
-    template: Annotated[str | None, typer.Option("--template", help="Write a header-only CSV")] = None,
-    output: Annotated[str | None, typer.Option("-o", "--output")] = None,
+    township: str | None,
+    kind: str | None,
+    file: Path | None,
+    replace: bool,
+    template: str | None,
+    output: str | None,
 ) -> None:
     """Import a roster (CSV or XLSX), all or nothing; or write a template."""
+    from pathlib import Path
+
     from workflow.domain.rosters import roster_kind, template_csv
 
     if template:
@@ -247,8 +219,7 @@ def import_cmd(
     )
 
 
-@app.command()
-def roster(township: str, kind: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def roster(township: str, kind: str, as_json: bool) -> None:
     """List a township's roster of one kind."""
     rows = OPTS.service(reading=True).roster(township, kind)
     if as_json:

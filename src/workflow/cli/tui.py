@@ -6,11 +6,9 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from workflow.i18n import Lang, parse_lang, tr
+from workflow.i18n import Lang, tr
 
 if TYPE_CHECKING:
     from workflow.app.access import Access
@@ -53,7 +51,7 @@ def open_access(db: str | None, user: str, definition: Path | None, demo: bool, 
         if empty:
             from workflow.app.demo import build_demo
 
-            typer.echo(tr("正在生成演示数据", "building the demo data")(lang), err=True)
+            print(tr("正在生成演示数据", "building the demo data")(lang), file=sys.stderr)
             from workflow.app.service import Service
 
             build_demo(Service(access.engine, DEMO_ADMIN, access.definition))
@@ -104,7 +102,9 @@ def start_app(access: Access, lang: Lang, demo: bool, demo_user: str | None, bro
     )
     app.run()
     if app.return_code:
-        raise typer.Exit(app.return_code)
+        from workflow.cli.options import Exit
+
+        raise Exit(app.return_code)
 
 
 def is_loopback(host: str) -> bool:
@@ -136,7 +136,7 @@ def check_listen(host: str, port: int, allow_remote: bool, lang: Lang) -> None:
                     h=host,
                 )
             )
-        typer.echo(
+        print(
             tr(
                 "警告：textual-serve 不支持 TLS，密码和数据以明文传输。必须置于 TLS（https）反向代理之后，"
                 "并只让代理访问 {h}:{p}",
@@ -145,7 +145,7 @@ def check_listen(host: str, port: int, allow_remote: bool, lang: Lang) -> None:
                 h=host,
                 p=port,
             )(lang),
-            err=True,
+            file=sys.stderr,
         )
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -168,73 +168,33 @@ def check_listen(host: str, port: int, allow_remote: bool, lang: Lang) -> None:
             ) from e
 
 
-def _lang(value: str | None, default: Lang) -> Lang:
-    if value is None:
-        return default
-    found = parse_lang(value)
-    if found is None:
-        from workflow.errors import BadInput
+def tui(demo: bool, user: str | None, browser: bool) -> None:
+    """The terminal UI; without a session it opens on the sign-in screen (``--db`` and
+    ``--lang`` are the global options, given before or after the command)."""
+    from workflow.cli.options import OPTS
 
-        raise BadInput(
-            tr("--lang 应为 zh 或 en，而不是「{v}」", "--lang must be zh or en, not '{v}'", v=value)
-        )
-    return found
+    access = open_access(OPTS.db, "", OPTS.definition, demo, OPTS.lang)
+    start_app(access, OPTS.lang, demo, user.strip() if user else None, browser)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the TUI commands to the CLI."""
+def serve(host: str, port: int, demo: bool, allow_remote: bool) -> None:
+    """The same UI in a browser (textual-serve), on loopback by default; every
+    connection signs in on its own."""
+    from workflow.cli.options import OPTS
 
-    @app.command()
-    def tui(
-        demo: Annotated[
-            bool, typer.Option("--demo", help="Open the demo database (built on first use)")
-        ] = False,
-        db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file")] = None,
-        user: Annotated[
-            str | None,
-            typer.Option(
-                "--user",
-                help="Demo databases only: sign in as this demo user / 仅演示数据库：以该演示用户登录",
-            ),
-        ] = None,
-        lang: Annotated[str | None, typer.Option("--lang", help="zh or en")] = None,
-        browser: Annotated[bool, typer.Option("--browser", hidden=True)] = False,
-    ) -> None:
-        """The terminal UI; without a session it opens on the sign-in screen / 终端界面."""
-        from workflow.cli.options import OPTS
+    check_listen(host, port, allow_remote, OPTS.lang)
+    command = [sys.executable, "-m", "workflow", "--lang", OPTS.lang]
+    if OPTS.db:
+        command += ["--db", OPTS.db]
+    if OPTS.definition:
+        command += ["--definition", str(OPTS.definition.resolve())]
+    command += ["tui", "--browser"]
+    if demo:  # built now, so that connections do not race to build it
+        open_access(OPTS.db or demo_url(), "", OPTS.definition, True, OPTS.lang)
+        command += ["--db", OPTS.db or demo_url()]
+    from textual_serve.server import Server
 
-        chosen = _lang(lang, OPTS.lang)
-        access = open_access(db or OPTS.db, "", OPTS.definition, demo, chosen)
-        start_app(access, chosen, demo, user.strip() if user else None, browser)
-
-    @app.command()
-    def serve(
-        host: Annotated[str, typer.Option("--host", help="Address to bind")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8000,
-        demo: Annotated[bool, typer.Option("--demo", help="Serve the demo database")] = False,
-        allow_remote: Annotated[
-            bool,
-            typer.Option(
-                "--allow-remote",
-                help="Allow a non-loopback --host (only behind a TLS reverse proxy) / 允许非本机地址（须置于 TLS 反向代理之后）",
-            ),
-        ] = False,
-    ) -> None:
-        """The same UI in a browser (textual-serve), on loopback by default; every
-        connection signs in on its own / 浏览器界面."""
-        from workflow.cli.options import OPTS
-
-        check_listen(host, port, allow_remote, OPTS.lang)
-        command = [sys.executable, "-m", "workflow", "--lang", OPTS.lang]
-        if OPTS.db:
-            command += ["--db", OPTS.db]
-        if OPTS.definition:
-            command += ["--definition", str(OPTS.definition.resolve())]
-        command += ["tui", "--browser"]
-        if demo:  # built now, so that connections do not race to build it
-            open_access(OPTS.db or demo_url(), "", OPTS.definition, True, OPTS.lang)
-            command += ["--db", OPTS.db or demo_url()]
-        from textual_serve.server import Server
-
-        typer.echo(tr("在 http://{h}:{p} 提供界面", "serving on http://{h}:{p}", h=host, p=port)(OPTS.lang))
-        Server(shlex.join(command), host=host, port=port, title="workflow").serve()
+    print(
+        tr("在 http://{h}:{p} 提供界面", "serving on http://{h}:{p}", h=host, p=port)(OPTS.lang), flush=True
+    )
+    Server(shlex.join(command), host=host, port=port, title="workflow").serve()

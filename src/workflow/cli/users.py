@@ -7,17 +7,10 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from workflow.errors import BadInput
 from workflow.i18n import Text, tr
-
-STDIN_HELP = (
-    "Read the password from standard input (one line; a new user: code, then new password) / "
-    "从标准输入读取密码（一行；新用户：设置码、新密码两行）"
-)
 
 
 def _read_stdin_lines(n: int) -> list[str]:
@@ -60,229 +53,197 @@ def read_new_password(from_stdin: bool, lang: str) -> str:
     return ask_new_password(lang)
 
 
-def register(app: typer.Typer, user_app: typer.Typer) -> None:
-    """Add ``login``, ``logout``, ``whoami`` and the ``user`` subcommands."""
+def login(name: str | None, password_stdin: bool, hours: float, demo: bool) -> None:
+    """Sign in; the session is kept in your config directory."""
+    from workflow.app import auth
+    from workflow.cli.options import OPTS, prompt, say
+    from workflow.store.db import check_schema
 
-    @app.command()
-    def login(
-        name: Annotated[str | None, typer.Argument(help="User name (default: --as) / 用户名")] = None,
-        password_stdin: Annotated[bool, typer.Option("--password-stdin", help=STDIN_HELP)] = False,
-        hours: Annotated[
-            float, typer.Option("--hours", help="Session length in hours / 会话时长（小时）")
-        ] = 12.0,
-        demo: Annotated[
-            bool,
-            typer.Option(
-                "--demo", help="Demo databases only: sign in without a password / 仅演示数据库：免密码登录"
-            ),
-        ] = False,
-    ) -> None:
-        """Sign in; the session is kept in your config directory / 登录."""
-        from workflow.app import auth
-        from workflow.cli.options import OPTS, say
-        from workflow.store.db import check_schema
-
-        if not 0 < hours <= 24 * 31:
-            raise BadInput(tr("--hours 应在 0 到 744 之间", "--hours must be between 0 and 744"))
-        engine = OPTS.engine()
-        check_schema(engine)
-        who = (name or OPTS.login_name or "").strip()
-        if not who:
-            if password_stdin:
-                raise BadInput(tr("请写出用户名：workflow login 名字", "name the user: workflow login NAME"))
-            who = typer.prompt(tr("用户名", "name")(OPTS.lang)).strip()
-        if demo:
-            from workflow.app.demo_signin import demo_sign_in
-
-            signed = demo_sign_in(engine, who, hours=hours)
-        elif auth.needs_setup(engine, who):
-            if password_stdin:
-                code, new = _read_stdin_lines(2)
-            else:
-                say(
-                    tr(
-                        "首次登录：输入管理员给你的设置码，再设置密码",
-                        "first sign-in: enter the set-up code an admin gave you, then choose a password",
-                    )
-                )
-                code = ask_secret(tr("设置码", "set-up code"), OPTS.lang)
-                new = ask_new_password(OPTS.lang)
-            signed = auth.sign_in(engine, who, code.strip(), new_password=new, hours=hours)
-        else:
-            secret = (
-                _read_stdin_lines(1)[0] if password_stdin else ask_secret(tr("密码", "password"), OPTS.lang)
-            )
-            signed = auth.sign_in(engine, who, secret, hours=hours)
-        if signed.password_set:
-            say(tr("已设置密码", "password set"))
-        say(
-            tr(
-                "已登录：{u}（{r}），有效至 {e}",
-                "signed in as {u} ({r}) until {e}",
-                u=signed.user,
-                r=signed.role,
-                e=auth.shown(signed.expires),
-            )
-        )
-
-    @app.command()
-    def logout() -> None:
-        """End this machine's session for the database / 退出登录."""
-        from workflow.app import auth
-        from workflow.cli.options import OPTS, say
-        from workflow.store.db import check_schema
-
-        engine = OPTS.engine()
-        check_schema(engine)
-        who = auth.sign_out(engine)
-        if who is None:
-            say(tr("本机没有此数据库的会话", "no session for this database on this machine"))
-        else:
-            say(tr("已退出：{u}", "signed out: {u}", u=who))
-
-    @app.command()
-    def whoami(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-        """Who is signed in, with role, townships and session expiry / 当前登录用户."""
-        from workflow.app import auth
-        from workflow.app.access import Access
-        from workflow.cli.options import OPTS, emit_json, say
-
-        name = OPTS.acting()
-        current = auth.current_session(OPTS.engine())
-        actor = Access(OPTS.engine(), name, OPTS.loaded_definition()).actor()
-        towns = _township_names(OPTS.engine(), actor.townships)
-        if as_json:
-            emit_json({"user": name, "role": actor.role, "townships": towns, "expires": current.expires})
-            return
-        say(
-            tr(
-                "{u}（{r}），会话有效至 {e}",
-                "{u} ({r}), session until {e}",
-                u=name,
-                r=actor.role,
-                e=auth.shown(current.expires),
-            )
-        )
-        if towns:
-            say(tr("负责乡镇：{t}", "townships: {t}", t=", ".join(towns)))
-
-    @user_app.command("add")
-    def user_add(
-        name: str,
-        role: Annotated[str, typer.Option("--role", help="coordinator|reviewer|auditor|admin / 角色")],
-        township: Annotated[list[str] | None, typer.Option("--township")] = None,
-    ) -> None:
-        """Add a user with a role; prints their one-time set-up code (admins) / 添加用户并给出一次性设置码."""
-        from workflow.app.users import add_user
-        from workflow.cli.options import OPTS, say
-
-        u, code = add_user(OPTS.service(), name, role, township or [])
-        say(tr("已添加用户「{u}」（{r}）", "user '{u}' added ({r})", u=u.name, r=u.role))
-        _say_code(say, u.name, code)
-
-    @user_app.command("list")
-    def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-        """Every user: role, townships, disabled, last sign-in (admins) / 列出用户."""
-        from workflow.app.users import list_users
-        from workflow.cli.options import OPTS, emit_json, say
-
-        rows = list_users(OPTS.service())
-        if as_json:
-            emit_json([u.as_dict() for u in rows])
-            return
-        off = tr("已停用", "disabled")(OPTS.lang)
-        never = tr("从未登录", "never signed in")(OPTS.lang)
-        for u in rows:
-            say(
-                "\t".join(
-                    [
-                        u.name,
-                        u.role,
-                        ",".join(u.townships) or "-",
-                        off if u.disabled else "-",
-                        u.last_signin.replace("T", " ").replace("Z", "") if u.last_signin else never,
-                    ]
-                )
-            )
-
-    @user_app.command("set-role")
-    def user_set_role(
-        name: str, role: Annotated[str, typer.Argument(help="coordinator|reviewer|auditor|admin")]
-    ) -> None:
-        """Change a user's role (admins) / 修改角色."""
-        from workflow.app.users import set_role
-        from workflow.cli.options import OPTS, say
-
-        old, new = set_role(OPTS.service(), name, role)
-        say(tr("「{u}」：{a} → {b}", "'{u}': {a} -> {b}", u=name, a=old, b=new))
-
-    @user_app.command("assign")
-    def user_assign(name: str, township: Annotated[list[str], typer.Option("--township")]) -> None:
-        """Assign townships to a user (admins) / 分配乡镇."""
-        from workflow.app.users import assign
-        from workflow.cli.options import OPTS, say
-
-        changed = assign(OPTS.service(), name, township, add=True)
-        say(tr("已为「{u}」分配：{t}", "assigned to '{u}': {t}", u=name, t=", ".join(changed)))
-
-    @user_app.command("unassign")
-    def user_unassign(name: str, township: Annotated[list[str], typer.Option("--township")]) -> None:
-        """Take townships from a user (admins) / 取消分配乡镇."""
-        from workflow.app.users import assign
-        from workflow.cli.options import OPTS, say
-
-        changed = assign(OPTS.service(), name, township, add=False)
-        say(tr("已取消「{u}」的：{t}", "unassigned from '{u}': {t}", u=name, t=", ".join(changed)))
-
-    @user_app.command("disable")
-    def user_disable(name: str) -> None:
-        """Disable a user; their sessions end at once (admins) / 停用用户."""
-        from workflow.app.users import set_disabled
-        from workflow.cli.options import OPTS, say
-
-        n = set_disabled(OPTS.service(), name, True)
-        say(tr("已停用「{u}」，结束{n}个会话", "'{u}' disabled; {n} session(s) ended", u=name, n=n))
-
-    @user_app.command("enable")
-    def user_enable(name: str) -> None:
-        """Enable a disabled user (admins) / 启用用户."""
-        from workflow.app.users import set_disabled
-        from workflow.cli.options import OPTS, say
-
-        set_disabled(OPTS.service(), name, False)
-        say(tr("已启用「{u}」", "'{u}' enabled", u=name))
-
-    @user_app.command("reset")
-    def user_reset(name: str) -> None:
-        """Clear a user's password and sessions; prints a new set-up code (admins) / 重置密码."""
-        from workflow.app.users import reset
-        from workflow.cli.options import OPTS, say
-
-        code = reset(OPTS.service(), name)
-        _say_code(say, name, code)
-
-    @user_app.command("passwd")
-    def user_passwd(
-        password_stdin: Annotated[
-            bool,
-            typer.Option(
-                "--password-stdin",
-                help="Read old and new password from standard input / 从标准输入读取原密码和新密码",
-            ),
-        ] = False,
-    ) -> None:
-        """Change your own password (old, then new) / 修改自己的密码."""
-        from workflow.app.users import passwd
-        from workflow.cli.options import OPTS, say
-
-        svc = OPTS.service()
+    if not 0 < hours <= 24 * 31:
+        raise BadInput(tr("--hours 应在 0 到 744 之间", "--hours must be between 0 and 744"))
+    engine = OPTS.engine()
+    check_schema(engine)
+    who = (name or OPTS.login_name or "").strip()
+    if not who:
         if password_stdin:
-            old, new = _read_stdin_lines(2)
+            raise BadInput(tr("请写出用户名：workflow login 名字", "name the user: workflow login NAME"))
+        who = prompt(tr("用户名", "name")).strip()
+    if demo:
+        from workflow.app.demo_signin import demo_sign_in
+
+        signed = demo_sign_in(engine, who, hours=hours)
+    elif auth.needs_setup(engine, who):
+        if password_stdin:
+            code, new = _read_stdin_lines(2)
         else:
-            old = ask_secret(tr("原密码", "old password"), OPTS.lang)
+            say(
+                tr(
+                    "首次登录：输入管理员给你的设置码，再设置密码",
+                    "first sign-in: enter the set-up code an admin gave you, then choose a password",
+                )
+            )
+            code = ask_secret(tr("设置码", "set-up code"), OPTS.lang)
             new = ask_new_password(OPTS.lang)
-        passwd(svc, old, new)
-        say(tr("密码已修改", "password changed"))
+        signed = auth.sign_in(engine, who, code.strip(), new_password=new, hours=hours)
+    else:
+        secret = _read_stdin_lines(1)[0] if password_stdin else ask_secret(tr("密码", "password"), OPTS.lang)
+        signed = auth.sign_in(engine, who, secret, hours=hours)
+    if signed.password_set:
+        say(tr("已设置密码", "password set"))
+    say(
+        tr(
+            "已登录：{u}（{r}），有效至 {e}",
+            "signed in as {u} ({r}) until {e}",
+            u=signed.user,
+            r=signed.role,
+            e=auth.shown(signed.expires),
+        )
+    )
+
+
+def logout() -> None:
+    """End this machine's session for the database."""
+    from workflow.app import auth
+    from workflow.cli.options import OPTS, say
+    from workflow.store.db import check_schema
+
+    engine = OPTS.engine()
+    check_schema(engine)
+    who = auth.sign_out(engine)
+    if who is None:
+        say(tr("本机没有此数据库的会话", "no session for this database on this machine"))
+    else:
+        say(tr("已退出：{u}", "signed out: {u}", u=who))
+
+
+def whoami(as_json: bool) -> None:
+    """Who is signed in, with role, townships and session expiry."""
+    from workflow.app import auth
+    from workflow.app.access import Access
+    from workflow.cli.options import OPTS, emit_json, say
+
+    name = OPTS.acting()
+    current = auth.current_session(OPTS.engine())
+    actor = Access(OPTS.engine(), name, OPTS.loaded_definition()).actor()
+    towns = _township_names(OPTS.engine(), actor.townships)
+    if as_json:
+        emit_json({"user": name, "role": actor.role, "townships": towns, "expires": current.expires})
+        return
+    say(
+        tr(
+            "{u}（{r}），会话有效至 {e}",
+            "{u} ({r}), session until {e}",
+            u=name,
+            r=actor.role,
+            e=auth.shown(current.expires),
+        )
+    )
+    if towns:
+        say(tr("负责乡镇：{t}", "townships: {t}", t=", ".join(towns)))
+
+
+def user_add(name: str, role: str, township: list[str] | None) -> None:
+    """Add a user with a role; prints their one-time set-up code (admins)."""
+    from workflow.app.users import add_user
+    from workflow.cli.options import OPTS, say
+
+    u, code = add_user(OPTS.service(), name, role, township or [])
+    say(tr("已添加用户「{u}」（{r}）", "user '{u}' added ({r})", u=u.name, r=u.role))
+    _say_code(say, u.name, code)
+
+
+def user_list(as_json: bool) -> None:
+    """Every user: role, townships, disabled, last sign-in (admins)."""
+    from workflow.app.users import list_users
+    from workflow.cli.options import OPTS, emit_json, say
+
+    rows = list_users(OPTS.service())
+    if as_json:
+        emit_json([u.as_dict() for u in rows])
+        return
+    off = tr("已停用", "disabled")(OPTS.lang)
+    never = tr("从未登录", "never signed in")(OPTS.lang)
+    for u in rows:
+        say(
+            "\t".join(
+                [
+                    u.name,
+                    u.role,
+                    ",".join(u.townships) or "-",
+                    off if u.disabled else "-",
+                    u.last_signin.replace("T", " ").replace("Z", "") if u.last_signin else never,
+                ]
+            )
+        )
+
+
+def user_set_role(name: str, role: str) -> None:
+    """Change a user's role (admins)."""
+    from workflow.app.users import set_role
+    from workflow.cli.options import OPTS, say
+
+    old, new = set_role(OPTS.service(), name, role)
+    say(tr("「{u}」：{a} → {b}", "'{u}': {a} -> {b}", u=name, a=old, b=new))
+
+
+def user_assign(name: str, township: list[str]) -> None:
+    """Assign townships to a user (admins)."""
+    from workflow.app.users import assign
+    from workflow.cli.options import OPTS, say
+
+    changed = assign(OPTS.service(), name, township, add=True)
+    say(tr("已为「{u}」分配：{t}", "assigned to '{u}': {t}", u=name, t=", ".join(changed)))
+
+
+def user_unassign(name: str, township: list[str]) -> None:
+    """Take townships from a user (admins)."""
+    from workflow.app.users import assign
+    from workflow.cli.options import OPTS, say
+
+    changed = assign(OPTS.service(), name, township, add=False)
+    say(tr("已取消「{u}」的：{t}", "unassigned from '{u}': {t}", u=name, t=", ".join(changed)))
+
+
+def user_disable(name: str) -> None:
+    """Disable a user; their sessions end at once (admins)."""
+    from workflow.app.users import set_disabled
+    from workflow.cli.options import OPTS, say
+
+    n = set_disabled(OPTS.service(), name, True)
+    say(tr("已停用「{u}」，结束{n}个会话", "'{u}' disabled; {n} session(s) ended", u=name, n=n))
+
+
+def user_enable(name: str) -> None:
+    """Enable a disabled user (admins)."""
+    from workflow.app.users import set_disabled
+    from workflow.cli.options import OPTS, say
+
+    set_disabled(OPTS.service(), name, False)
+    say(tr("已启用「{u}」", "'{u}' enabled", u=name))
+
+
+def user_reset(name: str) -> None:
+    """Clear a user's password and sessions; prints a new set-up code (admins)."""
+    from workflow.app.users import reset
+    from workflow.cli.options import OPTS, say
+
+    code = reset(OPTS.service(), name)
+    _say_code(say, name, code)
+
+
+def user_passwd(password_stdin: bool) -> None:
+    """Change your own password (old, then new)."""
+    from workflow.app.users import passwd
+    from workflow.cli.options import OPTS, say
+
+    svc = OPTS.service()
+    if password_stdin:
+        old, new = _read_stdin_lines(2)
+    else:
+        old = ask_secret(tr("原密码", "old password"), OPTS.lang)
+        new = ask_new_password(OPTS.lang)
+    passwd(svc, old, new)
+    say(tr("密码已修改", "password changed"))
 
 
 def _say_code(say: Any, name: str, code: str) -> None:
