@@ -132,7 +132,7 @@ def main() -> None:
 
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    big, small = (work / f"towns-{n}.v3.db" for n in (a.big, a.small))
+    big, small = (work / f"towns-{n}.v4.db" for n in (a.big, a.small))
     build(big, a.big)
     build(small, a.small)
     r = measure_report(big, small, a.pairs)

@@ -109,7 +109,7 @@ def main() -> None:
     a = p.parse_args()
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    path = work / f"verify-{a.townships}.v3.db"
+    path = work / f"verify-{a.townships}.v4.db"
     if not path.exists():
         print(json.dumps(generate(f"sqlite:///{path}", a.townships, quiet=True)), file=sys.stderr)
     mine, base = measure(path, a.pairs)

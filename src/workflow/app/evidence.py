@@ -26,6 +26,7 @@ from workflow.domain.documents import media_type
 from workflow.domain.text import clean_note, display_name, shorten
 from workflow.errors import AuditFailure, BadInput, NotPermitted
 from workflow.i18n import Text, tr
+from workflow.ledger.events import Attached as AttachedRow
 from workflow.store import sql as hot
 from workflow.store.documents import DocumentStore, store_for
 from workflow.store.sql import TownRow
@@ -41,21 +42,10 @@ _PREFIX = re.compile(r"[0-9a-f]{8,64}")
 
 
 @dataclass(frozen=True, slots=True)
-class AttachmentView:
-    """One attached document as a listing shows it."""
+class AttachmentView(AttachedRow):
+    """One attached document as a listing shows it: the row, and the attachment that
+    supersedes it, if one does."""
 
-    id: int
-    township_id: int
-    fact: str
-    sha256: str
-    size: int
-    media_type: str
-    name: str
-    note: str
-    actor: str
-    recorded_at: str
-    supersedes: int | None
-    event_id: int
     superseded_by: int | None = None
 
     def as_dict(self) -> dict[str, object]:

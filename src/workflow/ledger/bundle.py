@@ -33,7 +33,7 @@ from typing import IO, Any
 from workflow.errors import AuditFailure, BadInput
 from workflow.i18n import Text, tr
 from workflow.ledger.apply import UnknownKind, apply
-from workflow.ledger.chain import canonical_parsed, verify_chain
+from workflow.ledger.chain import Link, canonical_parsed, verify_chain
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
 from workflow.ledger.projection import Projection
 from workflow.ledger.signed import check_signature, trusted_fingerprints, untrusted, well_formed
@@ -200,16 +200,6 @@ class _Bundle:
         return self.zip.open(self.members[name])
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
-    id: int
-    seq: int
-    hash: str
-    prev_hash: str
-    to_stage: str | None
-    computed: str
-
-
 def _events(bundle: _Bundle, member: str, problems: list[Text]) -> Iterator[tuple[dict[str, Any], str]]:
     """Each event of an events file with its recomputed hash; a line that cannot be
     read is named."""
@@ -275,7 +265,7 @@ def verify_bundle(path: Path, trust: Sequence[str] = ()) -> BundleReport:
         by_chain[chain] = events
         every += events
         links = [
-            _Link(int(f["id"]), int(f["seq"]), str(f["hash"]), str(f["prev_hash"]), f["to_stage"], computed)
+            Link(int(f["id"]), int(f["seq"]), str(f["hash"]), str(f["prev_hash"]), f["to_stage"], computed)
             for f, computed in events
         ]
         stated = state.get(chain, {}) if chain != SYSTEM_CHAIN else {}

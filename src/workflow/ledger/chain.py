@@ -131,6 +131,19 @@ def dump_payload(payload: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """One event as its chain's check reads it, with its hash recomputed from its
+    content (by ``audit verify``'s replay and by the offline bundle check alike)."""
+
+    id: int
+    seq: int
+    hash: str
+    prev_hash: str
+    to_stage: str | None
+    computed: str
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """The first thing wrong with one chain."""
 

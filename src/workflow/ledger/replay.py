@@ -17,7 +17,7 @@ from typing import Any
 
 from workflow.i18n import Text
 from workflow.ledger.apply import UnknownKind, apply, roster_lines_of
-from workflow.ledger.chain import Problem, canonical_parsed, verify_chain
+from workflow.ledger.chain import Link, Problem, canonical_parsed, verify_chain
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
 from workflow.ledger.projection import Projection, roster_digest
 from workflow.store import projection as tables
@@ -128,18 +128,6 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One event as its chain's check reads it, with its hash recomputed from its content."""
-
-    id: int
-    seq: int
-    hash: str
-    prev_hash: str
-    to_stage: str | None
-    computed: str
 
 
 @dataclass(frozen=True, slots=True)
