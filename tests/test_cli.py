@@ -213,3 +213,25 @@ def test_plain_install_works_from_another_directory(tmp_path: Path) -> None:
         text=True,
     )
     assert str(env_dir) in where.stdout
+
+
+def test_tui_demo_says_where_its_database_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """On leaving `workflow tui --demo`, the demo database's path and the one line that
+    points the command line at it, in the user's language; that line works."""
+    import workflow.cli.tui as tui
+
+    monkeypatch.setattr(tui, "start_app", lambda *a, **k: None)  # the UI itself: tested elsewhere
+    monkeypatch.setattr(tui, "demo_url", lambda: f"sqlite:///{tmp_path}/demo.db")  # not the user's own
+    assert main(["--lang", "zh", "tui", "--demo"]) == 0
+    err = capsys.readouterr().err
+    path = tui.demo_url().removeprefix("sqlite:///")
+    assert f"演示数据库：{path}" in err and f"export WORKFLOW_DB={path}" in err
+    assert main(["--lang", "en", "tui", "--demo"]) == 0
+    assert f"to use it from the command line: export WORKFLOW_DB={path}" in capsys.readouterr().err
+    monkeypatch.setenv("WORKFLOW_DB", path)
+    sign_in(f"sqlite:///{path}", "admin")
+    assert main(["--lang", "en", "roster", "白水乡", "delegates"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("\n") > 100  # the demo township's delegate candidates, one a line

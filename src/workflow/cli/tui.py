@@ -174,7 +174,22 @@ def tui(demo: bool, user: str | None, browser: bool) -> None:
     from workflow.cli.options import OPTS
 
     access = open_access(OPTS.db, "", OPTS.definition, demo, OPTS.lang)
-    start_app(access, OPTS.lang, demo, user.strip() if user else None, browser)
+    try:
+        start_app(access, OPTS.lang, demo, user.strip() if user else None, browser)
+    finally:
+        if demo and not OPTS.db:
+            print(demo_hint(demo_url(), OPTS.lang), file=sys.stderr)
+
+
+def demo_hint(url: str, lang: Lang) -> str:
+    """Where the demo database is, and the one line that points the command line at it."""
+    path = url.removeprefix("sqlite:///")
+    return tr(
+        "演示数据库：{p}\n用命令行操作它：export WORKFLOW_DB={q}（或每条命令加 --db {q}）",
+        "the demo database: {p}\nto use it from the command line: export WORKFLOW_DB={q} (or add --db {q} to a command)",
+        p=path,
+        q=shlex.quote(path),
+    )(lang)
 
 
 def serve(host: str, port: int, demo: bool, allow_remote: bool) -> None:
