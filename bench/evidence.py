@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +25,8 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "src"))
+if importlib.util.find_spec("workflow") is None:  # a checkout with nothing installed
+    sys.path.insert(0, str(HERE.parent / "src"))
 
 from workflow.app.bundle import make_bundle  # noqa: E402
 from workflow.app.demo import SEED_DISTRICT, build_demo  # noqa: E402

@@ -25,7 +25,10 @@ HERE = Path(__file__).resolve().parent
 
 REPORT = """
 import json, resource, sys, time
-sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[3])
+import importlib.util
+sys.path.insert(0, sys.argv[2])
+if importlib.util.find_spec("workflow") is None:
+    sys.path.insert(0, sys.argv[3])
 from generate import ADMIN
 from workflow.app.service import Service
 from workflow.store.db import open_engine
@@ -58,7 +61,10 @@ print(json.dumps({"seconds": seconds, "townships": n,
 
 FILTER = """
 import json, sys, time
-sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[3])
+import importlib.util
+sys.path.insert(0, sys.argv[2])
+if importlib.util.find_spec("workflow") is None:
+    sys.path.insert(0, sys.argv[3])
 from generate import ADMIN
 from workflow.app.dashboard import Dashboard
 from workflow.app.service import Service

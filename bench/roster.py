@@ -29,7 +29,9 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": len(rows) - 1,
 OURS = """
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[3])
+import importlib.util
+if importlib.util.find_spec("workflow") is None:
+    sys.path.insert(0, sys.argv[3])
 from sqlalchemy import event
 from workflow.app.service import Service
 from workflow.store.db import open_engine

@@ -13,12 +13,14 @@ library's sqlite3 from the SQLite file on mount."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+if importlib.util.find_spec("workflow") is None:  # a checkout with nothing installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header
