@@ -461,5 +461,17 @@ def main() -> None:
     print(json.dumps(generate(a.db, a.townships, a.seed), ensure_ascii=False))
 
 
+def many_stages(n: int) -> str:
+    """A valid definition of ``n`` working stages and a final one."""
+    parts = ['[process]\nid = "long"\nzh = "长"\nen = "Long"\ninitial = "s0"\nfinal = "done"\n']
+    for i in range(n):
+        parts.append(f'[[stages]]\nid = "s{i}"\nzh = "阶段{i}"\nen = "Stage {i}"\ndeadline_days = 5\n')
+    parts.append('[[stages]]\nid = "done"\nzh = "完成"\nen = "Done"\n')
+    for i in range(n):
+        dest = f"s{i + 1}" if i + 1 < n else "done"
+        parts.append(f'[[transitions]]\nkind = "advance"\nsource = "s{i}"\ndest = "{dest}"\n')
+    return "".join(parts)
+
+
 if __name__ == "__main__":
     main()

@@ -419,8 +419,7 @@ def definition_rows() -> list[Row]:
     and against 5,000 stages (linear: about 4x)."""
     import tomllib
 
-    sys.path.insert(0, str(HERE.parent))
-    from tests.test_definition import many_stages
+    from generate import many_stages
 
     from workflow.domain.definition import loads
 

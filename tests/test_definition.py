@@ -273,15 +273,13 @@ def test_deep_nesting_is_a_clear_error_not_a_recursion_error(tmp_path: Path) -> 
 
 
 def many_stages(n: int) -> str:
-    """A valid definition of ``n`` working stages and a final one."""
-    parts = ['[process]\nid = "long"\nzh = "长"\nen = "Long"\ninitial = "s0"\nfinal = "done"\n']
-    for i in range(n):
-        parts.append(f'[[stages]]\nid = "s{i}"\nzh = "阶段{i}"\nen = "Stage {i}"\ndeadline_days = 5\n')
-    parts.append('[[stages]]\nid = "done"\nzh = "完成"\nen = "Done"\n')
-    for i in range(n):
-        dest = f"s{i + 1}" if i + 1 < n else "done"
-        parts.append(f'[[transitions]]\nkind = "advance"\nsource = "s{i}"\ndest = "{dest}"\n')
-    return "".join(parts)
+    """A valid definition of ``n`` working stages and a final one (bench/generate.py's)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from generate import many_stages as generated
+
+    return generated(n)
 
 
 def test_twenty_thousand_stages_load_in_order() -> None:
