@@ -290,7 +290,9 @@ def time_advance_pairs(db: Path, work: Path, rounds: int) -> tuple[float, float]
         for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     ids = prepare_advance(f"sqlite:///{ours_db}", rounds)
-    env = signed_in_env(ours_db)
+    # this copy's chains grow and are cut back in each run: a witness of its own, as a
+    # second machine's (the copy shares the database's id with the original)
+    env = signed_in_env(ours_db) | {"WORKFLOW_DATA_DIR": tempfile.mkdtemp(prefix="workflow-bench-witness-")}
     a: list[float] = []
     b: list[float] = []
     for r in range(rounds):
@@ -475,6 +477,9 @@ def main() -> None:
     # Processes run as an installed program runs: from compiled bytecode (a shell that
     # sets PYTHONDONTWRITEBYTECODE would have every module compiled again at every start).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Every process of this run witnesses the chains in a folder of this run's own: the
+    # bench's scratch copies (which share their database's id) are rewound between runs.
+    os.environ["WORKFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="workflow-bench-data-")
     for tree in ("src", "tui"):
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / tree)], check=False)
     if a.definition:
