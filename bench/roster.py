@@ -80,10 +80,19 @@ def write_roster(path: Path, rows: int = ROWS) -> None:
 
 
 def _run(code: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    """Run ``code`` in a fresh interpreter; its JSON line, with ``rss_kb`` set to the
+    process's own peak as /usr/bin/time measures it (the process's own getrusage would
+    count the memory of the process that started it, copied at fork)."""
+    timed = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
+    out = subprocess.run(
+        [*timed, sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if timed and isinstance(result, dict) and "rss_kb" in result:
+        result["rss_kb"] = int(out.stderr.strip().splitlines()[-1])
+    return result  # type: ignore[no-any-return]
 
 
 def measure(work: Path, db_url: str | None = None) -> dict[str, dict[str, float]]:
