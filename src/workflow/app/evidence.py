@@ -10,6 +10,7 @@ by their hash."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -27,6 +28,7 @@ from workflow.domain.text import clean_note, display_name, shorten
 from workflow.errors import AuditFailure, BadInput, NotPermitted
 from workflow.i18n import Text, tr
 from workflow.ledger.events import Attached as AttachedRow
+from workflow.ledger.events import attached_row
 from workflow.store import sql as hot
 from workflow.store.documents import DocumentStore, store_for
 from workflow.store.sql import TownRow
@@ -98,20 +100,7 @@ class Attached:
 
 
 def attachment_view(r: Sequence[Any]) -> AttachmentView:
-    return AttachmentView(
-        int(r[0]),
-        int(r[1]),
-        str(r[2]),
-        str(r[3]),
-        int(r[4]),
-        str(r[5]),
-        str(r[6]),
-        str(r[7]),
-        str(r[8]),
-        str(r[9]),
-        None if r[10] is None else int(r[10]),
-        int(r[11]),
-    )
+    return AttachmentView(*dataclasses.astuple(attached_row(r)))
 
 
 def with_successors(rows: list[AttachmentView]) -> list[AttachmentView]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -70,6 +70,25 @@ class Attached:
     recorded_at: str
     supersedes: int | None
     event_id: int
+
+
+def attached_row(r: Sequence[Any]) -> Attached:
+    """An ``attachment`` table row (id, township_id, fact, sha256, size, media_type,
+    name, note, actor, recorded_at, supersedes, event_id) as the row type."""
+    return Attached(
+        int(r[0]),
+        int(r[1]),
+        str(r[2]),
+        str(r[3]),
+        int(r[4]),
+        str(r[5]),
+        str(r[6]),
+        str(r[7]),
+        str(r[8]),
+        str(r[9]),
+        None if r[10] is None else int(r[10]),
+        int(r[11]),
+    )
 
 
 class Sink(Protocol):

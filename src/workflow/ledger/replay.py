@@ -18,7 +18,7 @@ from typing import Any
 from workflow.i18n import Text
 from workflow.ledger.apply import UnknownKind, apply, roster_lines_of
 from workflow.ledger.chain import Link, Problem, canonical_parsed, verify_chain
-from workflow.ledger.events import SYSTEM_CHAIN, recorded
+from workflow.ledger.events import SYSTEM_CHAIN, attached_row, recorded
 from workflow.ledger.projection import Projection, roster_digest
 from workflow.store import projection as tables
 from workflow.store.sql import Raw, date_of
@@ -295,22 +295,8 @@ def _attachments(
         if known is None:
             out.append(Difference("attachment", town(int(r[1])), f"#{aid}", "(row)", PRESENT, ABSENT, None))
             continue
-        stored_values = (
-            int(r[1]),
-            str(r[2]),
-            str(r[3]),
-            int(r[4]),
-            str(r[5]),
-            str(r[6]),
-            str(r[7]),
-            str(r[8]),
-            str(r[9]),
-            None if r[10] is None else int(r[10]),
-            int(r[11]),
-        )
-        for field, s, i in zip(
-            ATTACHMENT_FIELDS, stored_values, (getattr(known, f) for f in ATTACHMENT_FIELDS), strict=True
-        ):
+        stored_row = attached_row(r)
+        for field, s, i in ((f, getattr(stored_row, f), getattr(known, f)) for f in ATTACHMENT_FIELDS):
             if s != i:
                 out.append(
                     Difference(
