@@ -14,12 +14,11 @@ pairs (ours, floor, ours, floor, ...), medians:
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+
+from roster import run_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,22 +79,6 @@ print(json.dumps(out))
 """
 
 
-def _run(code: str, *args: str) -> Any:
-    """Run ``code`` in a fresh interpreter; its JSON line, with ``rss_kb`` set to the
-    process's own peak as /usr/bin/time measures it (the process's own getrusage would
-    count the memory of the process that started it, copied at fork)."""
-    timed = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
-    out = subprocess.run(
-        [*timed, sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    if timed and isinstance(result, dict) and "rss_kb" in result:
-        result["rss_kb"] = int(out.stderr.strip().splitlines()[-1])
-    return result
-
-
 def _src() -> str:
     return str(HERE.parent / "src")
 
@@ -107,9 +90,9 @@ def measure_report(big: Path, small: Path, pairs: int) -> dict[str, float]:
     floor: list[dict[str, float]] = []
     small_rss: list[float] = []
     for _ in range(pairs):
-        ours.append(_run(REPORT, f"sqlite:///{big}", str(HERE), _src()))
-        floor.append(_run(REPORT_FLOOR, str(big)))
-        small_rss.append(float(_run(REPORT, f"sqlite:///{small}", str(HERE), _src())["rss_kb"]))
+        ours.append(run_json(REPORT, f"sqlite:///{big}", str(HERE), _src()))
+        floor.append(run_json(REPORT_FLOOR, str(big)))
+        small_rss.append(float(run_json(REPORT, f"sqlite:///{small}", str(HERE), _src())["rss_kb"]))
     assert ours[0]["townships"] == floor[0]["townships"], (ours[0], floor[0])
     return {
         "seconds": statistics.median(o["seconds"] for o in ours),
@@ -125,9 +108,9 @@ def measure_filter(big: Path, small: Path, pairs: int) -> dict[str, float]:
     a: list[float] = []
     b: list[float] = []
     for _ in range(pairs):
-        got = _run(FILTER, f"sqlite:///{big}", str(HERE), _src())
+        got = run_json(FILTER, f"sqlite:///{big}", str(HERE), _src())
         a.append(sum(float(v["seconds"]) for v in got.values()))
-        got = _run(FILTER, f"sqlite:///{small}", str(HERE), _src())
+        got = run_json(FILTER, f"sqlite:///{small}", str(HERE), _src())
         b.append(sum(float(v["seconds"]) for v in got.values()))
     return {"big": statistics.median(a), "small": statistics.median(b)}
 

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROWS = 200_000
 HERE = Path(__file__).resolve().parent
@@ -79,7 +80,7 @@ def write_roster(path: Path, rows: int = ROWS) -> None:
             )
 
 
-def _run(code: str, *args: str) -> dict[str, float]:
+def run_json(code: str, *args: str) -> Any:
     """Run ``code`` in a fresh interpreter; its JSON line, with ``rss_kb`` set to the
     process's own peak as /usr/bin/time measures it (the process's own getrusage would
     count the memory of the process that started it, copied at fork)."""
@@ -92,7 +93,7 @@ def _run(code: str, *args: str) -> dict[str, float]:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if timed and isinstance(result, dict) and "rss_kb" in result:
         result["rss_kb"] = int(out.stderr.strip().splitlines()[-1])
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def measure(work: Path, db_url: str | None = None) -> dict[str, dict[str, float]]:
@@ -106,7 +107,7 @@ def measure(work: Path, db_url: str | None = None) -> dict[str, dict[str, float]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = db_url or f"sqlite:///{db}"
-    base = _run(BASELINE, str(path))
-    ours = _run(OURS, url, str(path), str(HERE.parent / "src"))
+    base = run_json(BASELINE, str(path))
+    ours = run_json(OURS, url, str(path), str(HERE.parent / "src"))
     assert ours["rows"] == base["rows"] == ROWS, (ours, base)
     return {"baseline": base, "ours": ours}
