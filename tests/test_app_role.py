@@ -116,7 +116,11 @@ def role(pg_svc: Service) -> Iterator[str]:
 
 
 def as_role(svc: Service, name: str) -> str:
-    return make_url(svc.engine.url).set(username=name, password=None).render_as_string(hide_password=False)
+    return (
+        make_url(svc.engine.url.render_as_string(hide_password=False))
+        .set(username=name, password=None)
+        .render_as_string(hide_password=False)
+    )
 
 
 def test_print_shows_the_grants_without_creating_the_role(

@@ -83,7 +83,7 @@ def test_edited_event_with_recomputed_hash_is_caught_by_the_next(
     walk(svc)
     drop_triggers(svc)
     ids = event_ids(svc)
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         ev = s.get(Event, ids[2])
         assert ev is not None
         ev.effective_date = ev.effective_date.replace(day=1)
@@ -122,7 +122,7 @@ def _forge(svc: Service, seq: int, prev_hash: str) -> int:
     from workflow.ledger import chain as audit
     from workflow.store.tables import Event
 
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         ev = Event(
             chain="1",
             seq=seq,

@@ -324,7 +324,7 @@ def _whole_database(svc: Service) -> str:
     """Every row of every table as text."""
     parts: list[str] = []
     with svc.engine.connect() as conn:
-        for table in inspect(svc.engine).get_table_names():
+        for table in inspect(svc.engine.sa).get_table_names():
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
                 parts.append(repr(tuple(row)))
     return "\n".join(parts)

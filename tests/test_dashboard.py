@@ -96,7 +96,7 @@ def test_query_words_and_stage_numbers() -> None:
 
 def test_a_page_of_40000_townships_reads_the_page_only(demo_url: str) -> None:
     svc = demo_service(demo_url)
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         district = District(name="大区")
         s.add(district)
         s.flush()

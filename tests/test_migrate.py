@@ -36,8 +36,8 @@ def test_upgrade_a_database_made_by_the_first_revision(
     svc.advance("东湖镇", on="2021-04-13")
     migrate.downgrade(svc.engine, "0001")  # the data as the first schema revision holds it
     assert migrate.current(svc.engine) == "0001"
-    assert "head_hash" not in {c["name"] for c in inspect(svc.engine).get_columns("township")}
-    assert "ix_event_township_date" not in {i["name"] for i in inspect(svc.engine).get_indexes("event")}
+    assert "head_hash" not in {c["name"] for c in inspect(svc.engine.sa).get_columns("township")}
+    assert "ix_event_township_date" not in {i["name"] for i in inspect(svc.engine.sa).get_indexes("event")}
     stale = make_service(db_url)
     with pytest.raises(BadInput) as e:
         stale.status("东湖镇")
@@ -46,7 +46,7 @@ def test_upgrade_a_database_made_by_the_first_revision(
     assert main(["--db", url, "db", "upgrade"]) == 0
     assert f"0001 -> {migrate.HEAD}" in capsys.readouterr().out
     assert migrate.current(svc.engine) == migrate.HEAD
-    assert "ix_event_township_date" in {i["name"] for i in inspect(svc.engine).get_indexes("event")}
+    assert "ix_event_township_date" in {i["name"] for i in inspect(svc.engine.sa).get_indexes("event")}
     fresh = make_service(db_url)
     assert fresh.status("东湖镇").stage == "lower_consultation"
     sign_in(url, "admin")

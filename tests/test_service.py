@@ -222,6 +222,6 @@ def test_every_change_leaves_a_verifiable_chain(svc: Service) -> None:
     _to_upper_review(svc)
     report = svc.verify()
     assert report.ok and report.events >= 6
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         town = s.exec(select(Township).where(Township.name == "东湖镇")).one()
         assert town.version == len(events(svc))

@@ -63,7 +63,7 @@ def make_app(url: str, actor: str = "admin") -> WorkflowApp:
 
 def town_state(svc: Service, name: str) -> tuple[str, int, int]:
     """(stage, version, event count) of a township, read straight from the database."""
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         town = s.exec(select(Township).where(Township.name == name)).one()
         events = s.exec(select(func.count()).select_from(Event).where(Event.township_id == town.id)).one()
         return town.stage, town.version, int(events)
@@ -98,7 +98,7 @@ async def select_rows(pilot: Pilot[None], app: WorkflowApp, svc: Service, *names
 
 
 def advance_events(svc: Service, name: str) -> int:
-    with Session(svc.engine) as s:
+    with Session(svc.engine.sa) as s:
         town = s.exec(select(Township).where(Township.name == name)).one()
         query = select(func.count()).select_from(Event)
         query = query.where(Event.township_id == town.id, Event.kind == "advance")

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from workflow.app.actors import Actor, actor_of
 from workflow.domain.definition import Definition
 from workflow.store import sql as hot
@@ -22,13 +20,14 @@ if TYPE_CHECKING:
     from workflow.app.reads import Reads
     from workflow.app.service import Service
     from workflow.ledger.witness import Witness
+    from workflow.store.connect import Database
 
 
 @dataclass(eq=False)
 class Access:
     """A database, an acting user and a definition; the service built on first use."""
 
-    engine: Engine
+    engine: Database
     actor_name: str
     definition: Definition
     today: Callable[[], dt.date] = dt.date.today

@@ -33,11 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-
 from workflow.app.actors import disabled
-from workflow.errors import BadInput, NotPermitted, Unavailable
+from workflow.errors import BadInput, NotPermitted, Unavailable, WorkflowError
 from workflow.i18n import Text, tr
 from workflow.store import meta
 from workflow.store import sql as hot
@@ -47,6 +44,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from workflow.app.service import Service
+    from workflow.store.connect import Database
     from workflow.store.tables import User
 
 CONFIG_ENV = "WORKFLOW_CONFIG_DIR"
@@ -256,7 +254,7 @@ class Current:
     database_id: str
 
 
-def current_session(engine: Engine, now: dt.datetime | None = None) -> Current:
+def current_session(engine: Database, now: dt.datetime | None = None) -> Current:
     """The session this machine holds for the database, checked: present, known,
     not revoked, not expired, its user not disabled. Refused with exit 4 otherwise;
     its last use is written at most once a minute."""
@@ -271,7 +269,7 @@ def current_session(engine: Engine, now: dt.datetime | None = None) -> Current:
         try:
             with hot.write(engine) as w:
                 w.run('UPDATE "session" SET last_used = :now WHERE id = :id', {"now": stamp(now), "id": sid})
-        except (DBAPIError, Unavailable):
+        except Unavailable:
             pass  # a busy or read-only database must not stop a read; the next command tries again
     return Current(sid, name, expires, dbid)
 
@@ -291,7 +289,7 @@ def _checked(row: Sequence[Any] | None, now: dt.datetime) -> tuple[int, str, str
     return int(sid), str(last_used), str(name), str(expires)
 
 
-def check_token(engine: Engine, token: str, now: dt.datetime | None = None) -> str:
+def check_token(engine: Database, token: str, now: dt.datetime | None = None) -> str:
     """The user of the session ``token`` (a browser session's, held in memory), checked
     as :func:`current_session` checks this machine's."""
     with hot.read(engine) as db:
@@ -299,7 +297,7 @@ def check_token(engine: Engine, token: str, now: dt.datetime | None = None) -> s
     return _checked(row, now or utcnow())[2]
 
 
-def session_user(engine: Engine) -> str:
+def session_user(engine: Database) -> str:
     """The name of the signed-in user (see :func:`current_session`)."""
     return current_session(engine).user
 
@@ -320,7 +318,7 @@ class SignedIn:
     """The token this machine held before for the database (its session is ended)."""
 
 
-def _system(engine: Engine, actor: str) -> Service:
+def _system(engine: Database, actor: str) -> Service:
     from workflow.app.service import Service
 
     return Service(engine, actor)
@@ -352,7 +350,7 @@ def check_new_password(password: str) -> str:
     return password
 
 
-def needs_setup(engine: Engine, name: str) -> bool:
+def needs_setup(engine: Database, name: str) -> bool:
     """Whether ``name`` has a set-up code and no password yet (so signing in also
     sets a password). Unknown names answer False."""
     from workflow.store.db import read_session
@@ -367,7 +365,7 @@ def _safe_name(name: str) -> str:
 
 
 def sign_in(
-    engine: Engine,
+    engine: Database,
     name: str,
     secret: str,
     *,
@@ -433,15 +431,17 @@ def sign_in(
                     user.last_signin = stamp(now)
                     session.add(user)
                     result = _open_session(svc, session, user, token, now, hours, password_set, save)
-    except DBAPIError as e:  # mapped by the store already; kept for a driver error raised outside it
-        from workflow.store.errors import translate
+    except Exception as e:  # mapped by the store already; kept for a driver error raised outside it
+        from workflow.store.errors import is_mappable, translate
 
+        if isinstance(e, WorkflowError) or not is_mappable(e):
+            raise
         raise translate(e, svc.engine.url) from e
     if refusal is not None:
         raise refusal
     assert result is not None
     if result.replaced and result.replaced != token:
-        with suppress(DBAPIError):  # the new session stands even if ending the old one fails
+        with suppress(WorkflowError):  # the new session stands even if ending the old one fails
             end_token(engine, result.replaced)
     return result
 
@@ -497,7 +497,7 @@ def _open_session(
     return SignedIn(user.name, user.role, expires, path, password_set, token, old)
 
 
-def sign_out(engine: Engine) -> str | None:
+def sign_out(engine: Database) -> str | None:
     """End this machine's session for the database (an event) and remove its token
     file; the user it belonged to, or None when there was none."""
     from workflow.store.db import read_session
@@ -512,7 +512,7 @@ def sign_out(engine: Engine) -> str | None:
     return who
 
 
-def end_token(engine: Engine, token: str) -> str | None:
+def end_token(engine: Database, token: str) -> str | None:
     """End the session of ``token`` (an event, unless it had already ended); its user."""
     from workflow.store.db import write_session
     from workflow.store.tables import UserSession

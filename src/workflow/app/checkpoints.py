@@ -41,9 +41,9 @@ from workflow.store.tables import SYSTEM_CHAIN
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-    from sqlalchemy.engine import Engine
 
     from workflow.app.service import Service
+    from workflow.store.connect import Database
 
 CONFIG_DIR_ENV = "WORKFLOW_CONFIG_DIR"
 KEY_EVENT = "audit_key"
@@ -335,7 +335,7 @@ def verify(svc: Service, path: Path, trust: Sequence[str]) -> CheckpointReport:
     )
 
 
-def _extends(engine: Engine, chains: list[tuple[str, int, str]], names: dict[str, str]) -> list[Text]:
+def _extends(engine: Database, chains: list[tuple[str, int, str]], names: dict[str, str]) -> list[Text]:
     """Every checkpointed chain, recomputed from its stored events: the event at the
     checkpoint's seq must still have the checkpoint's hash, and every event after it
     must link on."""

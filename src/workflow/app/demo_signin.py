@@ -6,18 +6,20 @@ refuses."""
 from __future__ import annotations
 
 import json
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from workflow.app import auth
 from workflow.errors import NotPermitted
 from workflow.i18n import tr
 from workflow.store import sql as hot
 
+if TYPE_CHECKING:
+    from workflow.store.connect import Database
+
 DEMO_ADMIN = "admin"
 
 
-def is_demo(engine: Engine) -> bool:
+def is_demo(engine: Database) -> bool:
     """Whether the database was created as a demo (its system chain's first event)."""
     with hot.read(engine) as db:
         row = hot.raw(db).one("SELECT kind, payload FROM event WHERE chain = 'system' AND seq = 1", {})
@@ -30,7 +32,7 @@ def is_demo(engine: Engine) -> bool:
 
 
 def demo_sign_in(
-    engine: Engine, name: str, hours: float = auth.SESSION_HOURS, save: bool = True
+    engine: Database, name: str, hours: float = auth.SESSION_HOURS, save: bool = True
 ) -> auth.SignedIn:
     """Sign in as a demo user without a password; refused on any other database."""
     if not is_demo(engine):

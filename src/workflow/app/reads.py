@@ -1,6 +1,6 @@
 """Reading a township: who is asking, which township, its records, its gate checks
-and its status. Plain SQL on SQLAlchemy Core (no ORM), so that ``workflow status`` and
-the dashboard's gate column run without loading sqlmodel; :class:`Service` (the
+and its status. Plain SQL on the driver (no SQLAlchemy, no ORM), so that ``workflow
+status`` and the dashboard's gate column start fast; :class:`Service` (the
 changes) builds on this."""
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy.engine import Engine as SAEngine
+from typing import TYPE_CHECKING, Any
 
 from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.app.rules import Scope, hidden_note, read_scope
@@ -27,6 +25,9 @@ from workflow.ledger.witness import Witness
 from workflow.store import sql as hot
 from workflow.store.db import check_schema
 from workflow.store.sql import Db, Town, TownRow
+
+if TYPE_CHECKING:
+    from workflow.store.connect import Database
 
 VIOLATION_CHECK = "no_open_violation"
 
@@ -112,7 +113,7 @@ class Records:
 class Reads:
     """Reads of townships for one acting user (the service adds the changes)."""
 
-    engine: SAEngine
+    engine: Database
     actor_name: str
     definition: Definition = field(default_factory=default_definition)
     today: Callable[[], dt.date] = dt.date.today

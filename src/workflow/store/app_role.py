@@ -9,12 +9,15 @@ schema's owner (the account that ran ``init`` / ``db upgrade``) keeps DDL."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from workflow.errors import BadInput
 from workflow.i18n import tr
+
+if TYPE_CHECKING:
+    from workflow.store.connect import Database
 
 APPEND_ONLY = ("event",)
 """Tables the role may only read and append to."""
@@ -24,13 +27,13 @@ READ_ONLY = ("alembic_version",)
 NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def _tables(engine: Engine, schema: str) -> list[str]:
+def _tables(engine: Database, schema: str) -> list[str]:
     from sqlalchemy import inspect
 
-    return sorted(inspect(engine).get_table_names(schema=schema))
+    return sorted(inspect(engine.sa).get_table_names(schema=schema))
 
 
-def statements(engine: Engine, name: str, login: bool = True) -> list[str]:
+def statements(engine: Database, name: str, login: bool = True) -> list[str]:
     """The SQL that creates ``name`` with exactly the privileges the app needs."""
     if engine.dialect.name != "postgresql":
         raise BadInput(
@@ -72,7 +75,7 @@ def statements(engine: Engine, name: str, login: bool = True) -> list[str]:
     return out
 
 
-def create(engine: Engine, name: str) -> list[str]:
+def create(engine: Database, name: str) -> list[str]:
     """Run :func:`statements` in one transaction; the statements run."""
     stmts = statements(engine, name)
     with engine.begin() as conn:

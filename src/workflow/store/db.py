@@ -4,70 +4,84 @@ mapping (:func:`workflow.store.errors.mapped`)."""
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
-
 from workflow.errors import BadInput
 from workflow.i18n import tr
-from workflow.store.errors import busy_seconds, mapped, mask, shown_url, sqlite_path, translate
+from workflow.store import sql as hot
+from workflow.store.connect import Database, default_db_path, prepare_sqlite, resolve_url
+from workflow.store.errors import busy_seconds, mapped, mask, shown_url, sqlite_path
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-# SQLAlchemy logs a failed connection reset (a backend that was terminated) with its
-# traceback; the error itself reaches the user through the mapping, the log does not.
-logging.getLogger("sqlalchemy").addHandler(logging.NullHandler())
-logging.getLogger("sqlalchemy.pool").propagate = False
+__all__ = ["Database", "default_db_path", "open_engine", "resolve_url"]
 
 
-def default_db_path() -> Path:
-    """The embedded SQLite file in the platform's user data directory."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("workflow", appauthor=False)) / "workflow.db"
-
-
-def resolve_url(db: str | None) -> str:
-    """``--db``, else ``WORKFLOW_DB``, else the default SQLite file. A bare path is
-    taken as a SQLite file."""
-    value = db or os.environ.get("WORKFLOW_DB") or ""
-    if not value:
-        path = default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
-    if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
-    if value.startswith("postgresql://") or value.startswith("postgres://"):
-        value = "postgresql+psycopg://" + value.split("://", 1)[1]
-    return value
-
-
-def open_engine(db: str | None, *, read_only: bool = False, immutable: bool = False) -> Engine:
-    """An engine for ``db`` with the pragmas and transaction mode this project needs.
-    ``read_only`` opens a SQLite file read-only (``mode=ro``: nothing can be written, and
-    an auditor's copy is read as it is); ``immutable`` also promises SQLite that nobody
-    changes the file, so that a copy on read-only media (a CD, a read-only share) opens
-    without the write-ahead log's shared-memory file."""
+def open_engine(db: str | None, *, read_only: bool = False, immutable: bool = False) -> Database:
+    """The database ``db`` with the pragmas and transaction mode this project needs
+    (see :class:`Database`: driver connections now, the SQLAlchemy engine when first
+    asked for). ``read_only`` opens a SQLite file read-only (``mode=ro``: nothing can be
+    written, and an auditor's copy is read as it is); ``immutable`` also promises SQLite
+    that nobody changes the file, so that a copy on read-only media (a CD, a read-only
+    share) opens without the write-ahead log's shared-memory file."""
     url = resolve_url(db)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as e:
-        raise BadInput(tr("数据库地址无效：{u}", "invalid database URL: {u}", u=shown_url(url))) from e
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
+    if url.startswith("sqlite"):
+        database = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
         if database and database != ":memory:":
             parent = Path(database).parent
             if not parent.exists():
                 raise BadInput(tr("数据库目录不存在：{p}", "database folder does not exist: {p}", p=parent))
+    elif url.startswith("postgresql+psycopg://"):
+        _check_conninfo(url)
+    return Database(
+        url,
+        lambda: _sa_engine(url, read_only=read_only, immutable=immutable),
+        read_only=read_only,
+        immutable=immutable,
+    )
+
+
+def _invalid(url: str) -> BadInput:
+    return BadInput(tr("数据库地址无效：{u}", "invalid database URL: {u}", u=mask(url)))
+
+
+def _check_conninfo(url: str) -> None:
+    """A PostgreSQL URL that libpq cannot read is bad input, before any connection."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict("postgresql://" + url.split("://", 1)[1])
+    except ProgrammingError:
+        raise _invalid(url) from None
+
+
+def _sa_engine(url: str, *, read_only: bool, immutable: bool) -> Engine:
+    """The SQLAlchemy engine for ``url``, its connections set up as
+    :class:`Database` sets up its own."""
+    import logging
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    # SQLAlchemy logs a failed connection reset (a backend that was terminated) with
+    # its traceback; the error itself reaches the user through the mapping, the log
+    # does not.
+    logging.getLogger("sqlalchemy").addHandler(logging.NullHandler())
+    logging.getLogger("sqlalchemy.pool").propagate = False
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise _invalid(url) from e
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
         connect_args: dict[str, Any] = {"timeout": float(busy_seconds())}
         if (read_only or immutable) and database and database != ":memory:":
             from urllib.parse import quote
@@ -94,18 +108,11 @@ def open_engine(db: str | None, *, read_only: bool = False, immutable: bool = Fa
 
 
 def _sqlite_setup(engine: Engine, writable: bool = True) -> None:
-    busy_ms = int(float(busy_seconds()) * 1000)
+    from sqlalchemy import event as sa_event
 
     @sa_event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
-        if writable:
-            cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
+        prepare_sqlite(dbapi_conn, writable)
 
     @sa_event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
@@ -116,16 +123,16 @@ def _sqlite_setup(engine: Engine, writable: bool = True) -> None:
         conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if mode else "BEGIN")
 
 
-def is_sqlite(engine: Engine) -> bool:
+def is_sqlite(engine: Database) -> bool:
     return engine.dialect.name == "sqlite"
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Database) -> Iterator[Session]:
     """A session whose one transaction commits at the end, or rolls back on error."""
     from sqlmodel import Session
 
-    bind = engine.execution_options(workflow_write=True)
+    bind = engine.sa.execution_options(workflow_write=True)
     with mapped(engine.url), Session(bind, expire_on_commit=False) as session:
         try:
             yield session
@@ -137,42 +144,40 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
+def read_session(engine: Database) -> Iterator[Session]:
     from sqlmodel import Session
 
-    with mapped(engine.url), Session(engine, expire_on_commit=False) as session:
+    with mapped(engine.url), Session(engine.sa, expire_on_commit=False) as session:
         yield session
 
 
-def schema_revision(engine: Engine) -> str | None:
+def schema_revision(engine: Database) -> str | None:
     """The stored schema revision, or None when the database is not initialised. A
     SQLite file that does not exist is not created by asking (only ``init`` creates it)."""
     if engine.dialect.name == "sqlite":
         database = sqlite_path(engine.url)
         if database and not Path(database).exists():
             return None
-    try:
-        with mapped(engine.url), engine.connect() as conn:
-            try:
-                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            except DBAPIError as e:
-                if _is_missing_table(e):
-                    return None
-                raise
-    except DBAPIError as e:  # a failure on connecting, outside the inner block
-        raise translate(e, engine.url) from e
+    with hot.read(engine) as db:
+        try:
+            row = db.one("SELECT version_num FROM alembic_version", {})
+        except db.errors as e:
+            if _is_missing_table(e):
+                return None
+            raise
+    return None if row is None else str(row[0])
 
 
-def _is_missing_table(e: DBAPIError) -> bool:
-    msg = str(e.orig).lower()
+def _is_missing_table(e: BaseException) -> bool:
+    msg = str(getattr(e, "orig", None) or e).lower()
     return "no such table" in msg or ("does not exist" in msg and "relation" in msg)
 
 
-def is_initialised(engine: Engine) -> bool:
+def is_initialised(engine: Database) -> bool:
     return schema_revision(engine) is not None
 
 
-def check_schema(engine: Engine) -> None:
+def check_schema(engine: Database) -> None:
     """Refuse to work on a database that is missing, older or newer than this program."""
     from workflow.store.migrate import HEAD
 
@@ -198,7 +203,7 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def create_schema(engine: Engine) -> None:
+def create_schema(engine: Database) -> None:
     """Create or upgrade the schema to the newest revision (Alembic)."""
     from workflow.store.migrate import upgrade
 

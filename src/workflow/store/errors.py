@@ -86,10 +86,18 @@ def _sqlite_name(e: BaseException) -> str:
     return str(getattr(orig, "sqlite_errorname", "") or "")
 
 
-def _is_driver_error(e: BaseException) -> bool:
-    from sqlalchemy.exc import SQLAlchemyError
+def _sqlalchemy_error(e: BaseException, *names: str) -> bool:
+    """Whether ``e`` is one of SQLAlchemy's errors ``names`` (SQLAlchemyError: any of
+    them). A program that never imported SQLAlchemy has none to map, and does not
+    import it to find out."""
+    import sys
 
-    if isinstance(e, SQLAlchemyError):
+    exc = getattr(sys.modules.get("sqlalchemy"), "exc", None)
+    return exc is not None and any(isinstance(e, getattr(exc, n)) for n in names)
+
+
+def _is_driver_error(e: BaseException) -> bool:
+    if _sqlalchemy_error(e, "SQLAlchemyError"):
         return True
     module = type(e).__module__ or ""
     return module.startswith(("sqlite3", "psycopg", "_sqlite3"))
@@ -97,9 +105,6 @@ def _is_driver_error(e: BaseException) -> bool:
 
 def _classify(e: BaseException) -> str:
     """busy, unreachable, read-only, full, corrupt, conflict, denied, missing or other."""
-    from sqlalchemy.exc import DisconnectionError, IntegrityError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(e, OSError) and not _is_driver_error(e):
         return {
             errno.ENOSPC: "full",
@@ -109,9 +114,9 @@ def _classify(e: BaseException) -> str:
             errno.EPERM: "denied-os",
             errno.ENOENT: "missing",
         }.get(e.errno or 0, "io")
-    if isinstance(e, PoolTimeout):
+    if _sqlalchemy_error(e, "TimeoutError"):  # the pool's
         return "busy"
-    if isinstance(e, DisconnectionError):
+    if _sqlalchemy_error(e, "DisconnectionError"):
         return "unreachable"
     name = _sqlite_name(e)
     state = _sqlstate(e)
@@ -152,7 +157,7 @@ def _classify(e: BaseException) -> str:
             return "denied"
         if state.startswith("XX"):
             return "corrupt"
-    if isinstance(e, IntegrityError):
+    if _sqlalchemy_error(e, "IntegrityError") or type(e).__name__ == "IntegrityError":
         return "conflict"
     if (
         (

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, Engine
+from typing import TYPE_CHECKING
 
 from workflow.store.errors import mapped
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from workflow.store.connect import Database
 
 HEAD = "0009"
 
@@ -26,7 +29,7 @@ def _config(connection: object) -> object:
 
 
 @contextmanager
-def _migrating(engine: Engine) -> Iterator[Connection]:
+def _migrating(engine: Database) -> Iterator[Connection]:
     """A transaction for migrations; on SQLite with foreign keys off, since batch
     migrations copy tables (set on the raw connection, outside any transaction)."""
     with mapped(engine.url), engine.connect() as conn:
@@ -41,7 +44,7 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Database, revision: str = "head") -> None:
     """Bring the database to ``revision`` (creating it from nothing if empty)."""
     from alembic import command
 
@@ -49,7 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(_config(conn), revision)  # type: ignore[arg-type]
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Database, revision: str) -> None:
     """Take the database back to ``revision`` (used to test upgrades)."""
     from alembic import command
 
@@ -65,10 +68,12 @@ def script_head() -> str:
     return str(head)
 
 
-def current(engine: Engine) -> str | None:
+def current(engine: Database) -> str | None:
     """The database's revision, or None for an unmanaged or empty database."""
     with mapped(engine.url):
-        if not inspect(engine).has_table("alembic_version"):
+        from sqlalchemy import inspect, text
+
+        if not inspect(engine.sa).has_table("alembic_version"):
             return None
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -18,13 +18,12 @@ from functools import cache
 from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError
-
 from workflow.store.errors import mapped
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from workflow.store.connect import Database
 
 # The fields an event's hash covers, in the order the event table stores them.
 HASHED_FIELDS = (
@@ -140,23 +139,19 @@ class Raw:
     """Plain SQL on a driver connection: a session's current transaction (use
     :func:`raw`) or a connection of its own for one step (use :func:`write`)."""
 
-    def __init__(self, dbapi: Any, dialect: Dialect) -> None:
+    def __init__(self, dbapi: Any, dialect: Any) -> None:
         self.dbapi = dbapi
         self.errors: type[Exception] = dialect.loaded_dbapi.Error
+        """The driver's errors: raised as they are, mapped by :func:`mapped` around
+        every transaction (:func:`read`, :func:`write`, the sessions)."""
         self.sqlite = dialect.name == "sqlite"
         self.named = dialect.paramstyle in ("named", "qmark")
 
-    def _driver(self, what: str, call: Any) -> None:
-        try:
-            call()
-        except self.errors as e:
-            raise DBAPIError.instance(what, {}, e, self.errors) from e
-
     def commit(self) -> None:
-        self._driver("COMMIT", self.dbapi.commit)
+        self.dbapi.commit()
 
     def rollback(self) -> None:
-        self._driver("ROLLBACK", self.dbapi.rollback)
+        self.dbapi.rollback()
 
     def sql(self, text: str) -> str:
         return text if self.named else _pyformat(text)
@@ -168,11 +163,7 @@ class Raw:
         return value.isoformat() if self.sqlite else value
 
     def _execute(self, cur: Any, text: str, params: Mapping[str, Any]) -> None:
-        sql = self.sql(text)
-        try:
-            cur.execute(sql, params)
-        except self.errors as e:  # the driver's error, as SQLAlchemy would raise it
-            raise DBAPIError.instance(sql, params, e, self.errors) from e
+        cur.execute(self.sql(text), params)
 
     def all(self, text: str, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         cur = self.dbapi.cursor()
@@ -198,12 +189,9 @@ class Raw:
     def many(self, text: str, params: Iterable[Mapping[str, Any]]) -> None:
         """Execute once per parameter set (the driver's executemany; ``params`` may be
         a generator, so that a large insert never holds every set at once)."""
-        sql = self.sql(text)
         cur = self.dbapi.cursor()
         try:
-            cur.executemany(sql, params)
-        except self.errors as e:
-            raise DBAPIError.instance(sql, {}, e, self.errors) from e
+            cur.executemany(self.sql(text), params)
         finally:
             cur.close()
 
@@ -256,7 +244,7 @@ def raw(db: Db) -> Raw:
 
 
 @contextmanager
-def read(engine: Engine) -> Iterator[Raw]:
+def read(engine: Database) -> Iterator[Raw]:
     """One read transaction on a pooled driver connection; nothing is written. On
     SQLite its statements share one snapshot; on PostgreSQL (read committed) each sees
     what was committed when it began, as a session's reads do."""
@@ -265,7 +253,7 @@ def read(engine: Engine) -> Iterator[Raw]:
 
 
 @contextmanager
-def write(engine: Engine) -> Iterator[Raw]:
+def write(engine: Database) -> Iterator[Raw]:
     """One write transaction on a pooled driver connection: committed at the end,
     rolled back on error. SQLite takes the write lock at BEGIN, as write sessions do,
     so that a second writer waits instead of failing on a stale snapshot."""
@@ -274,7 +262,7 @@ def write(engine: Engine) -> Iterator[Raw]:
 
 
 @contextmanager
-def _transaction(engine: Engine, write: bool) -> Iterator[Raw]:
+def _transaction(engine: Database, write: bool) -> Iterator[Raw]:
     with mapped(engine.url):
         fairy = engine.raw_connection()
     try:
@@ -291,7 +279,7 @@ def _transaction(engine: Engine, write: bool) -> Iterator[Raw]:
                     committed = True
         finally:
             if not committed:
-                with suppress(DBAPIError):  # keep the error that got us here, if any
+                with suppress(Exception):  # keep the error that got us here, if any
                     db.rollback()
     finally:
         fairy.close()
