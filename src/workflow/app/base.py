@@ -8,9 +8,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any, Literal
 
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.dates import EARLIEST
@@ -29,12 +27,11 @@ from workflow.store import sql as hot
 from workflow.store.db import read_session, write_session
 from workflow.store.projection import StepConflict, TableSink
 from workflow.store.sql import Db, EventRecord, Town, TownRow
-from workflow.store.tables import (
-    SYSTEM_CHAIN,
-    District,
-    Event,
-    Township,
-)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from workflow.store.tables import District, Event
 
 Action = Literal["read", "change", "review", "resolve", "admin"]
 
@@ -121,6 +118,10 @@ class ServiceBase(Reads):
         )
 
     def find_district(self, session: Session, name: str) -> District:
+        from sqlmodel import select
+
+        from workflow.store.tables import District
+
         name = unicodedata.normalize("NFKC", name).strip()
         district = session.exec(select(District).where(District.name == name)).first()
         if district is None:
@@ -216,6 +217,10 @@ class ServiceBase(Reads):
         return str(row[0]) if row else audit.GENESIS
 
     def _conflict(self, town: Town, expected: int) -> Conflict:
+        from sqlmodel import col, select
+
+        from workflow.store.tables import Event, Township
+
         with read_session(self.engine) as s:
             now = s.get(Township, town.id)
             last = s.exec(
@@ -235,6 +240,10 @@ class ServiceBase(Reads):
         )
 
     def _system_event(self, session: Session, kind: str, note: str, payload: Mapping[str, Any]) -> Event:
+        from sqlmodel import col, select
+
+        from workflow.store.tables import SYSTEM_CHAIN, Event
+
         last = session.exec(
             select(Event).where(Event.chain == SYSTEM_CHAIN).order_by(col(Event.seq).desc()).limit(1)
         ).first()

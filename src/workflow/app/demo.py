@@ -18,9 +18,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import select
+from typing import TYPE_CHECKING, Any
 
 from workflow.app.demo_documents import minimal_pdf
 from workflow.app.service import Service
@@ -28,7 +26,9 @@ from workflow.domain.fields import FieldSpec
 from workflow.domain.gates import Calendar, at_least_with_margin
 from workflow.domain.rosters import ROSTER_KINDS, parse_bytes
 from workflow.store.db import read_session
-from workflow.store.tables import District, User
+
+if TYPE_CHECKING:
+    pass
 
 SEED_DISTRICT = "某区"
 DEMO_DISTRICT = "演示区"
@@ -532,6 +532,10 @@ class DemoSummary:
 
 def build_demo(admin: Service, seed: int = 2021) -> DemoSummary:
     """Fill the database with both demo districts (skipping any that exist)."""
+    from sqlmodel import select
+
+    from workflow.store.tables import District, User
+
     admin.init(demo=True)
     engine = admin.engine
     rng = random.Random(seed)

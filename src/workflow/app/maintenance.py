@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import col, select
+from typing import TYPE_CHECKING, Any
 
 from workflow.app.base import (
     ServiceBase,
@@ -20,9 +18,9 @@ from workflow.ledger import replay
 from workflow.store import sql as hot
 from workflow.store.db import read_session
 from workflow.store.sql import TownRow
-from workflow.store.tables import (
-    Event,
-)
+
+if TYPE_CHECKING:
+    from workflow.store.tables import Event
 
 
 class Maintenance(ServiceBase):
@@ -165,6 +163,10 @@ class Maintenance(ServiceBase):
 
     def history(self, ref: str) -> tuple[TownRow, list[Event], audit.Problem | None]:
         """Every event of the township, oldest first, and the chain's verification."""
+        from sqlmodel import col, select
+
+        from workflow.store.tables import Event
+
         self.ensure_schema()
         with read_session(self.engine) as session:
             scope = self.scope(session)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-
-from sqlmodel import col, select
+from typing import TYPE_CHECKING
 
 from workflow.app import record_evidence as evidence
 from workflow.app.base import (
@@ -23,12 +22,9 @@ from workflow.domain import record_rules as rules
 from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 from workflow.store.db import read_session
-from workflow.store.tables import (
-    Fact,
-    Township,
-    Violation,
-    Waiver,
-)
+
+if TYPE_CHECKING:
+    from workflow.store.tables import Violation
 
 
 class Records(ServiceBase):
@@ -46,6 +42,8 @@ class Records(ServiceBase):
         expected_version: int | None = None,
     ) -> StepResult:
         """Record (or correct) a fact of the current or a later stage."""
+        from workflow.store.tables import Fact
+
         self.ensure_schema()
         effective = self._effective(on)
         with self._write() as session:
@@ -92,6 +90,10 @@ class Records(ServiceBase):
         on: dt.date | str | None = None,
     ) -> StepResult:
         """A reviewer lets one check of one township pass, with a reason."""
+        from sqlmodel import select
+
+        from workflow.store.tables import Waiver
+
         self.ensure_schema()
         reason = _require_reason(reason)
         effective = self._effective(on)
@@ -135,6 +137,8 @@ class Records(ServiceBase):
         self, ref: str, note: str, expected_version: int | None = None, on: dt.date | str | None = None
     ) -> tuple[Violation, StepResult]:
         """Record a violation report; it blocks every forward step until resolved."""
+        from workflow.store.tables import Violation
+
         self.ensure_schema()
         note = _require_reason(note)
         effective = self._effective(on)
@@ -154,6 +158,8 @@ class Records(ServiceBase):
             return v, StepResult(town.name, "violation_open", town.stage, town.stage, ev)
 
     def resolve_violation(self, violation_id: int, note: str) -> tuple[Violation, StepResult]:
+        from workflow.store.tables import Violation
+
         self.ensure_schema()
         note = _require_reason(note)
         with self._write() as session:
@@ -179,6 +185,10 @@ class Records(ServiceBase):
             return v, StepResult(town.name, "violation_resolve", town.stage, town.stage, ev)
 
     def violations(self, ref: str | None = None) -> list[tuple[Violation, str]]:
+        from sqlmodel import col, select
+
+        from workflow.store.tables import Township, Violation
+
         self.ensure_schema()
         with read_session(self.engine) as session:
             scope = self.scope(session)

@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from workflow.domain.definition import Definition
 from workflow.domain.report import ReportBuilder, TownshipRecord, ViolationRecord, WaiverRecord
 from workflow.domain.rosters import ROSTER_KINDS
 from workflow.store import sql as hot
 from workflow.store.sql import date_of
-from workflow.store.tables import District
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from workflow.store.tables import District
 
 REPORT_ROSTERS = ("delegates", "team", "ballots", "pledges")
 TYPED_ROSTERS = frozenset({"team"})

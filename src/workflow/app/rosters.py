@@ -6,9 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from workflow.app.base import (
     ServiceBase,
     StepResult,
@@ -19,9 +16,6 @@ from workflow.domain.rosters import ParsedRoster, bulk_rows, read_roster, roster
 from workflow.errors import BadInput
 from workflow.i18n import Text
 from workflow.store.db import read_session
-from workflow.store.tables import (
-    RosterRow,
-)
 
 
 class Rosters(ServiceBase):
@@ -60,6 +54,11 @@ class Rosters(ServiceBase):
         expected_version: int | None = None,
         on: dt.date | str | None = None,
     ) -> StepResult:
+        from sqlalchemy import func
+        from sqlmodel import select
+
+        from workflow.store.tables import RosterRow
+
         kind = parsed.kind.name
         effective = self._effective(on)
         with bulk_rows(), self._write() as session:

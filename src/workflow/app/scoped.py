@@ -5,12 +5,14 @@ reads, so the CLI, the TUI and every export get the same answer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.app.rules import Scope
 from workflow.errors import NotPermitted
 from workflow.i18n import tr
-from workflow.store.tables import District, Event, Violation
+
+if TYPE_CHECKING:
+    from workflow.store.tables import District, Event, Violation
 
 NOTE_EVENTS = ("violation_open", "violation_resolve")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import col, select
+from typing import TYPE_CHECKING, Any
 
 from workflow.app import definitions
 from workflow.app.actors import check_role
@@ -19,11 +17,9 @@ from workflow.errors import BadInput
 from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 from workflow.store.db import create_schema, read_session
-from workflow.store.tables import (
-    District,
-    Township,
-    User,
-)
+
+if TYPE_CHECKING:
+    from workflow.store.tables import District, Township, User
 
 
 class Setup(ServiceBase):
@@ -36,7 +32,10 @@ class Setup(ServiceBase):
         argon2id hash, when given; a demo database is marked so on the system chain).
         False if already done. A database at an older schema revision is refused, never
         migrated here: that is ``db upgrade``, for admins."""
+        from sqlmodel import select
+
         from workflow.store.db import schema_revision
+        from workflow.store.tables import User
 
         if schema_revision(self.engine) is None:
             create_schema(self.engine)
@@ -56,6 +55,10 @@ class Setup(ServiceBase):
         return True
 
     def add_district(self, name: str, definition_path: str | None = None) -> District:
+        from sqlmodel import select
+
+        from workflow.store.tables import District
+
         name = _clean_name(name, Text("区名", "district name"))
         own = definitions.from_file(Path(definition_path)) if definition_path else None
         with self._write() as session:
@@ -79,6 +82,10 @@ class Setup(ServiceBase):
         """An admin changes a district's definition: one system event naming every changed
         parameter (with the new text and its hash). Returns the changed parameters (empty
         when the text is the one in force: then nothing is recorded)."""
+        from sqlmodel import col, select
+
+        from workflow.store.tables import Township
+
         rec = definitions.from_file(path)
         self.ensure_schema()
         with self._write() as session:
@@ -142,6 +149,10 @@ class Setup(ServiceBase):
     def add_township(self, name: str, district_name: str, since: dt.date | str | None = None) -> Township:
         """Add a township at the first stage; ``since`` is the day its work began, if
         known (steps may not be dated before it)."""
+        from sqlmodel import select
+
+        from workflow.store.tables import Township
+
         name = _clean_name(name, Text("乡镇名", "township name"))
         began = self._effective(since) if since is not None else None
         if name.isdigit() or "/" in name:
@@ -203,6 +214,10 @@ class Setup(ServiceBase):
     def add_user(
         self, name: str, role: str, townships: Sequence[str] = (), setup_hash: str | None = None
     ) -> User:
+        from sqlmodel import select
+
+        from workflow.store.tables import User
+
         name = _clean_name(name, Text("用户名", "user name"))
         check_role(role)
         with self._write() as session:
@@ -228,6 +243,10 @@ class Setup(ServiceBase):
             return session.exec(select(User).where(User.name == name)).one()
 
     def townships(self, district: str | None = None) -> list[tuple[Township, str]]:
+        from sqlmodel import col, select
+
+        from workflow.store.tables import District, Township
+
         self.ensure_schema()
         with read_session(self.engine) as session:
             scope = self.scope(session)
@@ -242,6 +261,10 @@ class Setup(ServiceBase):
             return [(t, n) for t, n in session.exec(stmt.order_by(col(District.name), col(Township.id)))]
 
     def districts(self) -> list[District]:
+        from sqlmodel import col, select
+
+        from workflow.store.tables import District
+
         self.ensure_schema()
         with read_session(self.engine) as session:
             scope = self.scope(session)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from sqlmodel import col, select
-
 from workflow.app import record_evidence as evidence
 from workflow.app.actors import Actor
 from workflow.app.base import (
@@ -26,9 +24,6 @@ from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 from workflow.store.db import read_session
 from workflow.store.sql import Town
-from workflow.store.tables import (
-    Township,
-)
 
 
 class Steps(ServiceBase):
@@ -76,6 +71,10 @@ class Steps(ServiceBase):
     ) -> list[BulkOutcome]:
         """Advance every township of ``district`` at ``stage`` whose gate holds, each in
         its own transaction with its own event; report the others with the reasons."""
+        from sqlmodel import col, select
+
+        from workflow.store.tables import Township
+
         self.ensure_schema()
         self._effective(on)  # refuse a bad date before anything else
         with read_session(self.engine) as session:
@@ -200,6 +199,8 @@ class Steps(ServiceBase):
         return outcomes
 
     def _name_of(self, tid: int, fallback: str) -> str:
+        from workflow.store.tables import Township
+
         with read_session(self.engine) as session:
             town = session.get(Township, tid)
             return town.name if town is not None else fallback

@@ -8,11 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, groupby
 from operator import itemgetter
-from typing import Any
-
-from sqlalchemy import Connection, Integer, Select, String, bindparam, case, cast, func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING, Any
 
 from workflow.domain.definition import Definition
 from workflow.domain.timeline import (
@@ -23,7 +19,10 @@ from workflow.domain.timeline import (
     build_spans,
     overlaps,
 )
-from workflow.store.tables import Event, Township
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Select
+    from sqlmodel import Session
 
 
 class _Streamer:
@@ -81,6 +80,12 @@ def iter_timelines(
     by id. Townships and events are two cursors ordered by township id, merged, so
     memory holds one township's events whatever the size of the database. Spans
     outside [date_from, date_to] are dropped, and townships left with none."""
+    from sqlalchemy import Integer, String, bindparam, case, cast, func
+    from sqlalchemy import select as sa_select
+    from sqlmodel import col
+
+    from workflow.store.tables import Event, Township
+
     kind = col(Event.kind)
     effective = cast(col(Event.effective_date), String)
     columns = (

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING
 
 from workflow.app import auth
 from workflow.app.actors import check_role
@@ -16,7 +15,11 @@ from workflow.app.service import Service
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import tr
 from workflow.store.db import read_session
-from workflow.store.tables import Township, User, UserTownship
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from workflow.store.tables import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,10 @@ class UserInfo:
 
 
 def _find(session: Session, name: str) -> User:
+    from sqlmodel import select
+
+    from workflow.store.tables import User
+
     user = session.exec(select(User).where(User.name == name.strip())).first()
     if user is None:
         raise BadInput(tr("未找到用户「{u}」", "no user named '{u}'", u=name))
@@ -56,6 +63,10 @@ def _admin(svc: Service, session: Session) -> None:
 
 def _keep_an_admin(session: Session, user: User) -> None:
     """Refuse to leave the database without an enabled admin."""
+    from sqlmodel import col, select
+
+    from workflow.store.tables import User
+
     others = session.exec(
         select(User).where(User.role == "admin", col(User.disabled).is_(False), User.id != user.id)
     ).first()
@@ -71,6 +82,10 @@ def _keep_an_admin(session: Session, user: User) -> None:
 
 def list_users(svc: Service) -> list[UserInfo]:
     """Every user with role, townships, disabled and last sign-in (admins)."""
+    from sqlmodel import col, select
+
+    from workflow.store.tables import Township, User, UserTownship
+
     svc.ensure_schema()
     with read_session(svc.engine) as session:
         _admin(svc, session)
@@ -118,6 +133,10 @@ def set_role(svc: Service, name: str, role: str) -> tuple[str, str]:
 
 def assign(svc: Service, name: str, townships: Sequence[str], add: bool = True) -> list[str]:
     """Assign (or with ``add=False`` unassign) townships; the townships changed."""
+    from sqlmodel import select
+
+    from workflow.store.tables import UserTownship
+
     if not townships:
         raise BadInput(tr("请用 --township 指定乡镇", "name townships with --township"))
     svc.ensure_schema()
@@ -211,6 +230,10 @@ def passwd(svc: Service, old: str, new: str) -> None:
 def issue_codes_for_admins(svc: Service) -> list[tuple[str, str]]:
     """After an upgrade from a release without sign-in: a set-up code for each admin
     (others get theirs from an admin with ``workflow user reset``)."""
+    from sqlmodel import col, select
+
+    from workflow.store.tables import User
+
     out: list[tuple[str, str]] = []
     with svc._write() as session:
         for user in session.exec(select(User).where(User.role == "admin", col(User.password_hash).is_(None))):

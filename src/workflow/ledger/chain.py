@@ -13,11 +13,13 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.i18n import Text
 from workflow.store.sql import HASHED_FIELDS
-from workflow.store.tables import Event
+
+if TYPE_CHECKING:
+    from workflow.store.tables import Event
 
 GENESIS = "0" * 64
 
