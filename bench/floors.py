@@ -1,7 +1,8 @@
 """Floors for whole-process figures: a plain Python process doing the same database
-work with the standard library's sqlite3 alone, launched the same way as ours
-(``python -c``), so that interpreter start-up counts on both sides and nothing else
-does. Used by bench/run.py, in interleaved pairs.
+work with the plain driver alone (the standard library's sqlite3 for a SQLite file,
+psycopg for a PostgreSQL URL), launched the same way as ours (``python -c``), so that
+interpreter start-up counts on both sides and nothing else does. Used by
+bench/run.py, in interleaved pairs.
 
 - ``STATUS``: what ``workflow status T`` reads: the database's id, the session of
   this machine's token (its file read, its SHA-256 looked up, its user), the schema
@@ -12,17 +13,47 @@ does. Used by bench/run.py, in interleaved pairs.
   synchronous FULL, as ours), the township read, its version bumped and stage moved,
   and an event inserted with its canonical bytes hashed (SHA-256) and chained to the
   head; committed. Run on a scratch copy of its own (it checks no gate, so it steps
-  the same township again and again, each event the next of its chain).
+  the same township again and again, each event the next of its chain); on PostgreSQL
+  the township's row is locked with FOR UPDATE, as ours is.
 """
 
 from __future__ import annotations
 
-STATUS = r"""
-import hashlib, json, sqlite3, sys
+# Both scripts open the database with the plain driver and run the same SQL (written
+# with ? placeholders; psycopg's are %s).
+_OPEN = r"""
+import sys
+if sys.argv[1].startswith("postgresql"):
+    import psycopg
+    _pg = psycopg.connect(sys.argv[1].replace("postgresql+psycopg://", "postgresql://"), autocommit=READ_ONLY)
+
+    class _Con:
+        def execute(self, sql, params=()):
+            return _pg.execute(sql.replace("?", "%s"), params)
+
+        def rollback(self):
+            _pg.execute("ROLLBACK") if READ_ONLY else _pg.rollback()
+
+    con = _Con()
+    BEGIN = "BEGIN READ ONLY" if READ_ONLY else "BEGIN"
+    WRITE_BEGIN, COMMIT = None, _pg.commit
+else:
+    import sqlite3
+    if READ_ONLY:
+        con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+    else:
+        con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = FULL")
+    BEGIN = "BEGIN"
+    WRITE_BEGIN, COMMIT = "BEGIN IMMEDIATE", lambda: con.execute("COMMIT")
+"""
+
+STATUS = "READ_ONLY = True\n" + _OPEN + r"""
+import hashlib, json
 from pathlib import Path
 db, config, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-con.execute("BEGIN")
+con.execute(BEGIN)
 dbid = con.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
 token = (config / "sessions" / f"{dbid}.token").read_text(encoding="ascii").strip()
 session = con.execute(
@@ -61,14 +92,15 @@ print(json.dumps({"township": town[1], "district": district[0], "stage": town[3]
                   "revision": revision, "user": session[4]}, ensure_ascii=False))
 """
 
-ADVANCE = r"""
-import datetime as dt, hashlib, json, sqlite3, sys
+ADVANCE = "READ_ONLY = False\n" + _OPEN + r"""
+import datetime as dt, hashlib, json
 db, tid, to_stage = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-con = sqlite3.connect(db, isolation_level=None, timeout=30)
-con.execute("PRAGMA journal_mode = WAL")
-con.execute("PRAGMA synchronous = FULL")
-con.execute("BEGIN IMMEDIATE")
-t = con.execute("SELECT id, stage, version, head_hash FROM township WHERE id = ?", (tid,)).fetchone()
+if WRITE_BEGIN:
+    con.execute(WRITE_BEGIN)
+t = con.execute(
+    "SELECT id, stage, version, head_hash FROM township WHERE id = ?"
+    + ("" if WRITE_BEGIN else " FOR UPDATE"), (tid,)
+).fetchone()
 seq = t[2] + 1
 now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 body = {"chain": str(tid), "seq": seq, "township_id": tid, "kind": "advance", "from": t[1], "to": to_stage,
@@ -86,6 +118,6 @@ con.execute(
     (str(tid), seq, tid, "advance", t[1], to_stage, "bench", now, body["effective_date"], "",
      json.dumps(body["payload"], sort_keys=True, separators=(",", ":")), t[3], digest),
 )
-con.execute("COMMIT")
+COMMIT()
 print(digest)
 """
