@@ -2,6 +2,7 @@
 
     python bench/run.py [--quick] [--db postgresql+psycopg://...]
     python bench/run.py --roster        # only the 200,000-row roster import
+    python bench/run.py --tui [--quick] # only the TUI figures (bench/tui_pty.py)
 
 Each figure is measured against a baseline measured in the same run, on the same
 machine, and printed as one table: figure, ours, baseline, ratio, target. Medians of
@@ -33,6 +34,7 @@ if importlib.util.find_spec("workflow") is None:  # a checkout with nothing inst
 sys.path.insert(0, str(HERE))
 
 import floors  # noqa: E402
+import tui_pty  # noqa: E402
 from generate import ADMIN, ADMIN_PASSWORD, generate  # noqa: E402
 from reads import measure_filter, measure_report  # noqa: E402
 from roster import ROWS as ROSTER_ROWS  # noqa: E402
@@ -315,28 +317,111 @@ def time_import_sqlmodel(rounds: int) -> float:
 # ---------------------------------------------------------------- TUI
 
 
-def probe(which: str, db: Path, what: str) -> tuple[float, int, str]:
-    """Seconds from launch to first paint, peak RSS (KB) and output of one TUI probe
-    process (``paint``: the probe prints the moment its rows are on screen)."""
-    args = [sys.executable, str(HERE / "tui_probe.py"), which, str(db), what]
-    started = time.time()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"tui probe failed: {out.stderr[-2000:]}")
-    text = out.stdout.strip()
-    painted = next((float(x.split()[1]) for x in text.splitlines() if x.startswith("painted ")), None)
-    elapsed = painted - started if painted is not None else 0.0
-    return elapsed, int(out.stderr.strip().splitlines()[-1]), text
+FILTER_KEY = "3"
+"""Typed into both apps' filter: a digit that occurs in generated names (``红旗3镇``)."""
 
 
-def median_probe(which: str, db: Path, what: str, n: int) -> tuple[float, int, float]:
-    runs = [probe(which, db, what) for _ in range(n)]
-    inner = [float(r[2]) for r in runs if r[2] and not r[2].startswith("painted")]
-    return (
-        statistics.median(r[0] for r in runs),
-        int(statistics.median(r[1] for r in runs)),
-        statistics.median(inner) if inner else 0.0,
+def filter_debounce() -> float:
+    """The pause (s) our dashboard waits after a keystroke in its filter before it
+    reads the list again (the delay of its ``set_timer(..., self.reload)`` in
+    ``filter_changed``, a number or a name of that module), read from its source so
+    that the figure subtracts what the app really waits."""
+    import re
+    from importlib import import_module
+
+    module = import_module("workflow.tui.screens.dashboard")
+    source = Path(str(module.__file__)).read_text(encoding="utf-8")
+    found = re.search(
+        r"def filter_changed\b(?:(?!\n    def ).)*?set_timer\(\s*([\w.]+)\s*,\s*self\.reload\b",
+        source,
+        re.S,
     )
+    if found is None:
+        raise RuntimeError(
+            f"{module.__file__}: no `set_timer(DELAY, self.reload)` in filter_changed; "
+            "bench/run.py filter_debounce() must learn where the filter's debounce is now"
+        )
+    delay = found.group(1)
+    try:
+        return float(delay)
+    except ValueError:
+        value = getattr(module, delay, None)
+        if not isinstance(value, int | float):
+            raise RuntimeError(
+                f"{module.__file__}: the filter's debounce {delay!r} is not a number of that module"
+            ) from None
+        return float(value)
+
+
+def tui_launches(dbs: dict[int, Path], big: int, rounds: int) -> dict[str, list[tui_pty.Result]]:
+    """``workflow tui`` (WORKFLOW_DB set, the bench admin signed in) and the bare app
+    (bench/bare_tui.py), each launched in a pseudo-terminal (bench/tui_pty.py), in
+    interleaved pairs: at ``big`` townships with the filter keystroke typed after the
+    first paint (ours first focuses its filter with ``/``), at 10 townships the first
+    paint only. Same interpreter, environment and terminal size for both."""
+    out: dict[str, list[tui_pty.Result]] = {k: [] for k in ("ours_big", "bare_big", "ours_10", "bare_10")}
+    envs = {n: signed_in_env(dbs[n]) for n in (big, 10)}
+    ours = [sys.executable, "-m", "workflow", "tui"]
+    for _ in range(rounds):
+        for n, key in ((big, FILTER_KEY), (10, None)):
+            bare = [sys.executable, str(HERE / "bare_tui.py"), str(dbs[n])]
+            suffix = "big" if n == big else "10"
+            out[f"ours_{suffix}"].append(tui_pty.launch(ours, envs[n], key=key, focus="/"))
+            out[f"bare_{suffix}"].append(tui_pty.launch(bare, envs[n], key=key))
+    return out
+
+
+def tui_rows(dbs: dict[int, Path], big: int, rounds: int) -> list[Row]:
+    """First paint with data at ``big`` and at 10 townships, the filter keystroke and the
+    peak memory at ``big``: ours against the bare app, medians of ``rounds`` interleaved
+    pairs (see :func:`tui_launches`)."""
+    runs = tui_launches(dbs, big, rounds)
+    debounce = filter_debounce()
+
+    def median(key: str, value: Callable[[tui_pty.Result], float]) -> float:
+        return statistics.median(value(r) for r in runs[key])
+
+    def paint(r: tui_pty.Result) -> float:
+        return r.paint
+
+    def typed(r: tui_pty.Result) -> float:
+        return (r.filter or 0.0) * 1000
+
+    def memory(r: tui_pty.Result) -> float:
+        return r.hwm_kb / 1024
+
+    bare = "vs a bare Textual app + sqlite3, both launched in a pty"
+    return [
+        Row(
+            f"TUI first paint with data, {big} townships ({bare})",
+            median("ours_big", paint),
+            median("bare_big", paint),
+            "s",
+            1.5,
+        ),
+        Row(
+            f"TUI first paint with data, 10 townships ({bare})",
+            median("ours_10", paint),
+            median("bare_10", paint),
+            "s",
+            1.5,
+        ),
+        Row(
+            f"filter keystroke to updated table, {big} townships, our {debounce * 1000:.0f} ms debounce "
+            "subtracted (vs the bare app's one LIKE query)",
+            median("ours_big", typed) - debounce * 1000,
+            median("bare_big", typed),
+            "ms",
+            1.5,
+        ),
+        Row(
+            f"TUI peak memory, {big} townships (vs the bare app)",
+            median("ours_big", memory),
+            median("bare_big", memory),
+            "MB",
+            1.5,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- export
@@ -473,6 +558,7 @@ def main() -> None:
     p.add_argument("--only", choices=["advance"], default=None, help="measure only this figure")
     p.add_argument("--roster", action="store_true", help="only the 200,000-row roster import")
     p.add_argument("--definition", action="store_true", help="only loading a 20,000-stage definition")
+    p.add_argument("--tui", action="store_true", help="only the TUI figures (paint, filter, memory)")
     a = p.parse_args()
     # Processes run as an installed program runs: from compiled bytecode (a shell that
     # sets PYTHONDONTWRITEBYTECODE would have every module compiled again at every start).
@@ -494,9 +580,12 @@ def main() -> None:
     proc_rounds = 3 if a.quick else 7
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    dbs = {n: work / f"towns-{n}.v4.db" for n in ((10, big) if a.only else (10, 100, 1000, big))}
+    dbs = {n: work / f"towns-{n}.v4.db" for n in ((10, big) if a.only or a.tui else (10, 1000, big))}
     for n, path in dbs.items():
         build(path, n)
+    if a.tui:
+        print_rows(tui_rows(dbs, big, proc_rounds), a.quick)
+        return
     rows: list[Row] = []
 
     # advance at scale vs plain sqlite3, and vs 10 townships
@@ -548,24 +637,8 @@ def main() -> None:
     )
     base = time_import_sqlmodel(proc_rounds)
 
-    # TUI: first paint with data, filter keystroke, memory
-    bare_paint, bare_rss, _ = median_probe("bare", dbs[big], "paint", proc_rounds)
-    big_paint, big_rss, _ = median_probe("ours", dbs[big], "paint", proc_rounds)
-    small_paint, _, _ = median_probe("ours", dbs[10], "paint", proc_rounds)
-    rows.append(Row(f"TUI first paint with data, {big} townships", big_paint, bare_paint, "s", 1.5))
-    rows.append(Row("TUI first paint with data, 10 townships", small_paint, bare_paint, "s", 1.3))
-    _, _, filter_big = median_probe("ours", dbs[big], "filter", proc_rounds)
-    _, _, filter_small = median_probe("ours", dbs[100], "filter", proc_rounds)
-    rows.append(
-        Row(
-            f"filter keystroke to updated table, {big} vs 100 townships",
-            filter_big * 1000,
-            filter_small * 1000,
-            "ms",
-            2.0,
-        )
-    )
-    rows.append(Row(f"TUI peak memory, {big} townships", big_rss / 1024, bare_rss / 1024, "MB", 1.5))
+    # TUI: first paint with data, filter keystroke, memory, against the bare app
+    rows += tui_rows(dbs, big, proc_rounds)
 
     # export timeline as CSV: time against sqlite3 -csv, memory against 1,000 townships
     out = work / "timeline.csv"
