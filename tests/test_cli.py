@@ -139,7 +139,8 @@ def test_cli_does_not_import_textual(tmp_path: Path) -> None:
 
 def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     """``workflow status`` is plain SQL on SQLAlchemy Core: it shows a township's
-    violations and waivers without loading sqlmodel (a third of its start-up)."""
+    violations and waivers without loading sqlmodel (a third of its start-up), nor
+    pydantic (the definition's checker is our own)."""
     db = tmp_path / "w.db"
     init_with_service(db)
     assert main(["--db", str(db), "waive", "东湖镇", "draft_recorded", "--reason", "区委书面同意"]) == 0
@@ -147,12 +148,12 @@ def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     code = (
         "import sys, json; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], 'status', '东湖镇', '--json']); "
-        "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules}))"
+        "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules, 'pydantic': 'pydantic' in sys.modules}))"
     )
     p = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
     lines = p.stdout.strip().splitlines()
     status, seen = json.loads("\n".join(lines[:-1])), json.loads(lines[-1])
-    assert seen == {"rc": 0, "orm": False}, p.stderr
+    assert seen == {"rc": 0, "orm": False, "pydantic": False}, p.stderr
     assert [(w["check"], w["reason"]) for w in status["waivers"]] == [("draft_recorded", "区委书面同意")]
     assert all(w["by"] for w in status["waivers"])
     assert [v["note"] for v in status["open_violations"]] == ["拉票举报"]

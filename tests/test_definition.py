@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from workflow.domain.definition import default_definition, load
+from workflow.domain.definition import RECORDING_ROLES, default_definition, load, loads
+from workflow.domain.documents import DEFAULT_MAX_MB
+from workflow.domain.fields import FieldSpec
 from workflow.errors import BadInput
+from workflow.i18n import Text
 
 SHIPPED = Path(__file__).parent.parent / "states" / "township_election.toml"
 
@@ -55,6 +58,150 @@ def test_typo_in_a_key_names_file_key_and_expectation(tmp_path: Path) -> None:
     assert "stages[0].deadline_dayz" in msg
     assert "unknown key" in msg and "deadline_days" in msg
     assert "未知的键" in e.value.text.zh
+
+
+def test_every_type_error_of_a_file_is_reported_with_its_key_and_value_in_both_languages(
+    tmp_path: Path,
+) -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    for old, new in (
+        ('en = "Township Party committee re-election"', "en = 42"),
+        ("deadline_days = 10", 'deadline_days = "ten"'),
+        ('facts = ["draft"]', 'facts = ["draft", 7]'),
+        ("revert_to_any_earlier = true", 'revert_to_any_earlier = "yes"'),
+        ('kind = "advance"', 'kind = "forward"'),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "typed.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput) as e:
+        load(path)
+    en, zh = e.value.text.en.splitlines(), e.value.text.zh.splitlines()
+    assert en == [
+        f"{path}: key 'process.en' has value 42 (an integer): expected a string",
+        f"{path}: key 'settings.revert_to_any_earlier' has value 'yes' (a string): "
+        "expected a boolean (true or false)",
+        f"{path}: key 'stages[0].deadline_days' has value 'ten' (a string): expected an integer",
+        f"{path}: key 'stages[0].facts[1]' has value 7 (an integer): expected a string",
+        f"{path}: key 'transitions[0].kind' has value 'forward' (a string): expected one of: advance, return",
+    ]
+    assert zh == [
+        f"{path}：键「process.en」的值 42（整数）不合要求：应为文本",
+        f"{path}：键「settings.revert_to_any_earlier」的值 'yes'（文本）不合要求：应为布尔值（true 或 false）",
+        f"{path}：键「stages[0].deadline_days」的值 'ten'（文本）不合要求：应为整数",
+        f"{path}：键「stages[0].facts[1]」的值 7（整数）不合要求：应为文本",
+        f"{path}：键「transitions[0].kind」的值 'forward'（文本）不合要求：应为以下之一：advance, return",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "shown"),
+    [
+        ("deadline_days = 10", "deadline_days = true", "stages[0].deadline_days", "true (a boolean)"),
+        ("max_document_mb = 50", "max_document_mb = false", "settings.max_document_mb", "false (a boolean)"),
+        (
+            "max_document_mb = 50",
+            "max_document_mb = 50.0",
+            "settings.max_document_mb",
+            "50.0 (a decimal number)",
+        ),
+        (
+            'type = "int", zh = "发放征求意见表(份)", en = "Opinion forms issued", min = 0',
+            'type = "int", zh = "发放征求意见表(份)", en = "Opinion forms issued", min = true',
+            "facts.consultation.fields[0].min",
+            "true (a boolean)",
+        ),
+    ],
+)
+def test_a_boolean_or_a_decimal_is_not_taken_for_an_integer(
+    tmp_path: Path, old: str, new: str, key: str, shown: str
+) -> None:
+    path = write_variant(tmp_path, old, new)
+    with pytest.raises(BadInput) as e:
+        load(path)
+    assert e.value.text.en == f"{path}: key '{key}' has value {shown}: expected an integer"
+    assert e.value.text.zh.endswith("不合要求：应为整数") and f"「{key}」" in e.value.text.zh
+
+
+def test_an_unknown_key_deep_inside_names_the_keys_of_its_own_table(tmp_path: Path) -> None:
+    path = write_variant(
+        tmp_path,
+        '{ name = "title", type = "text", zh = "标题", en = "Title" }',
+        '{ name = "title", type = "text", zh = "标题", en = "Title", foo = 1 }',
+    )
+    with pytest.raises(BadInput) as e:
+        load(path)
+    assert e.value.text.en == (
+        f"{path}: unknown key 'facts.draft.fields[0].foo', "
+        "expected one of: name, type, zh, en, required, choices, min, max"
+    )
+    assert e.value.text.zh == (
+        f"{path}：未知的键「facts.draft.fields[0].foo」，应为：name, type, zh, en, required, choices, min, max"
+    )
+
+
+def test_a_stages_key_that_is_not_an_array_is_reported_with_the_rest() -> None:
+    text = (
+        '[process]\nid = "p"\nzh = "流程"\nen = "Process"\ninitial = "a"\n'
+        '[stages]\nid = "a"\n'
+        '[[transitions]]\nkind = "advance"\nsource = "a"\n'
+    )
+    with pytest.raises(BadInput) as e:
+        loads(text.encode(), "flat.toml")
+    assert e.value.text.en.splitlines() == [
+        "flat.toml: missing key 'process.final'",
+        "flat.toml: key 'stages' has value {'id': 'a'} (a table): expected an array of tables",
+        "flat.toml: missing key 'transitions[0].dest'",
+    ]
+    assert e.value.text.zh.splitlines()[1] == (
+        "flat.toml：键「stages」的值 {'id': 'a'}（表）不合要求：应为由表组成的数组"
+    )
+
+
+def test_a_long_value_is_shown_cut_short() -> None:
+    text = many_stages(1).replace('zh = "阶段0"', f'zh = ["{"x" * 500}"]')
+    with pytest.raises(BadInput) as e:
+        loads(text.encode(), "long.toml")
+    msg = e.value.text.en
+    assert "key 'stages[0].zh' has value ['xxxx" in msg and "… (504) (an array): expected a string" in msg
+    assert len(msg) < 200
+
+
+def test_defaults_are_filled_when_settings_and_optional_keys_are_left_out() -> None:
+    text = (
+        '[process]\nid = "p"\nzh = "流程"\nen = "Process"\ninitial = "a"\nfinal = "b"\n'
+        '[[stages]]\nid = "a"\nzh = "甲"\nen = "A"\nfacts = ["f"]\n'
+        '[[stages]]\nid = "b"\nzh = "乙"\nen = "B"\n'
+        '[[transitions]]\nkind = "advance"\nsource = "a"\ndest = "b"\n'
+        '[facts.f]\nzh = "事实"\nen = "Fact"\nfields = [{ name = "n", type = "int", zh = "数", en = "N" }]\n'
+    )
+    d = loads(text.encode(), "short.toml")
+    assert d.calendar.holidays == frozenset() and d.calendar.working_weekends == frozenset()
+    assert d.rule_set == Text("", "")
+    assert d.revert_to_any_earlier is True
+    assert d.max_document_bytes == DEFAULT_MAX_MB * 1024 * 1024
+    a, b = d.stages
+    assert (a.deadline_days, a.rosters, a.checks) == (None, (), ())
+    assert (b.facts, b.rosters, b.checks) == ((), (), ())
+    assert d.transitions[0].when is None
+    fact = d.facts["f"]
+    assert fact.recorded_by == RECORDING_ROLES and fact.document is None
+    assert fact.fields == (
+        FieldSpec(name="n", type="int", zh="数", en="N", required=True, choices=(), min=None),
+    )
+
+
+def test_loading_a_definition_imports_no_pydantic() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workflow.domain.definition as d; d.default_definition(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_gate_without_implementation_is_refused(tmp_path: Path) -> None:
@@ -284,16 +431,12 @@ def many_stages(n: int) -> str:
 
 def test_twenty_thousand_stages_load_in_order() -> None:
     # Loading was quadratic (66 s for 20,000 stages); the numbers are in bench/run.py.
-    from workflow.domain.definition import loads
-
     d = loads(many_stages(20_000).encode(), "long.toml")
     assert len(d.stages) == 20_001
     assert d.stages[-1].id == "done" and d.stages[12_345].id == "s12345" and d.stages[12_345].order == 12_346
 
 
 def test_an_error_in_a_long_definition_lists_a_few_ids_not_all() -> None:
-    from workflow.domain.definition import loads
-
     text = many_stages(5_000).replace('initial = "s0"', 'initial = "nope"')
     with pytest.raises(BadInput) as e:
         loads(text.encode(), "long.toml")

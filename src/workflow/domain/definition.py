@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from workflow.domain.definition_checks import (
     MAX_DEADLINE_DAYS,
@@ -27,6 +25,8 @@ from workflow.domain.definition_checks import (
     param_problems,
     too_deep,
 )
+from workflow.domain.definition_schema import RECORDING_ROLES as RECORDING_ROLES  # a fact's default
+from workflow.domain.definition_schema import DefinitionTable, checked
 from workflow.domain.documents import DEFAULT_MAX_MB
 from workflow.domain.fields import FIELD_TYPES, FieldSpec
 from workflow.domain.gates import GATES, REQUIRED, Calendar
@@ -39,88 +39,6 @@ DEFAULT_NAME = "township_election.toml"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_MB = 1024
 """The most ``settings.max_document_mb`` may allow."""
-RECORDING_ROLES = ("coordinator", "reviewer", "admin")
-"""The roles that may record facts at all; a fact's ``recorded_by`` names some of them."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Process(_Strict):
-    id: str
-    zh: str
-    en: str
-    initial: str
-    final: str
-
-
-class _Settings(_Strict):
-    holidays: list[str] = []
-    working_weekends: list[str] = []
-    rule_set_zh: str = ""
-    rule_set_en: str = ""
-    revert_to_any_earlier: bool = True
-    max_document_mb: int = DEFAULT_MAX_MB
-
-
-class _Check(_Strict):
-    id: str
-    gate: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    evidence: list[str] = Field(default_factory=list)
-
-
-class _Stage(_Strict):
-    id: str
-    zh: str
-    en: str
-    deadline_days: int | None = None
-    # factories, not [] defaults: pydantic deep-copies a mutable default for every stage
-    facts: list[str] = Field(default_factory=list)
-    rosters: list[str] = Field(default_factory=list)
-    checks: list[_Check] = Field(default_factory=list)
-
-
-class _When(_Strict):
-    fact: str
-    field: str
-    value: str
-
-
-class _Transition(_Strict):
-    kind: Literal["advance", "return"]
-    source: str
-    dest: str
-    when: _When | None = None
-
-
-class _Field(_Strict):
-    name: str
-    type: str
-    zh: str
-    en: str
-    required: bool = True
-    choices: list[str] = []
-    min: int | None = None
-    max: int | None = None
-
-
-class _Fact(_Strict):
-    zh: str
-    en: str
-    fields: list[_Field]
-    recorded_by: list[str] = list(RECORDING_ROLES)
-    document_zh: str = ""
-    document_en: str = ""
-
-
-class _Definition(_Strict):
-    process: _Process
-    settings: _Settings = _Settings()
-    stages: list[_Stage]
-    transitions: list[_Transition]
-    facts: dict[str, _Fact] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,69 +175,6 @@ class Definition:
         return labels
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
-_EXPECT: dict[str, str] = {
-    "stages": "id, zh, en, deadline_days, facts, rosters, checks",
-    "checks": "id, gate, params, evidence",
-    "transitions": "kind, source, dest, when",
-    "when": "fact, field, value",
-    "fields": "name, type, zh, en, required, choices, min, max",
-    "facts": "zh, en, fields, recorded_by, document_zh, document_en",
-    "process": "id, zh, en, initial, final",
-    "settings": "holidays, working_weekends, rule_set_zh, rule_set_en, revert_to_any_earlier, max_document_mb",
-    "": "process, settings, stages, transitions, facts",
-}
-
-
-def _expected_keys(loc: tuple[int | str, ...]) -> str:
-    names = [p for p in loc[:-1] if isinstance(p, str)]
-    parent = names[-1] if names else ""
-    if len(names) >= 2 and names[-2] == "facts":
-        parent = "facts"
-    return _EXPECT.get(parent, "")
-
-
-def _pydantic_problems(source: str, error: ValidationError) -> list[Text]:
-    problems = []
-    for err in error.errors():
-        loc = tuple(err["loc"])
-        key = _loc(loc)
-        if err["type"] == "extra_forbidden":
-            exp = _expected_keys(loc)
-            problems.append(
-                tr(
-                    "{f}：未知的键「{k}」，应为：{e}",
-                    "{f}: unknown key '{k}', expected one of: {e}",
-                    f=source,
-                    k=key,
-                    e=exp,
-                )
-            )
-        elif err["type"] == "missing":
-            problems.append(tr("{f}：缺少键「{k}」", "{f}: missing key '{k}'", f=source, k=key))
-        else:
-            problems.append(
-                tr(
-                    "{f}：键「{k}」的值 {v!r} 不合要求：{m}",
-                    "{f}: key '{k}' has value {v!r}: {m}",
-                    f=source,
-                    k=key,
-                    v=err.get("input"),
-                    m=err["msg"],
-                )
-            )
-    return problems
-
-
 def _type_ok(value: object, want: type | tuple[type, ...]) -> bool:
     if isinstance(value, bool) and want is not bool:
         return False
@@ -337,11 +192,9 @@ def _type_name(want: type | tuple[type, ...]) -> str:
 
 def build(raw: dict[str, Any], source: str) -> Definition:
     """Validate the parsed TOML ``raw`` and build a :class:`Definition`."""
-    try:
-        d = _Definition.model_validate(raw)
-    except ValidationError as e:
-        raise BadInput(_joined(_pydantic_problems(source, e))) from None
-    problems: list[Text] = []
+    d, problems = checked(DefinitionTable, raw, source)
+    if d is None:
+        raise BadInput(_joined(problems))
     ids = [s.id for s in d.stages]
     stage_ids: set[str] = set()
     problems += label_problems(source, "process.zh", d.process.zh) + label_problems(
@@ -696,7 +549,7 @@ def build(raw: dict[str, Any], source: str) -> Definition:
     )
 
 
-def _field_problems(source: str, key: str, d: _Definition, fact: str, field_name: str) -> list[Text]:
+def _field_problems(source: str, key: str, d: DefinitionTable, fact: str, field_name: str) -> list[Text]:
     """``field_name`` must be a field of the (defined) fact ``fact``."""
     names = [f.name for f in d.facts[fact].fields]
     if field_name in names:
