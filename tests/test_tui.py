@@ -726,3 +726,23 @@ async def test_an_auditor_has_no_attach_key(demo_url: str) -> None:
         assert screen.check_action("attach_document", ()) is False
         records = str(screen.query_one("#records", Static).render())
         assert "区委批复.pdf" in records and "李审核" in records  # what the demo attached
+
+
+@sync
+async def test_the_first_frame_shows_townships_and_their_stored_gates(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page is read on mount, before the first frame (no worker), and its
+    gate column comes from the stored gate states; only later pages use a worker."""
+    pages: list[str] = []
+    monkeypatch.setattr(DashboardScreen, "load_page", lambda self, *a, **k: pages.append("worker"))
+    monkeypatch.setattr(DashboardScreen, "load_gates", lambda self, *a, **k: pages.append("gates"))
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = towns_table(app)
+        assert table.row_count == 16
+        gates = dict(zip(column(table, "township"), column(table, "gate"), strict=True))
+        assert gates["白水乡"] == "受阻：2项未通过"
+        assert gates["东湖镇"] == "-"
+        assert "worker" not in pages and "gates" not in pages  # every state was stored

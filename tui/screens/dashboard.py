@@ -196,6 +196,8 @@ class DashboardScreen(Screen[None]):
         self.counts: dict[str, int] = {}
         """Townships per state word within the filter typed (see Dashboard.counts)."""
         self.counts_for = 0
+        self.resumed = False
+        """Shown before: coming back to it reads the list again."""
 
     def compose(self) -> ComposeResult:
         t = lang(self)
@@ -233,7 +235,22 @@ class DashboardScreen(Screen[None]):
             towns.add_column(label(t), key=key)
         localise(towns, lang(self))
         towns.focus()
-        self.reload()  # the townships first; the progress and who is acting follow
+        self.first_page()  # the townships first; the progress and who is acting follow
+
+    def first_page(self) -> None:
+        """The first page, read before the screen is first drawn (one indexed query, as
+        the session check before it), so that the first frame already shows townships;
+        every later page is read by a worker."""
+        self.filter_pending = False
+        self.reloading = True
+        self.request += 1
+        self.fetching = True
+        try:
+            page = wf(self).board.page(self.query_one("#filter", Input).value, 0, PAGE)
+        except WorkflowError as e:
+            self.post_message(self.LoadFailed(e))
+            return
+        self.on_dashboard_screen_page_loaded(self.PageLoaded(self.request, page, False, None))
 
     def _after_first_page(self) -> None:
         if not self.first_page_done:
@@ -646,5 +663,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#towns", DataTable).action_cursor_up()
 
     def on_screen_resume(self) -> None:
-        if self.query_one("#towns", DataTable).row_count:
+        # back from another screen: read the list again (not when first shown: the
+        # first page was read on mount)
+        if self.resumed and self.query_one("#towns", DataTable).row_count:
             self.action_refresh()
+        self.resumed = True

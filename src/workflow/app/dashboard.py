@@ -321,7 +321,9 @@ class Dashboard:
                 total = int(counted[0]) if counted else 0
                 rows = self._candidates(db, where, start, limit)
                 end = start + len(rows)
-                return Page(rows, start, end if end < total else None, total, definitions=own)
+                # the stored states that hold (one indexed query); the rest follow
+                stored = self._stored(db, [r.id for r in rows])
+                return Page(rows, start, end if end < total else None, total, stored, own)
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             today = db.date(self.access.today())
             stale = Where(list(where.conds), dict(where.values))

@@ -14,12 +14,12 @@ from workflow.app.scoped import redact_events, redact_report, require_report_sco
 from workflow.errors import BadInput, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
-from workflow.ledger import replay
 from workflow.store import sql as hot
 from workflow.store.db import read_session
 from workflow.store.sql import TownRow
 
 if TYPE_CHECKING:
+    from workflow.ledger import replay
     from workflow.store.tables import Event
 
 
@@ -181,6 +181,8 @@ class Maintenance(ServiceBase):
             return town, redact_events(events, scope), problem
 
     def verify(self, ref: str | None = None) -> replay.VerifyReport:
+        from workflow.ledger import replay
+
         self.ensure_schema()
         with read_session(self.engine) as session:
             self.reader(session)
@@ -201,6 +203,8 @@ class Maintenance(ServiceBase):
         past its day) and is not what the township's rows give: the lists would show
         a state the records do not support (the rows themselves are compared with the
         log by replay, so this is the last link)."""
+        from workflow.ledger import replay
+
         today = db.date(self.today())
         rows = db.all(
             f"SELECT {', '.join('t.' + c.strip() for c in hot.TOWN_COLUMNS.split(','))}, "

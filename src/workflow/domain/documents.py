@@ -13,7 +13,6 @@ control, invisible or bidirectional characters."""
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -140,6 +139,8 @@ def media_type(path: Path, shown: str) -> str:
 def _zip_type(f: IO[bytes], shown: str) -> str:
     """An Office file in a ZIP container: its members' declared sizes and count are
     checked before anything is read, then ``[Content_Types].xml`` is read with a cap."""
+    import zipfile  # only for an Office file: every command imports this module
+
     try:
         archive = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, ValueError, EOFError) as e:
