@@ -45,7 +45,8 @@ svc.add_township("基准镇", "基准区", since="2026-11-01")
 held = []
 began = {}
 
-@event.listens_for(svc.engine, "begin")
+# the import's write transaction is a SQLAlchemy one (write_session): its engine's events
+@event.listens_for(svc.engine.sa, "begin")
 def _begin(conn):
     if conn.get_execution_options().get("workflow_write"):
         began[id(conn)] = time.perf_counter()
@@ -55,8 +56,8 @@ def _end(conn):
     if t0 is not None:
         held.append(time.perf_counter() - t0)
 
-event.listen(svc.engine, "commit", _end)
-event.listen(svc.engine, "rollback", _end)
+event.listen(svc.engine.sa, "commit", _end)
+event.listen(svc.engine.sa, "rollback", _end)
 held.clear()
 t, c = time.perf_counter(), time.process_time()
 svc.import_roster("基准镇", "delegates", path, on="2026-11-20")
