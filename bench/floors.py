@@ -49,7 +49,10 @@ else:
     WRITE_BEGIN, COMMIT = "BEGIN IMMEDIATE", lambda: con.execute("COMMIT")
 """
 
-STATUS = "READ_ONLY = True\n" + _OPEN + r"""
+STATUS = (
+    "READ_ONLY = True\n"
+    + _OPEN
+    + r"""
 import hashlib, json
 from pathlib import Path
 db, config, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
@@ -91,8 +94,12 @@ print(json.dumps({"township": town[1], "district": district[0], "stage": town[3]
                   "rosters": dict(counts), "violations": len(violations), "waivers": len(waivers),
                   "revision": revision, "user": session[4]}, ensure_ascii=False))
 """
+)
 
-ADVANCE = "READ_ONLY = False\n" + _OPEN + r"""
+ADVANCE = (
+    "READ_ONLY = False\n"
+    + _OPEN
+    + r"""
 import datetime as dt, hashlib, json
 db, tid, to_stage = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if WRITE_BEGIN:
@@ -121,3 +128,4 @@ con.execute(
 COMMIT()
 print(digest)
 """
+)
