@@ -2,7 +2,8 @@
 pairs (ours, floor, ours, floor, ...), medians:
 
 - ``workflow report`` over the whole database against one streaming pass of the
-  plain driver (sqlite3) reading the same rows (townships, facts, the report's
+  plain driver (sqlite3 for a SQLite file; psycopg for a PostgreSQL URL, with
+  server-side cursors) reading the same rows (townships, facts, the report's
   rosters) and parsing each row's JSON once; and its peak memory at a large database
   against a small one.
 - the dashboard's state filters (就绪 ready, 受阻 blocked): the first page of each,
@@ -15,9 +16,9 @@ pairs (ours, floor, ours, floor, ...), medians:
 from __future__ import annotations
 
 import statistics
-import sys
 from pathlib import Path
 
+from backends import Db, SQLiteFiles, sa_url
 from roster import run_json
 
 HERE = Path(__file__).resolve().parent
@@ -40,15 +41,32 @@ print(json.dumps({"seconds": seconds, "townships": r["townships"],
 """
 
 REPORT_FLOOR = """
-import json, resource, sqlite3, sys, time
+import json, resource, sys, time
+db = sys.argv[1]
+if db.startswith("postgresql"):
+    import psycopg
+else:
+    import sqlite3
 t = time.perf_counter()
-conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+if db.startswith("postgresql"):
+    conn = psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://"))
+    conn.read_only = True
+
+    def rows(sql):
+        # a server-side cursor, 2,000 rows a fetch (one read transaction for all three)
+        with conn.cursor(name="floor") as cur:
+            cur.itersize = 2000
+            cur.execute(sql)
+            yield from cur
+else:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute
 n = 0
-for _ in conn.execute("SELECT id, name, district_id, stage FROM township ORDER BY id"):
+for _ in rows("SELECT id, name, district_id, stage FROM township ORDER BY id"):
     n += 1
-for _, _, data in conn.execute("SELECT township_id, name, data FROM fact ORDER BY township_id"):
+for _, _, data in rows("SELECT township_id, name, data FROM fact ORDER BY township_id"):
     json.loads(data)
-for _, _, data in conn.execute(
+for _, _, data in rows(
     "SELECT township_id, kind, data FROM rosterrow WHERE kind IN ('delegates', 'team', 'ballots', 'pledges') "
     "ORDER BY township_id, kind, id"
 ):
@@ -83,16 +101,16 @@ def _src() -> str:
     return str(HERE.parent / "src")
 
 
-def measure_report(big: Path, small: Path, pairs: int) -> dict[str, float]:
+def measure_report(big: Db, small: Db, pairs: int) -> dict[str, float]:
     """Median seconds of ours and of the floor on ``big`` (interleaved), and the median
     peak memory of ours on ``big`` and on ``small``."""
     ours: list[dict[str, float]] = []
     floor: list[dict[str, float]] = []
     small_rss: list[float] = []
     for _ in range(pairs):
-        ours.append(run_json(REPORT, f"sqlite:///{big}", str(HERE), _src()))
+        ours.append(run_json(REPORT, sa_url(big), str(HERE), _src()))
         floor.append(run_json(REPORT_FLOOR, str(big)))
-        small_rss.append(float(run_json(REPORT, f"sqlite:///{small}", str(HERE), _src())["rss_kb"]))
+        small_rss.append(float(run_json(REPORT, sa_url(small), str(HERE), _src())["rss_kb"]))
     assert ours[0]["townships"] == floor[0]["townships"], (ours[0], floor[0])
     return {
         "seconds": statistics.median(o["seconds"] for o in ours),
@@ -102,15 +120,15 @@ def measure_report(big: Path, small: Path, pairs: int) -> dict[str, float]:
     }
 
 
-def measure_filter(big: Path, small: Path, pairs: int) -> dict[str, float]:
+def measure_filter(big: Db, small: Db, pairs: int) -> dict[str, float]:
     """Median seconds of the state filters (both words added) on ``big`` and on
     ``small``, interleaved."""
     a: list[float] = []
     b: list[float] = []
     for _ in range(pairs):
-        got = run_json(FILTER, f"sqlite:///{big}", str(HERE), _src())
+        got = run_json(FILTER, sa_url(big), str(HERE), _src())
         a.append(sum(float(v["seconds"]) for v in got.values()))
-        got = run_json(FILTER, f"sqlite:///{small}", str(HERE), _src())
+        got = run_json(FILTER, sa_url(small), str(HERE), _src())
         b.append(sum(float(v["seconds"]) for v in got.values()))
     return {"big": statistics.median(a), "small": statistics.median(b)}
 
@@ -125,14 +143,10 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--work", default=None)
     a = p.parse_args()
-    sys.path.insert(0, str(HERE))
-    from run import build
-
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    big, small = (work / f"towns-{n}.v4.db" for n in (a.big, a.small))
-    build(big, a.big)
-    build(small, a.small)
+    files = SQLiteFiles(work)
+    big, small = files.database(a.big), files.database(a.small)
     r = measure_report(big, small, a.pairs)
     f = measure_filter(big, small, a.pairs)
     print(

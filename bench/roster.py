@@ -45,6 +45,7 @@ svc.add_township("基准镇", "基准区", since="2026-11-01")
 held = []
 began = {}
 
+# the import's write transaction is a SQLAlchemy one (write_session): its engine's events
 @event.listens_for(svc.engine.sa, "begin")
 def _begin(conn):
     if conn.get_execution_options().get("workflow_write"):

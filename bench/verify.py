@@ -1,5 +1,6 @@
 """`audit verify` (chains and replay of every projection row) against its floor: a plain
-loop, with the stdlib's sqlite3 alone, that reads the same events, builds the same
+loop, with the plain driver alone (the stdlib's sqlite3 for a SQLite file, psycopg with
+a server-side cursor for a PostgreSQL URL), that reads the same events, builds the same
 canonical bytes and SHA-256 of each, and reads and hashes the same projection rows.
 Interleaved pairs (ours, floor, ours, floor, ...), medians.
 
@@ -12,7 +13,6 @@ import argparse
 import hashlib
 import importlib.util
 import json
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -24,6 +24,7 @@ if importlib.util.find_spec("workflow") is None:  # a checkout with nothing inst
     sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
+from backends import Db, Plain, sa_url  # noqa: E402
 from generate import ADMIN, generate  # noqa: E402
 
 from workflow.app.service import Service  # noqa: E402
@@ -42,9 +43,9 @@ PROJECTION_QUERIES = (
 )
 
 
-def ours(path: Path) -> float:
+def ours(db: Db) -> float:
     """One whole `audit verify` through the service (chains, replay, compare)."""
-    svc = Service(open_engine(str(path), read_only=True), ADMIN)
+    svc = Service(open_engine(sa_url(db), read_only=True), ADMIN)
     started = time.perf_counter()
     report = svc.verify()
     elapsed = time.perf_counter() - started
@@ -56,11 +57,11 @@ def ours(path: Path) -> float:
     return elapsed
 
 
-def floor(path: Path) -> float:
+def floor(db: Db) -> float:
     """The plain loop: canonical bytes + SHA-256 of every event, SHA-256 of every row."""
     started = time.perf_counter()
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    cur = conn.execute(
+    conn = Plain(db, read_only=True)
+    cur = conn.stream(
         "SELECT chain, seq, township_id, kind, from_stage, to_stage, actor, recorded_at, effective_date, "
         "note, payload, prev_hash, hash FROM event ORDER BY id"
     )
@@ -75,7 +76,7 @@ def floor(path: Path) -> float:
             "to": to,
             "actor": actor,
             "recorded_at": at,
-            "effective_date": day,
+            "effective_date": str(day),  # a str from sqlite3, a date from psycopg
             "note": note,
             "payload": json.loads(payload or "{}"),
             "prev_hash": prev,
@@ -84,7 +85,7 @@ def floor(path: Path) -> float:
         bad += hashlib.sha256(canonical).hexdigest() != digest
     rows = 0
     for query in PROJECTION_QUERIES:
-        for row in conn.execute(query):
+        for row in conn.stream(query):
             hashlib.sha256("\x1f".join(map(str, row)).encode()).digest()
             rows += 1
     conn.close()
@@ -93,13 +94,13 @@ def floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(path: Path, pairs: int) -> tuple[float, float]:
-    """Median seconds of ours and of the floor, in interleaved pairs."""
+def measure(db: Db, pairs: int) -> tuple[float, float]:
+    """Median seconds of ours and of the floor on ``db``, in interleaved pairs."""
     a: list[float] = []
     b: list[float] = []
     for _ in range(pairs):
-        a.append(ours(path))
-        b.append(floor(path))
+        a.append(ours(db))
+        b.append(floor(db))
     return statistics.median(a), statistics.median(b)
 
 
