@@ -767,25 +767,7 @@ def measure_section(backend: Backend, a: argparse.Namespace, work: Path, section
 
     # the report, streamed: time against one plain pass over the same rows, memory
     # against a small database; the state filters on the stored gate states
-    rep = measure_report(dbs[big], dbs[1000], 3)
-    rows.append(
-        Row(
-            f"`workflow report`, whole database, {big} townships (vs one streaming pass with {driver})",
-            rep["seconds"],
-            rep["floor"],
-            "s",
-            2.0,
-        )
-    )
-    rows.append(
-        Row(
-            f"peak memory of that report, {big} vs 1,000 townships",
-            rep["rss_mb"],
-            rep["small_rss_mb"],
-            "MB",
-            1.2,
-        )
-    )
+    rows += report_rows(dbs, big, driver, 3)
     bulk_db, bulk_name, bulk_stage, bulk_town, bulk_size = bulk_district(backend, big)
     try:
         dry, one = time_bulk_dry_run(bulk_db, bulk_name, bulk_stage, bulk_town, proc_rounds)
@@ -817,6 +799,29 @@ def measure_section(backend: Backend, a: argparse.Namespace, work: Path, section
         rows += definition_rows()  # no database: once, in the first section
     if a.huge:
         rows += huge_rows(backend, a.huge, big, proc_rounds)
+
+
+def report_rows(dbs: dict[int, Db], n: int, driver: str, pairs: int) -> list[Row]:
+    """``workflow report`` of the whole database of ``n`` townships against one
+    streaming pass of the plain driver over the same rows, and its peak memory against
+    the report of 1,000 townships."""
+    rep = measure_report(dbs[n], dbs[1000], pairs)
+    return [
+        Row(
+            f"`workflow report`, whole database, {n} townships (vs one streaming pass with {driver})",
+            rep["seconds"],
+            rep["floor"],
+            "s",
+            2.0,
+        ),
+        Row(
+            f"peak memory of that report, {n} vs 1,000 townships",
+            rep["rss_mb"],
+            rep["small_rss_mb"],
+            "MB",
+            1.2,
+        ),
+    ]
 
 
 def huge_rows(backend: Backend, huge: int, big: int, rounds: int) -> list[Row]:
@@ -854,25 +859,7 @@ def huge_rows(backend: Backend, huge: int, big: int, rounds: int) -> list[Row]:
         )
     )
     rows.append(Row(f"the same, {huge} vs {big} townships", filt["big"], filt["small"], "s", 1.5))
-    rep = measure_report(dbs[huge], dbs[1000], 1)
-    rows.append(
-        Row(
-            f"`workflow report`, whole database, {huge} townships (vs one streaming pass with {driver})",
-            rep["seconds"],
-            rep["floor"],
-            "s",
-            2.0,
-        )
-    )
-    rows.append(
-        Row(
-            f"peak memory of that report, {huge} vs 1,000 townships",
-            rep["rss_mb"],
-            rep["small_rss_mb"],
-            "MB",
-            1.2,
-        )
-    )
+    rows += report_rows(dbs, huge, driver, 1)
     mine, floor = measure_verify(dbs[huge], 1)
     rows.append(
         Row(f"`audit verify` (replay), {huge} townships (vs the plain {driver} loop)", mine, floor, "s", 2.0)
