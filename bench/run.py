@@ -566,7 +566,8 @@ def export_rows(
     backend: Backend, dbs: dict[int, Db], big: int, work: Path, rounds: int, quick: bool
 ) -> list[Row]:
     """``export timeline`` as CSV against the plain tool's CSV of the event table (time)
-    and against 1,000 townships (memory); as XLSX against our CSV of the timeline (the issue's floor; the workbook holds more: every event, the gate checks, the report).
+    and against 1,000 townships (memory); as XLSX against our CSV of the timeline (the
+    issue's floor; the workbook holds more: every event, the gate checks, the report).
     Interleaved: each round runs our CSV, the floor's CSV, our XLSX (in the first
     ``XLSX_ROUNDS`` rounds only: it takes minutes at 40,000 townships) and our CSV at
     1,000 townships; medians (the XLSX's floor: our CSVs of the same rounds)."""
