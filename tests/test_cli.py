@@ -138,9 +138,9 @@ def test_cli_does_not_import_textual(tmp_path: Path) -> None:
 
 
 def test_status_reads_without_the_orm(tmp_path: Path) -> None:
-    """``workflow status`` is plain SQL on SQLAlchemy Core: it shows a township's
-    violations and waivers without loading sqlmodel (a third of its start-up), nor
-    pydantic (the definition's checker is our own)."""
+    """``workflow status`` is plain SQL on the driver: it shows a township's
+    violations and waivers without loading SQLAlchemy or sqlmodel (most of its
+    start-up), nor pydantic (the definition's checker is our own)."""
     db = tmp_path / "w.db"
     init_with_service(db)
     assert main(["--db", str(db), "waive", "东湖镇", "draft_recorded", "--reason", "区委书面同意"]) == 0
@@ -148,16 +148,41 @@ def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     code = (
         "import sys, json; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], 'status', '东湖镇', '--json']); "
-        "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules, 'pydantic': 'pydantic' in sys.modules}))"
+        "print(json.dumps({'rc': rc, 'orm': 'sqlmodel' in sys.modules, 'pydantic': 'pydantic' in sys.modules, "
+        "'sqlalchemy': 'sqlalchemy' in sys.modules}))"
     )
     p = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
     lines = p.stdout.strip().splitlines()
     status, seen = json.loads("\n".join(lines[:-1])), json.loads(lines[-1])
-    assert seen == {"rc": 0, "orm": False, "pydantic": False}, p.stderr
+    assert seen == {"rc": 0, "orm": False, "pydantic": False, "sqlalchemy": False}, p.stderr
     assert [(w["check"], w["reason"]) for w in status["waivers"]] == [("draft_recorded", "区委书面同意")]
     assert all(w["by"] for w in status["waivers"])
     assert [v["note"] for v in status["open_violations"]] == ["拉票举报"]
     assert status["ready"] is False  # the open report blocks the step
+
+
+def test_advance_and_a_bulk_dry_run_load_no_orm(tmp_path: Path) -> None:
+    """A step and a bulk dry run are plain SQL on the driver: neither loads SQLAlchemy,
+    sqlmodel nor pydantic (the advance really happens; the dry run lists the ready)."""
+    db = tmp_path / "w.db"
+    init_with_service(db)
+    assert main(["--db", str(db), "record", "东湖镇", "draft", "title=报告", "date=2021-04-12"]) == 0
+    code = (
+        "import sys, json; from workflow.cli.main import main; "
+        "rc = main(['--db', sys.argv[1], *sys.argv[2:]]); "
+        "print(json.dumps({'rc': rc, 'loaded': sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') "
+        "if m in sys.modules)}))"
+    )
+    for args in (
+        ["advance", "--district", "某区", "--stage", "draft_report", "--dry-run"],
+        ["advance", "东湖镇"],
+    ):
+        p = subprocess.run([sys.executable, "-c", code, str(db), *args], capture_output=True, text=True)
+        seen = json.loads(p.stdout.strip().splitlines()[-1])
+        assert seen == {"rc": 0, "loaded": []}, (args, p.stdout, p.stderr)
+        if "--dry-run" in args:
+            assert "东湖镇" in p.stdout  # listed as ready
+    assert json.loads(run(db, "status", "东湖镇", "--json")[1])["stage"] == "lower_consultation"
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

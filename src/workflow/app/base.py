@@ -128,6 +128,14 @@ class ServiceBase(Reads):
             raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
         return district
 
+    def district_id(self, db: hot.Raw, name: str) -> int:
+        """The id of the district named ``name`` (compared normalised), by plain SQL."""
+        name = unicodedata.normalize("NFKC", name).strip()
+        row = db.one("SELECT id FROM district WHERE name = :n", {"n": name})
+        if row is None:
+            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
+        return int(row[0])
+
     def _effective(self, on: dt.date | str | None) -> dt.date:
         today = self.today()
         if on is None:
