@@ -118,20 +118,18 @@ class ServiceBase(Reads):
         )
 
     def find_district(self, session: Session, name: str) -> District:
-        from sqlmodel import select
-
+        """The district named ``name`` as a row of the session (see :meth:`district_id`)."""
         from workflow.store.tables import District
 
-        name = unicodedata.normalize("NFKC", name).strip()
-        district = session.exec(select(District).where(District.name == name)).first()
-        if district is None:
-            raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
+        district = session.get(District, self.district_id(session, name))
+        assert district is not None  # read in the same transaction
         return district
 
-    def district_id(self, db: hot.Raw, name: str) -> int:
-        """The id of the district named ``name`` (compared normalised), by plain SQL."""
+    def district_id(self, db: Db, name: str) -> int:
+        """The id of the district named ``name`` (compared normalised), by plain SQL;
+        an unknown name is bad input."""
         name = unicodedata.normalize("NFKC", name).strip()
-        row = db.one("SELECT id FROM district WHERE name = :n", {"n": name})
+        row = hot.raw(db).one("SELECT id FROM district WHERE name = :n", {"n": name})
         if row is None:
             raise BadInput(tr("未找到区「{d}」", "no district named '{d}'", d=shorten(name)))
         return int(row[0])
