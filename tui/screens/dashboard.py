@@ -241,10 +241,7 @@ class DashboardScreen(Screen[None]):
         """The first page, read before the screen is first drawn (one indexed query, as
         the session check before it), so that the first frame already shows townships;
         every later page is read by a worker."""
-        self.filter_pending = False
-        self.reloading = True
-        self.request += 1
-        self.fetching = True
+        self._reading_from_top()
         try:
             page = wf(self).board.page(self.query_one("#filter", Input).value, 0, PAGE)
         except WorkflowError as e:
@@ -320,15 +317,20 @@ class DashboardScreen(Screen[None]):
     def reload(self, keep: bool = False) -> None:
         """Read the list again from the top (keeping as many rows and the cursor)."""
         towns = self.query_one("#towns", DataTable)
+        self._reading_from_top()
+        limit = max(PAGE, towns.row_count) if keep else PAGE
+        cursor = towns.cursor_row if keep else None
+        self.load_page(self.request, self.query_one("#filter", Input).value, 0, limit, False, cursor)
+
+    def _reading_from_top(self) -> None:
+        """A new read of the list from the top: any pending filter read is dropped and
+        answers to earlier requests are ignored."""
         if self.debounce is not None:
             self.debounce.stop()
         self.filter_pending = False
         self.reloading = True
         self.request += 1
         self.fetching = True
-        limit = max(PAGE, towns.row_count) if keep else PAGE
-        cursor = towns.cursor_row if keep else None
-        self.load_page(self.request, self.query_one("#filter", Input).value, 0, limit, False, cursor)
 
     def on_dashboard_screen_progress_loaded(self, message: ProgressLoaded) -> None:
         self.progress = message.progress
