@@ -157,7 +157,7 @@ def _classify(e: BaseException) -> str:
             return "denied"
         if state.startswith("XX"):
             return "corrupt"
-    if _sqlalchemy_error(e, "IntegrityError") or type(e).__name__ == "IntegrityError":
+    if _sqlalchemy_error(e, "IntegrityError"):
         return "conflict"
     if (
         (
