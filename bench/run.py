@@ -707,6 +707,10 @@ class Section:
             print(r.line())
 
 
+ONLY = ("advance", "process", "export", "verify", "report", "bulk", "filters")
+"""The figures ``--only`` can pick (each with its floor)."""
+
+
 def measure_section(backend: Backend, a: argparse.Namespace, work: Path, section: Section) -> None:
     """Every figure (or those ``a`` selects) on ``backend``, each against its floor on
     the same backend, in the order of the SQLite section for both; added to
@@ -721,83 +725,101 @@ def measure_section(backend: Backend, a: argparse.Namespace, work: Path, section
         section.load_start = os.getloadavg()
         rows += roster_rows(backend, work)
         return
-    sizes = (10, big) if a.only or a.tui else (10, 1000, big)
+    only = a.only
+    sizes = (10, big) if only in ("advance", "process", "bulk") or a.tui else (10, 1000, big)
     dbs: dict[int, Db] = {n: backend.database(n) for n in sizes}
     section.load_start = os.getloadavg()
     if a.tui:
         rows += tui_rows(dbs, big, proc_rounds, driver)
         return
 
+    def wanted(figure: str) -> bool:
+        return only is None or only == figure
+
     # advance at scale vs the plain driver, and vs 10 townships
-    rows += advance_rows(backend, big, rounds)
-    if a.only == "advance":
-        return
+    if wanted("advance"):
+        rows += advance_rows(backend, big, rounds)
 
     # workflow status and advance, whole processes (with the session check), against a
     # plain Python process doing the same reads / the same change with the plain driver
-    status, status_floor = time_status_pairs(dbs[big], first_township(dbs[big]), proc_rounds)
-    rows.append(
-        Row(
-            f"`workflow status T` as a process, {big} townships (vs plain {driver} process)",
-            status,
-            status_floor,
-            "s",
-            4.0,
+    if wanted("process"):
+        status, status_floor = time_status_pairs(dbs[big], first_township(dbs[big]), proc_rounds)
+        rows.append(
+            Row(
+                f"`workflow status T` as a process, {big} townships (vs plain {driver} process)",
+                status,
+                status_floor,
+                "s",
+                4.0,
+            )
         )
-    )
-    adv, adv_floor = time_advance_pairs(backend, big, proc_rounds)
-    rows.append(
-        Row(
-            f"`workflow advance T` as a process, {big} townships (vs plain {driver} process)",
-            adv,
-            adv_floor,
-            "s",
-            4.0,
+        adv, adv_floor = time_advance_pairs(backend, big, proc_rounds)
+        rows.append(
+            Row(
+                f"`workflow advance T` as a process, {big} townships (vs plain {driver} process)",
+                adv,
+                adv_floor,
+                "s",
+                4.0,
+            )
         )
-    )
 
     # TUI: first paint with data, filter keystroke, memory, against the bare app
-    rows += tui_rows(dbs, big, proc_rounds, driver)
+    if only is None:
+        rows += tui_rows(dbs, big, proc_rounds, driver)
 
     # export timeline: CSV against the plain tool's CSV, XLSX against our CSV
-    rows += export_rows(backend, dbs, big, work, proc_rounds, a.quick)
+    if wanted("export"):
+        rows += export_rows(backend, dbs, big, work, proc_rounds, a.quick)
 
     # audit verify: the whole log replayed and every projection row compared, against a
     # plain loop building the same canonical bytes + SHA-256 and hashing the same
     # projection rows with the plain driver; interleaved pairs, medians
-    mine, floor = measure_verify(dbs[big], 3)
-    rows.append(
-        Row(f"`audit verify` (replay), {big} townships (vs the plain {driver} loop)", mine, floor, "s", 2.0)
-    )
+    if wanted("verify"):
+        mine, floor = measure_verify(dbs[big], 3)
+        rows.append(
+            Row(
+                f"`audit verify` (replay), {big} townships (vs the plain {driver} loop)",
+                mine,
+                floor,
+                "s",
+                2.0,
+            )
+        )
 
     # the report, streamed: time against one plain pass over the same rows, memory
     # against a small database; the state filters on the stored gate states
-    rows += report_rows(dbs, big, driver, 3)
-    bulk_db, bulk_name, bulk_stage, bulk_town, bulk_size = bulk_district(backend, big)
-    try:
-        dry, one = time_bulk_dry_run(bulk_db, bulk_name, bulk_stage, bulk_town, proc_rounds)
-    finally:
-        backend.drop(bulk_db)
-    rows.append(
-        Row(
-            f"bulk `advance --dry-run`, a {bulk_size:,}-township district (vs one `workflow status`)",
-            dry,
-            one,
-            "s",
-            2.0,
+    if wanted("report"):
+        rows += report_rows(dbs, big, driver, 3)
+    if wanted("bulk"):
+        bulk_db, bulk_name, bulk_stage, bulk_town, bulk_size = bulk_district(backend, big)
+        try:
+            dry, one = time_bulk_dry_run(bulk_db, bulk_name, bulk_stage, bulk_town, proc_rounds)
+        finally:
+            backend.drop(bulk_db)
+        rows.append(
+            Row(
+                f"bulk `advance --dry-run`, a {bulk_size:,}-township district (vs one `workflow status`)",
+                dry,
+                one,
+                "s",
+                2.0,
+            )
         )
-    )
-    filt = measure_filter(dbs[big], dbs[1000], 3)
-    rows.append(
-        Row(
-            f"state filters (就绪 + 受阻, first page and count), {big} townships (vs 0.5 s)",
-            filt["big"],
-            0.5,
-            "s",
-            1.0,
+    if wanted("filters"):
+        filt = measure_filter(dbs[big], dbs[1000], 3)
+        rows.append(
+            Row(
+                f"state filters (就绪 + 受阻, first page and count), {big} townships (vs 0.5 s)",
+                filt["big"],
+                0.5,
+                "s",
+                1.0,
+            )
         )
-    )
-    rows.append(Row(f"the same, {big} vs 1,000 townships", filt["big"], filt["small"], "s", None))
+        rows.append(Row(f"the same, {big} vs 1,000 townships", filt["big"], filt["small"], "s", None))
+    if only is not None:
+        return
 
     rows += roster_rows(backend, work)
     if isinstance(backend, SQLiteFiles):
@@ -893,7 +915,13 @@ def main() -> None:
     )
     p.add_argument("--only-pg", action="store_true", help="skip the SQLite section (with --pg)")
     p.add_argument("--work", default=None, help="folder for generated files (kept between runs)")
-    p.add_argument("--only", choices=["advance"], default=None, help="measure only this figure")
+    p.add_argument(
+        "--only",
+        choices=list(ONLY),
+        default=None,
+        help="measure only this figure (in-process advance, `workflow status`/`advance` processes, "
+        "the exports, verify, the report, the bulk dry run, the state filters)",
+    )
     p.add_argument("--roster", action="store_true", help="only the 200,000-row roster import")
     p.add_argument("--definition", action="store_true", help="only loading a 20,000-stage definition")
     p.add_argument("--tui", action="store_true", help="only the TUI figures (paint, filter, memory)")
