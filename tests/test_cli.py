@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -159,6 +160,31 @@ def test_status_reads_without_the_orm(tmp_path: Path) -> None:
     assert all(w["by"] for w in status["waivers"])
     assert [v["note"] for v in status["open_violations"]] == ["拉票举报"]
     assert status["ready"] is False  # the open report blocks the step
+
+
+def test_the_collector_waits_for_the_command_only_in_the_command_s_own_process(tmp_path: Path) -> None:
+    """The ``workflow`` process collects no garbage while it starts, then collects again,
+    the start-up's objects frozen out of the passes, before the command's work; a
+    command run in another program's process (``main(argv)``) leaves its collector
+    alone."""
+    db = tmp_path / "w.db"
+    init_with_service(db)
+    code = (
+        "import gc, json, sys; "
+        "from workflow.cli import main as m; import workflow.cli.reads as reads; seen = {}; "
+        "real = reads.status\n"
+        "def status(*a, **k):\n"
+        "    seen.update(during_command=gc.isenabled(), frozen=gc.get_freeze_count() > 0)\n"
+        "    return real(*a, **k)\n"
+        "reads.status = status; sys.argv = ['workflow', '--db', sys.argv[1], 'status', '东湖镇']\n"
+        "import atexit; atexit.register(lambda: print(json.dumps(seen)))\n"
+        "m.main()"
+    )
+    p = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
+    assert json.loads(p.stdout.strip().splitlines()[-1]) == {"during_command": True, "frozen": True}, p.stderr
+    frozen = gc.get_freeze_count()
+    assert main(["--db", str(db), "status", "东湖镇"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def test_advance_and_a_bulk_dry_run_load_no_orm(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from workflow.tui.widgets.confirm_advance import AdvanceRequest, ConfirmAdvance
 from workflow.tui.widgets.confirm_bulk import ConfirmBulkAdvance
 from workflow.tui.widgets.export_form import ExportForm
 from workflow.tui.widgets.fact_form import FactForm
+from workflow.tui.widgets.footer import KeyFooter
 from workflow.tui.widgets.import_form import ImportForm
 from workflow.tui.widgets.message import MessageDialog
 from workflow.tui.widgets.reason_form import ReasonForm
@@ -542,6 +543,35 @@ async def test_coordinator_advances_selected_townships_and_sees_who_stayed(demo_
         assert "已选" not in pager(app)
         rows = dict(zip(column(towns_table(app), "township"), column(towns_table(app), "stage"), strict=True))
         assert rows["青山镇"] == "3/8 对上审查"
+
+
+@sync
+async def test_the_footer_shows_the_screen_s_keys_and_a_click_on_one_presses_it(demo_url: str) -> None:
+    svc = demo_service(demo_url, "陈协调")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        line = footer.render().plain
+        assert " / 筛选 " in line and " ? 帮助 " in line
+        assert "推进所选乡镇" not in line and "a" not in [k.key for k in footer.shown]  # none selected
+        await select_rows(pilot, app, svc, "青山镇")
+        await pilot.pause()
+        assert "a" in [k.key for k in footer.shown]  # the screen drew it again when its keys changed
+        assert " a 推进所选乡镇 " in footer.render().plain
+        slash = next(k for k in footer.shown if k.key == "slash")
+        await pilot.click(KeyFooter, offset=(slash.start + 1, 0))
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#filter", Input)
+        for ch in "青山":
+            await pilot.press(ch)
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert column(towns_table(app), "township") == ["[选] 青山镇"]
+    async with WorkflowApp(svc, "en").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        line = pilot.app.screen.query_one(KeyFooter).render().plain
+        assert line.startswith("enter open / filter space select")  # compact below 100 columns
 
 
 @sync

@@ -13,11 +13,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from workflow.domain.definition import DEFAULT_NAME, Definition, loads
+from workflow.domain.definition import DEFAULT_NAME, Definition, loads, shipped_bytes
 from workflow.errors import AuditFailure, BadInput
 from workflow.i18n import Text, tr
 from workflow.store import sql as hot
@@ -50,7 +49,7 @@ def sha256_text(text: str) -> str:
 
 def shipped_text() -> str:
     """The text of the definition shipped with the program."""
-    return resources.files("workflow.states").joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
+    return shipped_bytes().decode("utf-8")
 
 
 def from_text(text: str, source: str) -> Recorded:

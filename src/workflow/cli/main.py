@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from workflow.cli.options import OPTS, Exit, set_options
+from workflow.cli.options import OPTS, Exit, hold_collecting, set_options, start_collecting
 from workflow.errors import BadRows, WorkflowError
 from workflow.i18n import detect_lang, tr
 
@@ -71,13 +71,23 @@ def _run(args: list[str]) -> int:
         return 2
     o = call.options
     set_options(o["db"], o["as"], o["lang"], o["definition"], o["read_only"])
-    call.function()(**call.kwargs)
+    command = call.function()
+    if call.run not in STARTS_COLLECTING:
+        start_collecting()
+    command(**call.kwargs)
     return 0
+
+
+STARTS_COLLECTING = frozenset({"workflow.cli.tui:tui"})
+"""The commands that turn garbage collection back on themselves, once their start-up
+is over (the terminal UI: once its first screen is built, see ``start_app``)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and, without ``argv``, exits with) the documented exit code."""
     OPTS.lang = detect_lang(None)
+    if argv is None:  # this process is the command's own
+        hold_collecting()
     try:
         code = _run(sys.argv[1:] if argv is None else list(argv))
     except WorkflowError as e:

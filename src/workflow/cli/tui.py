@@ -100,6 +100,11 @@ def start_app(access: Access, lang: Lang, demo: bool, demo_user: str | None, bro
         demo_database=on_demo,
         session_token=token,
     )
+    from workflow.cli.options import start_collecting
+
+    # The screen's first frame is built before the collector runs again (after it,
+    # Textual's and the screen's objects are frozen out of its passes).
+    app.call_after_refresh(start_collecting)
     app.run()
     if app.return_code:
         from workflow.cli.options import Exit

@@ -8,7 +8,6 @@ import gc
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -634,8 +633,25 @@ def _nested(source: str, key: str) -> Text:
     )
 
 
+def shipped_bytes() -> bytes:
+    """The text of the definition shipped with the program (package data
+    ``workflow.states``): read beside the package's module, as every install but a
+    zipped one lays it out; else through ``importlib.resources`` (which costs the
+    start-up more imports than the rest of loading the definition)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("workflow.states")
+    try:
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError(DEFAULT_NAME)
+        return Path(spec.submodule_search_locations[0], DEFAULT_NAME).read_bytes()
+    except OSError:
+        from importlib import resources
+
+        return resources.files("workflow.states").joinpath(DEFAULT_NAME).read_bytes()
+
+
 @cache
 def default_definition() -> Definition:
     """The shipped definition (package data ``workflow.states``)."""
-    ref = resources.files("workflow.states").joinpath(DEFAULT_NAME)
-    return loads(ref.read_bytes(), f"states/{DEFAULT_NAME}")
+    return loads(shipped_bytes(), f"states/{DEFAULT_NAME}")

@@ -17,11 +17,10 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from workflow.domain.definition import DEFAULT_NAME, loads
+from workflow.domain.definition import DEFAULT_NAME, loads, shipped_bytes
 from workflow.errors import BadInput
 from workflow.i18n import tr
 from workflow.ledger.apply import apply
@@ -141,9 +140,7 @@ def _definition_text(path: str | None) -> tuple[str, str]:
     (refused, naming the file, when it cannot be read or is not a valid definition),
     else the shipped definition's."""
     if not path:
-        return resources.files("workflow.states").joinpath(DEFAULT_NAME).read_text(encoding="utf-8"), (
-            f"states/{DEFAULT_NAME}"
-        )
+        return shipped_bytes().decode("utf-8"), f"states/{DEFAULT_NAME}"
     try:
         data = Path(path).read_bytes()
     except OSError as e:
