@@ -50,6 +50,14 @@ PUT_GATE_STATE = (
     "failing = excluded.failing, waived = excluded.waived, valid_until = excluded.valid_until"
 )
 """A township's next gate as its change leaves it (see ``workflow.store.tables.GateState``)."""
+FRESH = (
+    "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND g.version = t.version "
+    "AND (g.valid_until IS NULL OR g.valid_until > {today})"
+)
+"""The township's (``t``) stored gate state holds: stored at its version, and not past a
+day on which a check's result may change by the calendar alone."""
+READY = "g.failing = 0 AND NOT g.final"
+"""The stored gate state ``g`` says ready: a next stage, no check failing."""
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
@@ -65,13 +73,31 @@ ROLE_AND_ASSIGNED = (
     'FROM "user" u WHERE u.name = :actor AND NOT u.disabled'
 )
 RECORDS = (
-    "SELECT 'f', name, data FROM fact WHERE township_id = :tid "
-    "UNION ALL SELECT 'w', check_id, reason FROM waiver WHERE township_id = :tid "
-    "UNION ALL SELECT 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
-    "WHERE township_id = :tid AND status = 'open' "
-    "UNION ALL SELECT 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment WHERE township_id = :tid "
-    "GROUP BY fact"
+    "SELECT township_id, 'f', name, data FROM fact WHERE township_id IN ({ids}) "
+    "UNION ALL SELECT township_id, 'w', check_id, reason FROM waiver WHERE township_id IN ({ids}) "
+    "UNION ALL SELECT township_id, 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
+    "WHERE township_id IN ({ids}) AND status = 'open' "
+    "UNION ALL SELECT township_id, 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment "
+    "WHERE township_id IN ({ids}) GROUP BY township_id, fact"
 )
+"""The facts, waivers, open violations and documents of some townships (``{ids}``: the
+markers of their ids, see :func:`id_list`), in one round trip."""
+ROSTERS = (
+    "SELECT township_id, kind, data FROM rosterrow WHERE township_id IN ({ids}) AND kind IN ({kinds}) "
+    "ORDER BY township_id, id"
+)
+"""The roster rows of some kinds of some townships, each township's in the order imported."""
+IN_CHUNK = 500
+"""Ids per ``IN`` list: a bulk read of more townships runs one such query per chunk
+(a bounded number of markers on every driver)."""
+
+
+def id_list(values: Sequence[Any], prefix: str = "i") -> tuple[str, dict[str, Any]]:
+    """The markers of an ``IN (...)`` list of ``values`` and their bound values."""
+    params = {f"{prefix}{n}": v for n, v in enumerate(values)}
+    return ", ".join(f":{k}" for k in params), params
+
+
 BUMP = (
     "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head "
     "WHERE id = :id AND version = :expected"
