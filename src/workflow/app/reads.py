@@ -235,9 +235,9 @@ class Reads:
         out = {tid: Records({}, {}, []) for tid in defs}
         raw = hot.raw(db)
         ids = list(defs)
+        sql = hot.RECORDS.format(tid=raw.one_of("township_id", "ids"))
         for at in range(0, len(ids), hot.IN_CHUNK):
-            marks, params = hot.id_list(ids[at : at + hot.IN_CHUNK])
-            for tid, kind, key, value in raw.all(hot.RECORDS.format(ids=marks), params):
+            for tid, kind, key, value in raw.all(sql, {"ids": raw.values(ids[at : at + hot.IN_CHUNK])}):
                 rec = out[int(tid)]
                 if kind == "f":
                     rec.fact_texts[key] = value
@@ -274,12 +274,10 @@ class Reads:
         wanted = sorted({k for ks in kinds.values() for k in ks})
         ids = [tid for tid, ks in kinds.items() if ks]
         raw = hot.raw(db)
+        sql = hot.ROSTERS.format(tid=raw.one_of("township_id", "ids"), kind=raw.one_of("kind", "kinds"))
         for at in range(0, len(ids) if wanted else 0, hot.IN_CHUNK):
-            marks, params = hot.id_list(ids[at : at + hot.IN_CHUNK])
-            kind_marks, kind_params = hot.id_list(wanted, "k")
-            for tid, kind, data in raw.all(
-                hot.ROSTERS.format(ids=marks, kinds=kind_marks), params | kind_params
-            ):
+            params = {"ids": raw.values(ids[at : at + hot.IN_CHUNK]), "kinds": raw.values(wanted)}
+            for tid, kind, data in raw.all(sql, params):
                 rows = out[int(tid)].get(kind)
                 if rows is not None:  # not a kind another township's gate reads
                     rows.append(data)

@@ -28,9 +28,9 @@ from workflow.store.sql import Town, TownRow
 
 DRY_RUN_TOWNS = (
     f"SELECT {', '.join('t.' + c.strip() for c in hot.TOWN_COLUMNS.split(','))}, "
-    f"EXISTS ({hot.FRESH.format(today=':today')} AND {hot.READY}) FROM township t WHERE t.id IN ({{ids}})"
+    f"EXISTS ({hot.FRESH.format(today=':today')} AND {hot.READY}) FROM township t WHERE {{tid}}"
 )
-"""Some townships (``{ids}``), each with whether its stored gate state holds and says
+"""Some townships (``{tid}``: ``t.id`` is one of them), each with whether its stored gate state holds and says
 ready (no check failing: see ``workflow.store.tables.GateState``)."""
 
 
@@ -191,9 +191,8 @@ class Steps(ServiceBase):
         would find); the records and rosters of the others in one query each, and their
         checks evaluated from those, as :meth:`checks_for` would one by one."""
         chunk = townships[at : at + hot.IN_CHUNK]
-        marks, params = hot.id_list(sorted({tid for tid, _ in chunk}))
-        params["today"] = db.date(self.today())
-        rows = {int(r[0]): r for r in db.all(DRY_RUN_TOWNS.format(ids=marks), params)}
+        params = {"ids": db.values(sorted({tid for tid, _ in chunk})), "today": db.date(self.today())}
+        rows = {int(r[0]): r for r in db.all(DRY_RUN_TOWNS.format(tid=db.one_of("t.id", "ids")), params)}
         pending: list[tuple[int, TownRow, Definition, Plan]] = []
         for n, (tid, version) in enumerate(chunk, at):
             row = rows.get(tid)

@@ -10,6 +10,7 @@ begin and commit."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -73,31 +74,19 @@ ROLE_AND_ASSIGNED = (
     'FROM "user" u WHERE u.name = :actor AND NOT u.disabled'
 )
 RECORDS = (
-    "SELECT township_id, 'f', name, data FROM fact WHERE township_id IN ({ids}) "
-    "UNION ALL SELECT township_id, 'w', check_id, reason FROM waiver WHERE township_id IN ({ids}) "
+    "SELECT township_id, 'f', name, data FROM fact WHERE {tid} "
+    "UNION ALL SELECT township_id, 'w', check_id, reason FROM waiver WHERE {tid} "
     "UNION ALL SELECT township_id, 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
-    "WHERE township_id IN ({ids}) AND status = 'open' "
+    "WHERE {tid} AND status = 'open' "
     "UNION ALL SELECT township_id, 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment "
-    "WHERE township_id IN ({ids}) GROUP BY township_id, fact"
+    "WHERE {tid} GROUP BY township_id, fact"
 )
-"""The facts, waivers, open violations and documents of some townships (``{ids}``: the
-markers of their ids, see :func:`id_list`), in one round trip."""
-ROSTERS = (
-    "SELECT township_id, kind, data FROM rosterrow WHERE township_id IN ({ids}) AND kind IN ({kinds}) "
-    "ORDER BY township_id, id"
-)
+"""The facts, waivers, open violations and documents of some townships in one round
+trip (``{tid}``: ``township_id`` is one of them, see :meth:`Raw.one_of`)."""
+ROSTERS = "SELECT township_id, kind, data FROM rosterrow WHERE {tid} AND {kind} ORDER BY township_id, id"
 """The roster rows of some kinds of some townships, each township's in the order imported."""
 IN_CHUNK = 500
-"""Ids per ``IN`` list: a bulk read of more townships runs one such query per chunk
-(a bounded number of markers on every driver)."""
-
-
-def id_list(values: Sequence[Any], prefix: str = "i") -> tuple[str, dict[str, Any]]:
-    """The markers of an ``IN (...)`` list of ``values`` and their bound values."""
-    params = {f"{prefix}{n}": v for n, v in enumerate(values)}
-    return ", ".join(f":{k}" for k in params), params
-
-
+"""Townships per bulk read: a read of more runs one query per chunk (bounded memory)."""
 BUMP = (
     "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head "
     "WHERE id = :id AND version = :expected"
@@ -187,6 +176,18 @@ class Raw:
         if value is None:
             return None
         return value.isoformat() if self.sqlite else value
+
+    def one_of(self, column: str, name: str) -> str:
+        """SQL: ``column`` is one of the values bound to ``name`` as :meth:`values`
+        makes them (one parameter however many: a JSON array read by ``json_each`` on
+        SQLite, an array on PostgreSQL)."""
+        if self.sqlite:
+            return f"{column} IN (SELECT value FROM json_each(:{name}))"
+        return f"{column} = ANY(:{name})"
+
+    def values(self, values: Iterable[Any]) -> Any:
+        """Values bound as one parameter for :meth:`one_of`."""
+        return json.dumps(list(values)) if self.sqlite else list(values)
 
     def _execute(self, cur: Any, text: str, params: Mapping[str, Any]) -> None:
         cur.execute(self.sql(text), params)
