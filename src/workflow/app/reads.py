@@ -379,12 +379,15 @@ class Reads:
         scope = (id(d), town.stage, self.today())
         return bulk.shared.evaluate(scope, d.stage(town.stage).checks, prints, context)
 
-    def gate_summary(self, db: Db, town: Town, d: Definition | None = None) -> GateSummary:
-        """The state of the township's next gate, as the lists show and filter it."""
+    def gate_summary(
+        self, db: Db, town: Town, d: Definition | None = None, records: Records | None = None
+    ) -> GateSummary:
+        """The state of the township's next gate, as the lists show and filter it
+        (from ``records`` when already read: only their counts matter here)."""
         d = d or self.definition_for(db, town)
         if d.next_stage(town.stage) is None:
             return GateSummary(final=True, failing=0, waived=0, valid_until=None)
-        checks, until = self._checks(db, town, d, self._records(db, town, d, redact=False))
+        checks, until = self._checks(db, town, d, records or self._records(db, town, d, redact=False))
         return GateSummary(
             final=False,
             failing=sum(1 for c in checks if not c.ok),

@@ -55,18 +55,22 @@ class Steps(ServiceBase):
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
             check_step_date(db, town, effective)
-            checks = self.checks_for(db, town, d)
+            records = self._records(db, town, d)  # read once: the gate, the dates, the next gate
+            checks = self.checks_for(db, town, d, records)
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
-            if impossible := rules.advance_problems(effective, evidence.advance_evidence(self, db, town, d)):
+            dated = evidence.advance_evidence(self, db, town, d, records.facts)
+            if impossible := rules.advance_problems(effective, dated):
                 raise BadInput(rules.refusal(impossible))
             new_stage = engine.perform(plan, gate_ok=True)
             payload = {
                 "checks": [c.id for c in checks if c.passed],
                 "waived": [c.id for c in checks if c.waived],
             }
-            ev = self._append(db, town, "advance", new_stage, effective, note.strip(), payload, expected)
+            ev = self._append(
+                db, town, "advance", new_stage, effective, note.strip(), payload, expected, records
+            )
             return StepResult(town.name, "advance", plan.source, new_stage, ev)
 
     def bulk_advance(

@@ -63,15 +63,18 @@ READY = "g.failing = 0 AND NOT g.final"
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
 TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"
-TOWN_FOR_UPDATE = f"{TOWN_BY_ID} FOR UPDATE"
+TOWN_FOR_CHANGE = (
+    f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))}, u.role, "
+    "EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = t.id) "
+    'FROM township t LEFT JOIN "user" u ON u.name = :actor AND NOT u.disabled WHERE t.id = :id'
+)
+"""A township about to change, with the acting user's role (None: no such user, or
+disabled) and whether the township is assigned to them, in one round trip (on
+PostgreSQL with ``FOR UPDATE OF t``: see :meth:`Raw.for_change`)."""
 TOWN_BY_NAME = f"SELECT {TOWN_COLUMNS} FROM township WHERE name = :name ORDER BY id LIMIT 20"
 TOWN_BY_DISTRICT_AND_NAME = (
     f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))} FROM township t "
     "JOIN district d ON d.id = t.district_id WHERE d.name = :district AND t.name = :name"
-)
-ROLE_AND_ASSIGNED = (
-    "SELECT u.role, EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = :tid) "
-    'FROM "user" u WHERE u.name = :actor AND NOT u.disabled'
 )
 RECORDS = (
     "SELECT township_id, 'f', name, data FROM fact WHERE {tid} "
@@ -176,6 +179,12 @@ class Raw:
         if value is None:
             return None
         return value.isoformat() if self.sqlite else value
+
+    def for_change(self) -> str:
+        """:data:`TOWN_FOR_CHANGE` as this database runs it: on PostgreSQL the row is
+        locked, so that a concurrent change of the township is waited for and its row
+        read as that change left it (SQLite's write lock, taken at BEGIN, does this)."""
+        return TOWN_FOR_CHANGE if self.sqlite else f"{TOWN_FOR_CHANGE} FOR UPDATE OF t"
 
     def one_of(self, column: str, name: str) -> str:
         """SQL: ``column`` is one of the values bound to ``name`` as :meth:`values`
