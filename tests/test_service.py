@@ -232,7 +232,8 @@ def test_an_advance_reads_its_township_and_records_once(
 ) -> None:
     """An advance by id is five statements besides its transaction's begin and end: the
     township with the user's role (locked on PostgreSQL), its records (the gate, the
-    dates, the next gate), the event, the township's row, the next gate's state."""
+    dates, the next gate), the next gate's state, the event (one statement with the
+    gate state on PostgreSQL), the township's row."""
     svc.record("东湖镇", "draft", {"title": "工作报告", "date": "2021-04-12"})
     tid = str(svc.status("东湖镇").township_id)
     svc.advance(tid, on="2021-04-13")
@@ -247,5 +248,5 @@ def test_an_advance_reads_its_township_and_records_once(
 
     monkeypatch.setattr(hotpath.Raw, "_execute", counted)
     svc.advance(tid, on="2021-04-13")
-    assert len(seen) == 5, seen
+    assert len(seen) == (5 if svc.engine.dialect.name == "sqlite" else 4), seen
     assert svc.status(tid).stage == "lower_consultation"

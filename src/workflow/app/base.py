@@ -161,7 +161,7 @@ class ServiceBase(Reads):
         event, chained to the previous one. Both in the caller's transaction.
         ``records``: the township's, read in this transaction before the change; a
         stage change leaves them as they were (its event changes only the township's
-        row), so its next gate is evaluated from them."""
+        row), so its next gate is evaluated from them, before the change is written."""
         note = clean_note(note, Text("说明", "note"))  # every note on a chain: one clean line
         now = self.clock()
         from_stage = town.stage
@@ -182,7 +182,30 @@ class ServiceBase(Reads):
         }
         fields["hash"] = audit.event_hash(**fields, payload_is_canonical=True)
         rw = hot.raw(db)
-        inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
+        insert, params = hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)}
+        gate: dict[str, Any] | None = None
+        if records is not None and kind in STAGE_KINDS:
+            # The records are as the change leaves them: its next gate is known before
+            # it is written, and stored with its event (one statement on PostgreSQL).
+            assert town.id is not None
+            moved = to_stage != from_stage
+            after = TownRow(
+                town.id,
+                town.name,
+                town.district_id,
+                to_stage,
+                effective if moved else town.stage_since,
+                expected_version + 1,
+                fields["hash"],
+                now,
+                self.actor_name,
+            )
+            gate = self._gate_state(rw, after, records)
+            if rw.sqlite:
+                rw.run(hot.PUT_GATE_STATE, gate)
+            else:
+                insert, params = hot.with_gate_state(insert), params | gate
+        inserted = rw.one(insert, params)
         assert inserted is not None
         try:
             apply(TableSink(rw), recorded(int(inserted[0]), fields, _as_read(payload)))  # as replay reads it
@@ -196,25 +219,27 @@ class ServiceBase(Reads):
         if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
-        self._keep_gate_state(rw, town, records if kind in STAGE_KINDS else None)
+        if gate is None:
+            self._keep_gate_state(rw, town)
         return EventRecord(id=int(inserted[0]), **fields)
 
-    def _keep_gate_state(self, rw: hot.Raw, town: Town, records: Records | None = None) -> None:
+    def _keep_gate_state(self, rw: hot.Raw, town: Town) -> None:
         """The township's next gate as this change leaves it, stored in the change's
-        own transaction (the lists filter on it; see ``GateState``); from ``records``
-        when they are the township's as the change leaves them."""
+        own transaction (the lists filter on it; see ``GateState``)."""
+        rw.run(hot.PUT_GATE_STATE, self._gate_state(rw, town))
+
+    def _gate_state(self, rw: hot.Raw, town: Town, records: Records | None = None) -> dict[str, Any]:
+        """The parameters of ``PUT_GATE_STATE``: the township's next gate as ``town``
+        (its stage and version) and its records (``records``, or read now) leave it."""
         g = self.gate_summary(rw, town, records=records)
-        rw.run(
-            hot.PUT_GATE_STATE,
-            {
-                "tid": town.id,
-                "version": town.version,
-                "final": g.final,
-                "failing": g.failing,
-                "waived": g.waived,
-                "until": rw.date(g.valid_until) if g.valid_until else None,
-            },
-        )
+        return {
+            "tid": town.id,
+            "version": town.version,
+            "final": g.final,
+            "failing": g.failing,
+            "waived": g.waived,
+            "until": rw.date(g.valid_until) if g.valid_until else None,
+        }
 
     @staticmethod
     def _head_from_events(db: Db, town: Town, version: int) -> str:

@@ -105,6 +105,12 @@ INSERT_EVENT = (
 )
 
 
+def with_gate_state(insert: str) -> str:
+    """``insert`` (an event's) and :data:`PUT_GATE_STATE` in one statement (PostgreSQL;
+    SQLite, where a statement costs no round trip, runs the two)."""
+    return f"WITH gate AS ({PUT_GATE_STATE}) {insert}"
+
+
 @dataclass(slots=True)
 class TownRow:
     """A township as read for a change or a status (not attached to any session)."""
