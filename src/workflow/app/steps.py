@@ -30,8 +30,8 @@ DRY_RUN_TOWNS = (
     f"SELECT {', '.join('t.' + c.strip() for c in hot.TOWN_COLUMNS.split(','))}, "
     f"EXISTS ({hot.FRESH.format(today=':today')} AND {hot.READY}) FROM township t WHERE {{tid}}"
 )
-"""Some townships (``{tid}``: ``t.id`` is one of them), each with whether its stored gate state holds and says
-ready (no check failing: see ``workflow.store.tables.GateState``)."""
+"""Some townships (``{tid}``: ``t.id`` is one of them), each with whether its stored
+gate state holds and says ready (no check failing: see ``workflow.store.tables.GateState``)."""
 
 
 class Steps(ServiceBase):
