@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -308,3 +309,50 @@ def test_fact_checks_name_the_field_in_both_languages() -> None:
     assert r.message.en == "Opinion forms issued: 0, below 1"
     missing = check("draft_recorded", ctx())
     assert (missing.actual, missing.required) == ("0", "1")
+
+
+def test_shared_checks_are_shared_only_when_every_read_gives_the_same() -> None:
+    """Townships whose gates read the same stored values share one evaluation; a
+    township whose gates read another value (or a fact the first did not have) is
+    evaluated on its own; a value no gate read makes no difference."""
+    import json
+
+    from workflow.domain import gates
+    from workflow.domain.gates import Dep, SharedChecks, Watched
+
+    d = default_definition()
+    checks = d.stage("lower_consultation").checks
+    shared = SharedChecks()
+    evaluated: list[str] = []
+
+    def results(name: str, facts: dict[str, dict[str, Any]]) -> list[Any]:
+        prints: dict[str, Mapping[str, Any]] = {
+            "facts": {k: json.dumps(v) for k, v in facts.items()},
+            "rosters": {},
+            "documents": {},
+        }
+
+        def context(log: list[Dep]) -> GateContext:
+            evaluated.append(name)
+            return GateContext(
+                township=name,
+                facts=Watched("facts", prints["facts"], lambda _k, t: json.loads(t), log),
+                rosters=Watched("rosters", prints["rosters"], lambda _k, t: t, log),
+                today=dt.date(2021, 6, 30),
+                fact_labels=d.fact_labels(),
+                field_labels=d.field_labels(),
+                documents=Watched("documents", prints["documents"], lambda _k, t: t, log),
+            )
+
+        return shared.evaluate(("lower_consultation",), checks, prints, context)[0]
+
+    ten = {"consultation": {"forms_issued": 10}}
+    a = results("甲", ten)
+    b = results("乙", {**ten, "draft": {"title": "报告"}})  # a fact no gate of the stage reads
+    c = results("丙", {"consultation": {"forms_issued": 0}})
+    e = results("丁", {})
+    assert evaluated == ["甲", "丙", "丁"]
+    assert b is a and all(r.passed for r in a)
+    assert [r.passed for r in c] == [True, False] and [r.passed for r in e] == [False, False]
+    # the results are shared whatever the township's name: no gate reads it
+    assert "ctx.township" not in inspect.getsource(gates)

@@ -225,3 +225,28 @@ def test_every_change_leaves_a_verifiable_chain(svc: Service) -> None:
     with Session(svc.engine.sa) as s:
         town = s.exec(select(Township).where(Township.name == "东湖镇")).one()
         assert town.version == len(events(svc))
+
+
+def test_an_advance_reads_its_township_and_records_once(
+    svc: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An advance by id is five statements besides its transaction's begin and end: the
+    township with the user's role (locked on PostgreSQL), its records (the gate, the
+    dates, the next gate), the next gate's state, the event (one statement with the
+    gate state on PostgreSQL), the township's row."""
+    svc.record("东湖镇", "draft", {"title": "工作报告", "date": "2021-04-12"})
+    tid = str(svc.status("东湖镇").township_id)
+    svc.advance(tid, on="2021-04-13")
+    svc.return_(tid, "draft_report", "再议", on="2021-04-13")
+    seen: list[str] = []
+    run = hotpath.Raw._execute
+
+    def counted(self: hotpath.Raw, cur: Any, sql: str, params: Any) -> None:
+        if not sql.startswith("BEGIN"):
+            seen.append(sql[:60])
+        run(self, cur, sql, params)
+
+    monkeypatch.setattr(hotpath.Raw, "_execute", counted)
+    svc.advance(tid, on="2021-04-13")
+    assert len(seen) == (5 if svc.engine.dialect.name == "sqlite" else 4), seen
+    assert svc.status(tid).stage == "lower_consultation"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workflow.app.actors import ROLE_LABELS, Actor
 from workflow.app.dates import EARLIEST
-from workflow.app.reads import Reads
+from workflow.app.reads import Reads, Records
 from workflow.domain.definition import Definition
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
@@ -20,7 +20,7 @@ from workflow.domain.text import MAX_NAME, TextProblem, clean_note, normalise, s
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
 from workflow.ledger import chain as audit
-from workflow.ledger.apply import apply
+from workflow.ledger.apply import STAGE_KINDS, apply
 from workflow.ledger.events import recorded
 from workflow.ledger.witness import witnessing
 from workflow.store import sql as hot
@@ -155,9 +155,13 @@ class ServiceBase(Reads):
         note: str,
         payload: Mapping[str, Any],
         expected_version: int,
+        records: Records | None = None,
     ) -> EventRecord:
         """Change the township (version checked in the same statement) and write its
-        event, chained to the previous one. Both in the caller's transaction."""
+        event, chained to the previous one. Both in the caller's transaction.
+        ``records``: the township's, read in this transaction before the change; a
+        stage change leaves them as they were (its event changes only the township's
+        row), so its next gate is evaluated from them, before the change is written."""
         note = clean_note(note, Text("说明", "note"))  # every note on a chain: one clean line
         now = self.clock()
         from_stage = town.stage
@@ -178,7 +182,30 @@ class ServiceBase(Reads):
         }
         fields["hash"] = audit.event_hash(**fields, payload_is_canonical=True)
         rw = hot.raw(db)
-        inserted = rw.one(hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)})
+        insert, params = hot.INSERT_EVENT, fields | {"effective_date": rw.date(effective)}
+        gate: dict[str, Any] | None = None
+        if records is not None and kind in STAGE_KINDS:
+            # The records are as the change leaves them: its next gate is known before
+            # it is written, and stored with its event (one statement on PostgreSQL).
+            assert town.id is not None
+            moved = to_stage != from_stage
+            after = TownRow(
+                town.id,
+                town.name,
+                town.district_id,
+                to_stage,
+                effective if moved else town.stage_since,
+                expected_version + 1,
+                fields["hash"],
+                now,
+                self.actor_name,
+            )
+            gate = self._gate_state(rw, after, records)
+            if rw.sqlite:
+                rw.run(hot.PUT_GATE_STATE, gate)
+            else:
+                insert, params = hot.with_gate_state(insert), params | gate
+        inserted = rw.one(insert, params)
         assert inserted is not None
         try:
             apply(TableSink(rw), recorded(int(inserted[0]), fields, _as_read(payload)))  # as replay reads it
@@ -192,24 +219,27 @@ class ServiceBase(Reads):
         if to_stage != from_stage:
             town.stage = to_stage
             town.stage_since = effective
-        self._keep_gate_state(rw, town)
+        if gate is None:
+            self._keep_gate_state(rw, town)
         return EventRecord(id=int(inserted[0]), **fields)
 
     def _keep_gate_state(self, rw: hot.Raw, town: Town) -> None:
         """The township's next gate as this change leaves it, stored in the change's
         own transaction (the lists filter on it; see ``GateState``)."""
-        g = self.gate_summary(rw, town)
-        rw.run(
-            hot.PUT_GATE_STATE,
-            {
-                "tid": town.id,
-                "version": town.version,
-                "final": g.final,
-                "failing": g.failing,
-                "waived": g.waived,
-                "until": rw.date(g.valid_until) if g.valid_until else None,
-            },
-        )
+        rw.run(hot.PUT_GATE_STATE, self._gate_state(rw, town))
+
+    def _gate_state(self, rw: hot.Raw, town: Town, records: Records | None = None) -> dict[str, Any]:
+        """The parameters of ``PUT_GATE_STATE``: the township's next gate as ``town``
+        (its stage and version) and its records (``records``, or read now) leave it."""
+        g = self.gate_summary(rw, town, records=records)
+        return {
+            "tid": town.id,
+            "version": town.version,
+            "final": g.final,
+            "failing": g.failing,
+            "waived": g.waived,
+            "until": rw.date(g.valid_until) if g.valid_until else None,
+        }
 
     @staticmethod
     def _head_from_events(db: Db, town: Town, version: int) -> str:
@@ -278,20 +308,23 @@ class ServiceBase(Reads):
     def _load_for_change(
         self, db: Db, ref: str, action: Action, expected_version: int | None
     ) -> tuple[TownRow, Definition, int]:
-        town = self.find_township(db, ref)
+        """The township ``ref`` names, read for a change with the acting user's role in
+        one round trip (a township named by id: the common case) and checked against
+        what the user may do and the version they saw; and its definition."""
         raw = hot.raw(db)
-        if not raw.sqlite:
-            # Wait for a concurrent change of this township to finish, then read its row
-            # as that change left it (SQLite's write lock, taken at BEGIN, does this there).
-            locked = raw.one(hot.TOWN_FOR_UPDATE, {"id": town.id})
-            if locked is None:
+        sql, ref = raw.for_change(), unicodedata.normalize("NFKC", ref).strip()
+        row = raw.one(sql, {"id": int(ref), "actor": self.actor_name}) if ref.isdigit() else None
+        if row is not None:
+            town = self._witnessed(db, raw.town(row))
+        else:  # by name (or an id that is none): found first, then read for the change
+            found = self.find_township(db, ref)
+            row = raw.one(sql, {"id": found.id, "actor": self.actor_name})
+            if row is None:
                 raise BadInput(tr("未找到乡镇「{t}」", "no township named '{t}'", t=ref))
-            town = raw.town(locked)
-        row = raw.one(hot.ROLE_AND_ASSIGNED, {"tid": town.id, "actor": self.actor_name})
-        if row is None:
+            town = raw.town(row)
+        if row[9] is None:
             raise self._unknown_user()
-        assert town.id is not None
-        actor = Actor(self.actor_name, str(row[0]), frozenset({town.id}) if row[1] else frozenset())
+        actor = Actor(self.actor_name, str(row[9]), frozenset({town.id}) if row[10] else frozenset())
         self._require(actor, action, town)
         expected = town.version if expected_version is None else expected_version
         if expected != town.version:

@@ -327,7 +327,7 @@ class Dashboard:
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             today = db.date(self.access.today())
             stale = Where(list(where.conds), dict(where.values))
-            stale.conds.append(f"NOT EXISTS ({FRESH.format(today=stale.param(today))})")
+            stale.conds.append(f"NOT EXISTS ({hot.FRESH.format(today=stale.param(today))})")
             stale_ids = [
                 int(r[0]) for r in db.all(f"{IDS}{stale.sql()} LIMIT {STALE_LIMIT + 1}", stale.values)
             ]
@@ -336,7 +336,7 @@ class Dashboard:
                 evaluated = self._evaluate(db, stale_ids)
                 also = [i for i, g in evaluated.items() if _wanted(g, want_ready, want_blocked)]
                 state = _state_sql(want_ready, want_blocked)
-                either = f"EXISTS ({FRESH.format(today=where.param(today))} AND {state})"
+                either = f"EXISTS ({hot.FRESH.format(today=where.param(today))} AND {state})"
                 if also:
                     either = f"({either} OR t.id IN ({where.params(also)}))"
                 where.conds.append(either)
@@ -423,18 +423,12 @@ STALE_LIMIT = 500
 """At most this many stale gate states are evaluated when a list is read; beyond it
 (a database whose states were never stored), the list is read chunk by chunk."""
 IDS = "SELECT t.id FROM township t JOIN district d ON d.id = t.district_id"
-FRESH = (
-    "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND g.version = t.version "
-    "AND (g.valid_until IS NULL OR g.valid_until > {today})"
-)
-"""The township's stored gate state holds: stored at its version, and not past a day
-on which a check's result may change by the calendar alone."""
 
 
 def _state_sql(ready: bool, blocked: bool) -> str:
     if ready and blocked:
         return "1 = 0"
-    return "g.failing = 0 AND NOT g.final" if ready else "g.failing > 0"
+    return hot.READY if ready else "g.failing > 0"
 
 
 def _wanted(g: GateState, ready: bool, blocked: bool) -> bool:

@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.app.rules import Scope, hidden_note, read_scope
 from workflow.domain.definition import Definition, default_definition
-from workflow.domain.gates import GATES, CheckResult, GateContext, evaluate, waive
+from workflow.domain.gates import GATES, CheckResult, Dep, GateContext, SharedChecks, Watched, evaluate, waive
 from workflow.domain.rosters import ROSTER_KINDS
 from workflow.domain.text import shorten
 from workflow.errors import BadInput, NotPermitted
@@ -107,6 +108,8 @@ class Records:
     open_violations: list[tuple[int, str]]
     documents: dict[str, int] = field(default_factory=dict)
     """Documents attached, by fact."""
+    fact_texts: dict[str, str] = field(default_factory=dict)
+    """The facts as stored (JSON text)."""
 
 
 @dataclass(slots=True)
@@ -220,69 +223,114 @@ class Reads:
         """A township's facts, waivers and open violations in one round trip (the
         violations' notes hidden from those who may not read them, unless ``redact``
         is false: the counts alone are used)."""
-        rec = Records({}, {}, [])
-        for kind, key, value in hot.raw(db).all(hot.RECORDS, {"tid": town.id}):
-            if kind == "f":
-                spec = d.facts.get(key)
-                data = json.loads(value)
-                rec.facts[key] = {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
-            elif kind == "w":
-                rec.waivers[key] = value
-            elif kind == "d":
-                rec.documents[key] = int(value)
-            else:
-                rec.open_violations.append((int(key), value))
-        rec.open_violations.sort()
-        if (
-            redact and rec.open_violations and not self.scope(db).notes
-        ):  # a coordinator sees only that one is open
-            rec.open_violations = [(i, "") for i, _ in rec.open_violations]
-        return rec
+        assert town.id is not None
+        return self._records_of(db, {town.id: d}, redact)[town.id]
+
+    def _records_of(
+        self, db: Db, defs: Mapping[int, Definition], redact: bool = True, parse: bool = True
+    ) -> dict[int, Records]:
+        """:meth:`_records` of each township id in ``defs`` (with the definition its
+        district runs on), one round trip per :data:`hot.IN_CHUNK` townships; with
+        ``parse`` false, the facts are left as stored (``fact_texts``) and not parsed."""
+        out = {tid: Records({}, {}, []) for tid in defs}
+        raw = hot.raw(db)
+        ids = list(defs)
+        sql = hot.RECORDS.format(tid=raw.one_of("township_id", "ids"))
+        for at in range(0, len(ids), hot.IN_CHUNK):
+            for tid, kind, key, value in raw.all(sql, {"ids": raw.values(ids[at : at + hot.IN_CHUNK])}):
+                rec = out[int(tid)]
+                if kind == "f":
+                    rec.fact_texts[key] = value
+                    if parse:
+                        rec.facts[key] = load_fact(defs[int(tid)], key, value)
+                elif kind == "w":
+                    rec.waivers[key] = value
+                elif kind == "d":
+                    rec.documents[key] = int(value)
+                else:
+                    rec.open_violations.append((int(key), value))
+        for rec in out.values():
+            if rec.open_violations:
+                rec.open_violations.sort()
+                if redact and not self.scope(db).notes:  # a coordinator sees only that one is open
+                    rec.open_violations = [(i, "") for i, _ in rec.open_violations]
+        return out
 
     def _facts(self, db: Db, town: Town, d: Definition) -> dict[str, dict[str, Any]]:
         return self._records(db, town, d).facts
 
     def _rosters(self, db: Db, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        wanted = sorted(set(kinds))
-        out: dict[str, list[dict[str, Any]]] = {k: [] for k in wanted}
-        if not wanted:
-            return out
-        marks = ", ".join(f":k{i}" for i in range(len(wanted)))
-        params: dict[str, Any] = {"tid": town.id} | {f"k{i}": k for i, k in enumerate(wanted)}
-        rows = hot.raw(db).all(
-            f"SELECT kind, data FROM rosterrow WHERE township_id = :tid AND kind IN ({marks}) ORDER BY id",
-            params,
-        )
-        for kind, data in rows:
-            out[kind].append(ROSTER_KINDS[kind].load_row(json.loads(data)))
+        assert town.id is not None
+        texts = self._roster_texts(db, {town.id: set(kinds)})[town.id]
+        return {kind: load_roster(kind, rows) for kind, rows in texts.items()}
+
+    def _roster_texts(self, db: Db, kinds: Mapping[int, Collection[str]]) -> dict[int, dict[str, list[str]]]:
+        """The rows, as stored, of the roster ``kinds`` of each township id, each in
+        the order imported; one round trip per :data:`hot.IN_CHUNK` townships (none
+        when no township wants any)."""
+        out: dict[int, dict[str, list[str]]] = {
+            tid: {k: [] for k in sorted(set(ks))} for tid, ks in kinds.items()
+        }
+        wanted = sorted({k for ks in kinds.values() for k in ks})
+        ids = [tid for tid, ks in kinds.items() if ks]
+        raw = hot.raw(db)
+        sql = hot.ROSTERS.format(tid=raw.one_of("township_id", "ids"), kind=raw.one_of("kind", "kinds"))
+        for at in range(0, len(ids) if wanted else 0, hot.IN_CHUNK):
+            params = {"ids": raw.values(ids[at : at + hot.IN_CHUNK]), "kinds": raw.values(wanted)}
+            for tid, kind, data in raw.all(sql, params):
+                rows = out[int(tid)].get(kind)
+                if rows is not None:  # not a kind another township's gate reads
+                    rows.append(data)
         return out
 
     def gate_context(
-        self, db: Db, town: Town, d: Definition, stage: str, records: Records | None = None
+        self,
+        db: Db,
+        town: Town,
+        d: Definition,
+        stage: str,
+        records: Records | None = None,
+        rosters: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+        facts: Mapping[str, Mapping[str, Any]] | None = None,
+        documents: Mapping[str, int] | None = None,
     ) -> GateContext:
-        kinds = {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
+        """What the checks of ``stage`` read of a township (``records``, ``rosters``,
+        ``facts`` and ``documents`` when already read; else read now)."""
         records = records or self._records(db, town, d)
+        if rosters is None:
+            rosters = self._rosters(db, town, gate_rosters(d, stage))
         return GateContext(
             township=town.name,
-            facts=records.facts,
-            rosters=self._rosters(db, town, kinds),
+            facts=records.facts if facts is None else facts,
+            rosters=rosters,
             today=self.today(),
             calendar=d.calendar,
             fact_labels=d.fact_labels(),
             field_labels=d.field_labels(),
-            documents=records.documents,
+            documents=records.documents if documents is None else documents,
             document_labels=d.document_labels(),
         )
 
     def checks_for(
-        self, db: Db, town: Town, d: Definition, records: Records | None = None
+        self,
+        db: Db,
+        town: Town,
+        d: Definition,
+        records: Records | None = None,
+        bulk: Bulk | None = None,
     ) -> list[CheckResult]:
         """Every check of the current stage's exit gate (waivers applied), and the
-        open-violation check that guards every forward step."""
-        return self._checks(db, town, d, records)[0]
+        open-violation check that guards every forward step (from ``records`` when
+        already read; see :class:`Bulk` for ``bulk``)."""
+        return self._checks(db, town, d, records, bulk)[0]
 
     def _checks(
-        self, db: Db, town: Town, d: Definition, records: Records | None = None
+        self,
+        db: Db,
+        town: Town,
+        d: Definition,
+        records: Records | None = None,
+        bulk: Bulk | None = None,
     ) -> tuple[list[CheckResult], dt.date | None]:
         """:meth:`checks_for`, and the first day on which their results may change by
         the calendar alone (None: only a new record changes them)."""
@@ -291,22 +339,55 @@ class Reads:
         results: list[CheckResult] = []
         until: dt.date | None = None
         if stage.checks:
-            ctx = self.gate_context(db, town, d, town.stage, records)
-            for c in stage.checks:
-                r = evaluate(c.id, c.gate, c.params, ctx, c.evidence)
+            if bulk is None:
+                ctx = self.gate_context(db, town, d, town.stage, records)
+                evaluated = [evaluate(c.id, c.gate, c.params, ctx, c.evidence) for c in stage.checks]
+                until = ctx.valid_until
+            else:
+                evaluated, until = self._shared_checks(db, town, d, records, bulk)
+            for c, r in zip(stage.checks, evaluated, strict=True):
                 reason = records.waivers.get(c.id)
                 results.append(waive(r, reason) if reason is not None else r)
-            until = ctx.valid_until
         if d.next_stage(town.stage) is not None:
             results.append(violation_check(records.open_violations))
         return results, until
 
-    def gate_summary(self, db: Db, town: Town, d: Definition | None = None) -> GateSummary:
-        """The state of the township's next gate, as the lists show and filter it."""
+    def _shared_checks(
+        self, db: Db, town: Town, d: Definition, records: Records, bulk: Bulk
+    ) -> tuple[list[CheckResult], dt.date | None]:
+        """The stage's checks (unwaived) from the records and rosters as stored, shared
+        with an earlier township of the bulk read whose gates read the same."""
+        assert town.id is not None
+        prints: dict[str, Mapping[str, Hashable]] = {
+            "facts": records.fact_texts,
+            "rosters": {k: tuple(rows) for k, rows in bulk.rosters[town.id].items()},
+            "documents": records.documents,
+        }
+
+        def context(log: list[Dep]) -> GateContext:
+            return self.gate_context(
+                db,
+                town,
+                d,
+                town.stage,
+                records,
+                rosters=Watched("rosters", prints["rosters"], load_roster, log),
+                facts=Watched("facts", prints["facts"], partial(load_fact, d), log),
+                documents=Watched("documents", prints["documents"], _same, log),
+            )
+
+        scope = (id(d), town.stage, self.today())
+        return bulk.shared.evaluate(scope, d.stage(town.stage).checks, prints, context)
+
+    def gate_summary(
+        self, db: Db, town: Town, d: Definition | None = None, records: Records | None = None
+    ) -> GateSummary:
+        """The state of the township's next gate, as the lists show and filter it
+        (from ``records`` when already read: only their counts matter here)."""
         d = d or self.definition_for(db, town)
         if d.next_stage(town.stage) is None:
             return GateSummary(final=True, failing=0, waived=0, valid_until=None)
-        checks, until = self._checks(db, town, d, self._records(db, town, d, redact=False))
+        checks, until = self._checks(db, town, d, records or self._records(db, town, d, redact=False))
         return GateSummary(
             final=False,
             failing=sum(1 for c in checks if not c.ok),
@@ -352,12 +433,47 @@ class Reads:
         )
 
 
+@dataclass(slots=True)
+class Bulk:
+    """The gates of many townships evaluated at once (a bulk dry run): their rosters
+    read in bulk, as stored (:meth:`Reads._roster_texts`), and the results shared
+    between those whose gates read the same (:class:`SharedChecks`)."""
+
+    rosters: Mapping[int, Mapping[str, list[str]]]
+    shared: SharedChecks = field(default_factory=SharedChecks)
+
+
+def load_fact(d: Definition, name: str, text: str) -> dict[str, Any]:
+    """A fact's data as stored, parsed (its dates as dates) by the definition's fields."""
+    spec = d.facts.get(name)
+    data: dict[str, Any] = json.loads(text)
+    return {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
+
+
+def load_roster(kind: str, rows: Sequence[str]) -> list[dict[str, Any]]:
+    """Roster rows as stored, parsed."""
+    return [ROSTER_KINDS[kind].load_row(json.loads(r)) for r in rows]
+
+
+def _same(_key: str, value: Any) -> Any:
+    return value
+
+
+def gate_rosters(d: Definition, stage: str) -> set[str]:
+    """The roster kinds the checks of ``stage`` read."""
+    return {k for c in d.stage(stage).checks for k in GATES[c.gate].rosters}
+
+
+NO_OPEN_VIOLATION = CheckResult(
+    VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
+)
+"""The open-violation check of a township with none (one result: it never differs)."""
+
+
 def violation_check(open_: Sequence[tuple[int, str]]) -> CheckResult:
     """The check that any open violation report blocks every forward step."""
     if not open_:
-        return CheckResult(
-            VIOLATION_CHECK, True, "0", "0", tr("无未处理的违纪举报", "no open violation report")
-        )
+        return NO_OPEN_VIOLATION
     ids = ", ".join(f"#{i} {note[:40]}".rstrip() for i, note in open_)
     return CheckResult(
         VIOLATION_CHECK,

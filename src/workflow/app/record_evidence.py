@@ -4,7 +4,8 @@ the current stage's facts with their dates, and its rosters' latest dates."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from workflow.app.dates import township_start
 from workflow.domain.definition import Definition
@@ -31,12 +32,15 @@ def started_on(db: Db, town: TownRow) -> tuple[dt.date | None, bool]:
     return (day, False) if isinstance(day, dt.date) else (None, False)
 
 
-def advance_evidence(reads: Reads, db: Db, town: TownRow, d: Definition) -> list[Evidence]:
-    """The dated evidence of the current stage: its facts' date fields and its
-    rosters' latest row dates. (The day a fact was entered is not evidence: a township
-    is often entered after the events it records.)"""
+def advance_evidence(
+    reads: Reads, db: Db, town: TownRow, d: Definition, facts: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Evidence]:
+    """The dated evidence of the current stage: its facts' date fields (of ``facts``
+    when already read) and its rosters' latest row dates. (The day a fact was entered
+    is not evidence: a township is often entered after the events it records.)"""
     stage = d.stage(town.stage)
-    facts = reads._facts(db, town, d)
+    if facts is None:
+        facts = reads._facts(db, town, d)
     out: list[Evidence] = []
     for name in stage.facts:
         if name in facts and name in d.facts:

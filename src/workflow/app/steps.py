@@ -15,6 +15,7 @@ from workflow.app.base import (
     _require_reason,
 )
 from workflow.app.dates import check_step_date
+from workflow.app.reads import Bulk, gate_rosters
 from workflow.domain import record_rules as rules
 from workflow.domain.definition import Definition
 from workflow.domain.engine import Plan, engine_for
@@ -23,7 +24,14 @@ from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailab
 from workflow.i18n import Text, tr
 from workflow.store import sql as hot
 from workflow.store.db import read_session
-from workflow.store.sql import Town
+from workflow.store.sql import Town, TownRow
+
+DRY_RUN_TOWNS = (
+    f"SELECT {', '.join('t.' + c.strip() for c in hot.TOWN_COLUMNS.split(','))}, "
+    f"EXISTS ({hot.FRESH.format(today=':today')} AND {hot.READY}) FROM township t WHERE {{tid}}"
+)
+"""Some townships (``{tid}``: ``t.id`` is one of them), each with whether its stored
+gate state holds and says ready (no check failing: see ``workflow.store.tables.GateState``)."""
 
 
 class Steps(ServiceBase):
@@ -47,18 +55,22 @@ class Steps(ServiceBase):
             engine = engine_for(d)
             plan = engine.plan(town.stage, "advance", to)
             check_step_date(db, town, effective)
-            checks = self.checks_for(db, town, d)
+            records = self._records(db, town, d)  # read once: the gate, the dates, the next gate
+            checks = self.checks_for(db, town, d, records)
             failing = [c for c in checks if not c.ok]
             if failing:
                 raise Blocked(self._blocked_text(town, d, plan, failing), checks)
-            if impossible := rules.advance_problems(effective, evidence.advance_evidence(self, db, town, d)):
+            dated = evidence.advance_evidence(self, db, town, d, records.facts)
+            if impossible := rules.advance_problems(effective, dated):
                 raise BadInput(rules.refusal(impossible))
             new_stage = engine.perform(plan, gate_ok=True)
             payload = {
                 "checks": [c.id for c in checks if c.passed],
                 "waived": [c.id for c in checks if c.waived],
             }
-            ev = self._append(db, town, "advance", new_stage, effective, note.strip(), payload, expected)
+            ev = self._append(
+                db, town, "advance", new_stage, effective, note.strip(), payload, expected, records
+            )
             return StepResult(town.name, "advance", plan.source, new_stage, ev)
 
     def bulk_advance(
@@ -152,46 +164,80 @@ class Steps(ServiceBase):
         names: Mapping[int, str] | None,
     ) -> list[BulkOutcome]:
         """What a bulk advance would do, written nowhere: every township read in one
-        read transaction (one snapshot), each reported ready or with what blocks it."""
-        outcomes: list[BulkOutcome] = []
+        read transaction (one snapshot), each reported ready or with what blocks it.
+        A few queries per :data:`hot.IN_CHUNK` townships, whatever their number: see
+        :meth:`_dry_run_chunk`."""
+        outcomes: list[BulkOutcome | None] = [None] * len(townships)
         try:
             with hot.read(self.engine) as db:
-                for tid, version in townships:
-                    row = db.one(hot.TOWN_BY_ID, {"id": tid})
-                    if row is None:
-                        missing = tr("未找到乡镇「{t}」", "no township named '{t}'", t=tid)
-                        outcomes.append(
-                            BulkOutcome((names or {}).get(tid, str(tid)), "bad_input", missing, [])
-                        )
-                        continue
-                    town = self._witnessed(db, db.town(row))
-                    try:
-                        self._require(actor, "change", town)
-                        if version is not None and version != town.version:
-                            raise self._conflict(town, version)
-                    except (NotPermitted, Conflict) as e:
-                        kind = "not_permitted" if isinstance(e, NotPermitted) else "conflict"
-                        outcomes.append(BulkOutcome(town.name, kind, e.text, []))
-                        continue
-                    d = self.definition_for(db, town)
-                    try:
-                        plan = engine_for(d).plan(town.stage, "advance", None)
-                    except (Blocked, BadInput) as e:
-                        kind = "blocked" if isinstance(e, Blocked) else "bad_input"
-                        outcomes.append(BulkOutcome(town.name, kind, e.text, []))
-                        continue
-                    failing = [c for c in self.checks_for(db, town, d) if not c.ok]
-                    if failing:
-                        text = self._blocked_text(town, d, plan, failing)
-                        outcomes.append(BulkOutcome(town.name, "blocked", text, failing))
-                    else:
-                        outcomes.append(BulkOutcome(town.name, "ready", None, []))
+                for at in range(0, len(townships), hot.IN_CHUNK):
+                    self._dry_run_chunk(db, actor, townships, at, names or {}, outcomes)
         except Unavailable as e:
             known = names or {}
-            at = len(outcomes)
-            outcomes += [BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[at:]]
-            raise BulkInterrupted(e.text, e.kind, outcomes) from e
-        return outcomes
+            done = next((n for n, o in enumerate(outcomes) if o is None), len(outcomes))
+            told = [o for o in outcomes[:done] if o is not None]
+            rest = [BulkOutcome(known.get(t, str(t)), "not_tried", None, []) for t, _ in townships[done:]]
+            raise BulkInterrupted(e.text, e.kind, told + rest) from e
+        return [o for o in outcomes if o is not None]
+
+    def _dry_run_chunk(
+        self,
+        db: hot.Raw,
+        actor: Actor,
+        townships: Sequence[tuple[int, int | None]],
+        at: int,
+        names: Mapping[int, str],
+        outcomes: list[BulkOutcome | None],
+    ) -> None:
+        """The dry run's outcomes of ``townships[at : at + IN_CHUNK]``, put in ``outcomes``:
+        their rows in one query, each with whether its stored gate state holds with
+        every check passing (``DRY_RUN_TOWNS``: then it is ready, as evaluating its checks
+        would find); the records and rosters of the others in one query each, and their
+        checks evaluated from those, as :meth:`checks_for` would one by one."""
+        chunk = townships[at : at + hot.IN_CHUNK]
+        params = {"ids": db.values(sorted({tid for tid, _ in chunk})), "today": db.date(self.today())}
+        rows = {int(r[0]): r for r in db.all(DRY_RUN_TOWNS.format(tid=db.one_of("t.id", "ids")), params)}
+        pending: list[tuple[int, TownRow, Definition, Plan]] = []
+        for n, (tid, version) in enumerate(chunk, at):
+            row = rows.get(tid)
+            if row is None:
+                missing = tr("未找到乡镇「{t}」", "no township named '{t}'", t=tid)
+                outcomes[n] = BulkOutcome(names.get(tid, str(tid)), "bad_input", missing, [])
+                continue
+            town = self._witnessed(db, db.town(row))
+            try:
+                self._require(actor, "change", town)
+                if version is not None and version != town.version:
+                    raise self._conflict(town, version)
+            except (NotPermitted, Conflict) as e:
+                kind = "not_permitted" if isinstance(e, NotPermitted) else "conflict"
+                outcomes[n] = BulkOutcome(town.name, kind, e.text, [])
+                continue
+            d = self.definition_for(db, town)
+            try:
+                plan = engine_for(d).plan(town.stage, "advance", None)
+            except (Blocked, BadInput) as e:
+                kind = "blocked" if isinstance(e, Blocked) else "bad_input"
+                outcomes[n] = BulkOutcome(town.name, kind, e.text, [])
+                continue
+            if row[-1]:  # the stored state holds: every check passes
+                outcomes[n] = BulkOutcome(town.name, "ready", None, [])
+            else:
+                pending.append((n, town, d, plan))
+        if not pending:
+            return
+        records = self._records_of(db, {town.id: d for _, town, d, _ in pending}, parse=False)
+        bulk = Bulk(
+            self._roster_texts(db, {town.id: gate_rosters(d, town.stage) for _, town, d, _ in pending})
+        )
+        for n, town, d, plan in pending:
+            checks = self.checks_for(db, town, d, records[town.id], bulk)
+            failing = [c for c in checks if not c.ok]
+            if failing:
+                text = self._blocked_text(town, d, plan, failing)
+                outcomes[n] = BulkOutcome(town.name, "blocked", text, failing)
+            else:
+                outcomes[n] = BulkOutcome(town.name, "ready", None, [])
 
     def _name_of(self, tid: int, fallback: str) -> str:
         from workflow.store.tables import Township
@@ -201,22 +247,16 @@ class Steps(ServiceBase):
             return town.name if town is not None else fallback
 
     def _blocked_text(self, town: Town, d: Definition, plan: Plan, failing: list[CheckResult]) -> Text:
-        src, dst = d.stage(plan.source), d.stage(plan.dest)
-        head = Text(
-            f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{len(failing)}项检查未通过",
+        src, dst, n = d.stage(plan.source), d.stage(plan.dest), len(failing)
+        zh = [f"「{town.name}」不能从「{src.zh}」进入「{dst.zh}」：{n}项检查未通过"]
+        en = [
             f"'{town.name}' cannot advance from '{src.en}' to '{dst.en}': "
-            + (f"{len(failing)} check failing" if len(failing) == 1 else f"{len(failing)} checks failing"),
-        )
-        lines = [
-            Text(
-                f"  - {c.id}：{c.message.zh}（实际 {c.actual}，要求 {c.required}）",
-                f"  - {c.id}: {c.message.en} (actual {c.actual}, required {c.required})",
-            )
-            for c in failing
+            + (f"{n} check failing" if n == 1 else f"{n} checks failing")
         ]
-        return Text(
-            "\n".join([head.zh] + [x.zh for x in lines]), "\n".join([head.en] + [x.en for x in lines])
-        )
+        for c in failing:
+            zh.append(f"  - {c.id}：{c.message.zh}（实际 {c.actual}，要求 {c.required}）")
+            en.append(f"  - {c.id}: {c.message.en} (actual {c.actual}, required {c.required})")
+        return Text("\n".join(zh), "\n".join(en))
 
     def return_(
         self,

@@ -87,12 +87,14 @@ def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run:
         "unavailable": tr("数据库不可用", "database unavailable"),
         "not_tried": tr("未尝试", "not tried"),
     }
+    lines: list[str] = []  # written at once: thousands of townships, one write
     for o in outcomes:
-        say(f"{labels[o.outcome](OPTS.lang)}\t{o.township}")
-        for c in o.failing:
-            say(check_line(c))
+        lines.append(f"{labels[o.outcome](OPTS.lang)}\t{o.township}")
+        lines += [check_line(c) for c in o.failing]
         if o.reason is not None and not o.failing:
-            say(f"  {o.reason(OPTS.lang)}")
+            lines.append(f"  {o.reason(OPTS.lang)}")
+    if lines:
+        say("\n".join(lines))
     done = sum(o.outcome in ("advanced", "ready") for o in outcomes)
     summary = (
         tr(

@@ -124,8 +124,13 @@ class Definition:
         return stage_id in self._by_id
 
     def forward(self, source: str) -> Transition | None:
-        """The advance transition leaving ``source``, if any."""
-        return next((t for t in self.transitions if t.kind == "advance" and t.source == source), None)
+        """The advance transition leaving ``source``, if any (looked up once per stage)."""
+        found = self._labels.setdefault("forward", {})
+        if source not in found:
+            found[source] = next(
+                (t for t in self.transitions if t.kind == "advance" and t.source == source), None
+            )
+        return found[source]  # type: ignore[no-any-return]
 
     def next_stage(self, source: str) -> str | None:
         t = self.forward(source)

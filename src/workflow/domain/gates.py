@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -174,6 +174,111 @@ def evaluate(
     if not missing:
         return CheckResult(check_id, out.passed, out.actual, out.required, out.message)
     return CheckResult(check_id, False, out.actual, out.required, missing_documents(ctx, missing, out))
+
+
+_ALL = object()
+"""A read of a whole watched mapping (its keys, its size, every item)."""
+
+Dep = tuple[str, object, Hashable]
+"""One input a gate read: which mapping, which key (or every key), and its print."""
+
+
+class Watched(Mapping[str, Any]):
+    """One of a township's mappings as its gates see it (facts, rosters, documents):
+    each value made from its stored ``prints`` (e.g. the JSON text) on first read by
+    ``load``, and every read noted in ``log``, so that the results can be shared with
+    another township whose reads find the same prints (:class:`SharedChecks`)."""
+
+    __slots__ = ("_load", "_log", "_made", "_prints", "_tag")
+
+    def __init__(
+        self, tag: str, prints: Mapping[str, Hashable], load: Callable[[str, Any], Any], log: list[Dep]
+    ) -> None:
+        self._tag, self._prints, self._load, self._log = tag, prints, load, log
+        self._made: dict[str, Any] = {}
+
+    def _value(self, key: str) -> Any:
+        if key not in self._made:
+            self._made[key] = self._load(key, self._prints[key])
+        return self._made[key]
+
+    def __getitem__(self, key: str) -> Any:
+        self._log.append((self._tag, key, self._prints.get(key)))
+        if key not in self._prints:
+            raise KeyError(key)
+        return self._value(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._log.append((self._tag, key, self._prints.get(key)))
+        return self._value(key) if key in self._prints else default
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        self._log.append((self._tag, key, self._prints.get(key)))
+        return key in self._prints
+
+    def __iter__(self) -> Iterator[str]:
+        self._log.append((self._tag, _ALL, _everything(self._prints)))
+        return iter(self._prints)
+
+    def __len__(self) -> int:
+        self._log.append((self._tag, _ALL, _everything(self._prints)))
+        return len(self._prints)
+
+
+def _everything(prints: Mapping[str, Hashable]) -> Hashable:
+    return frozenset(prints.items())
+
+
+def _reads_same(prints: Mapping[str, Hashable], key: object, p: Hashable) -> bool:
+    """Reading ``key`` (or every key) of a mapping with these ``prints`` gives ``p``."""
+    if isinstance(key, str):
+        return prints.get(key) == p
+    return _everything(prints) == p
+
+
+SHARED_PER_STAGE = 32
+"""At most this many sets of results kept per stage (a stage whose townships all read
+differently costs at most this many comparisons more per township)."""
+
+
+@dataclass(slots=True)
+class SharedChecks:
+    """Check results shared between townships in one evaluation of many (a bulk dry
+    run): a stage's checks are evaluated for a township only when no township before
+    it read the same inputs. A gate is a function of what it reads through its
+    context: the watched facts, rosters and documents (:class:`Watched`), and the day,
+    calendar and labels, the same for all the townships of one ``scope`` (a
+    definition, a stage, a day); so a township whose watched mappings give the same
+    prints for every read the earlier evaluation made would read exactly the same
+    values, take the same paths and get the same results."""
+
+    kept: dict[Hashable, list[tuple[tuple[Dep, ...], list[CheckResult], dt.date | None]]] = field(
+        default_factory=dict
+    )
+
+    def evaluate(
+        self,
+        scope: Hashable,
+        checks: Sequence[Any],
+        prints: Mapping[str, Mapping[str, Hashable]],
+        context: Callable[[list[Dep]], GateContext],
+    ) -> tuple[list[CheckResult], dt.date | None]:
+        """The results of ``checks`` (each with ``id``, ``gate``, ``params`` and
+        ``evidence``, unwaived) and the context's ``valid_until``: those of an earlier
+        township of ``scope`` whose reads give the same ``prints`` (by mapping tag),
+        else evaluated in the context that ``context`` makes with a log of reads."""
+        kept = self.kept.setdefault(scope, [])
+        for deps, results, until in kept:
+            if all(_reads_same(prints[tag], key, p) for tag, key, p in deps):
+                return results, until
+        log: list[Dep] = []
+        ctx = context(log)
+        results = [evaluate(c.id, c.gate, c.params, ctx, c.evidence) for c in checks]
+        if len(kept) < SHARED_PER_STAGE:
+            kept.append((tuple(dict.fromkeys(log)), results, ctx.valid_until))
+        return results, ctx.valid_until
 
 
 def missing_documents(ctx: GateContext, facts: Sequence[str], out: Outcome) -> Text:

@@ -227,18 +227,22 @@ class Database:
         conn.close()
 
     def _alive(self, conn: Any) -> bool:
-        """Whether an idle connection still works (PostgreSQL: one round trip, as
-        the engine's pre-ping does; a restarted server leaves it broken)."""
+        """Whether an idle connection still works (a restarted server leaves it
+        broken). On PostgreSQL this begins its next transaction (every connection lent
+        runs one: :func:`workflow.store.sql.read` and ``write``), so that the check
+        costs no round trip of its own: the BEGIN the driver would send before the
+        first statement is sent here, and answered."""
         if self.dialect.name == "sqlite":
             return True
         if conn.closed or conn.broken:
             return False
+        from psycopg import pq
+
         try:
-            conn.execute("SELECT 1")
-            conn.rollback()
+            begun = conn.pgconn.exec_(b"BEGIN READ ONLY" if self.read_only else b"BEGIN")
         except Exception:
             return False
-        return True
+        return bool(begun.status == pq.ExecStatus.COMMAND_OK)
 
     def _sqlite(self) -> Any:
         import sqlite3

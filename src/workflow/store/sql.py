@@ -10,6 +10,7 @@ begin and commit."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -50,28 +51,45 @@ PUT_GATE_STATE = (
     "failing = excluded.failing, waived = excluded.waived, valid_until = excluded.valid_until"
 )
 """A township's next gate as its change leaves it (see ``workflow.store.tables.GateState``)."""
+FRESH = (
+    "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND g.version = t.version "
+    "AND (g.valid_until IS NULL OR g.valid_until > {today})"
+)
+"""The township's (``t``) stored gate state holds: stored at its version, and not past a
+day on which a check's result may change by the calendar alone."""
+READY = "g.failing = 0 AND NOT g.final"
+"""The stored gate state ``g`` says ready: a next stage, no check failing."""
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
 TOWN_BY_ID = f"SELECT {TOWN_COLUMNS} FROM township WHERE id = :id"
-TOWN_FOR_UPDATE = f"{TOWN_BY_ID} FOR UPDATE"
+TOWN_FOR_CHANGE = (
+    f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))}, u.role, "
+    "EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = t.id) "
+    'FROM township t LEFT JOIN "user" u ON u.name = :actor AND NOT u.disabled WHERE t.id = :id'
+)
+"""A township about to change, with the acting user's role (None: no such user, or
+disabled) and whether the township is assigned to them, in one round trip (on
+PostgreSQL with ``FOR UPDATE OF t``: see :meth:`Raw.for_change`)."""
 TOWN_BY_NAME = f"SELECT {TOWN_COLUMNS} FROM township WHERE name = :name ORDER BY id LIMIT 20"
 TOWN_BY_DISTRICT_AND_NAME = (
     f"SELECT {', '.join('t.' + c.strip() for c in TOWN_COLUMNS.split(','))} FROM township t "
     "JOIN district d ON d.id = t.district_id WHERE d.name = :district AND t.name = :name"
 )
-ROLE_AND_ASSIGNED = (
-    "SELECT u.role, EXISTS (SELECT 1 FROM usertownship ut WHERE ut.user_id = u.id AND ut.township_id = :tid) "
-    'FROM "user" u WHERE u.name = :actor AND NOT u.disabled'
-)
 RECORDS = (
-    "SELECT 'f', name, data FROM fact WHERE township_id = :tid "
-    "UNION ALL SELECT 'w', check_id, reason FROM waiver WHERE township_id = :tid "
-    "UNION ALL SELECT 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
-    "WHERE township_id = :tid AND status = 'open' "
-    "UNION ALL SELECT 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment WHERE township_id = :tid "
-    "GROUP BY fact"
+    "SELECT township_id, 'f', name, data FROM fact WHERE {tid} "
+    "UNION ALL SELECT township_id, 'w', check_id, reason FROM waiver WHERE {tid} "
+    "UNION ALL SELECT township_id, 'v', CAST(id AS VARCHAR(20)), opened_note FROM violation "
+    "WHERE {tid} AND status = 'open' "
+    "UNION ALL SELECT township_id, 'd', fact, CAST(count(*) AS VARCHAR(20)) FROM attachment "
+    "WHERE {tid} GROUP BY township_id, fact"
 )
+"""The facts, waivers, open violations and documents of some townships in one round
+trip (``{tid}``: ``township_id`` is one of them, see :meth:`Raw.one_of`)."""
+ROSTERS = "SELECT township_id, kind, data FROM rosterrow WHERE {tid} AND {kind} ORDER BY township_id, id"
+"""The roster rows of some kinds of some townships, each township's in the order imported."""
+IN_CHUNK = 500
+"""Townships per bulk read: a read of more runs one query per chunk (bounded memory)."""
 BUMP = (
     "UPDATE township SET version = version + 1, updated_at = :now, updated_by = :actor, head_hash = :head "
     "WHERE id = :id AND version = :expected"
@@ -85,6 +103,12 @@ INSERT_EVENT = (
     f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)}) "
     "RETURNING id"
 )
+
+
+def with_gate_state(insert: str) -> str:
+    """``insert`` (an event's) and :data:`PUT_GATE_STATE` in one statement (PostgreSQL;
+    SQLite, where a statement costs no round trip, runs the two)."""
+    return f"WITH gate AS ({PUT_GATE_STATE}) {insert}"
 
 
 @dataclass(slots=True)
@@ -161,6 +185,24 @@ class Raw:
         if value is None:
             return None
         return value.isoformat() if self.sqlite else value
+
+    def for_change(self) -> str:
+        """:data:`TOWN_FOR_CHANGE` as this database runs it: on PostgreSQL the row is
+        locked, so that a concurrent change of the township is waited for and its row
+        read as that change left it (SQLite's write lock, taken at BEGIN, does this)."""
+        return TOWN_FOR_CHANGE if self.sqlite else f"{TOWN_FOR_CHANGE} FOR UPDATE OF t"
+
+    def one_of(self, column: str, name: str) -> str:
+        """SQL: ``column`` is one of the values bound to ``name`` as :meth:`values`
+        makes them (one parameter however many: a JSON array read by ``json_each`` on
+        SQLite, an array on PostgreSQL)."""
+        if self.sqlite:
+            return f"{column} IN (SELECT value FROM json_each(:{name}))"
+        return f"{column} = ANY(:{name})"
+
+    def values(self, values: Iterable[Any]) -> Any:
+        """Values bound as one parameter for :meth:`one_of`."""
+        return json.dumps(list(values)) if self.sqlite else list(values)
 
     def _execute(self, cur: Any, text: str, params: Mapping[str, Any]) -> None:
         cur.execute(self.sql(text), params)
