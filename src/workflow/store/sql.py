@@ -195,6 +195,24 @@ class Raw:
         finally:
             cur.close()
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows, each a tuple of ``columns``' values (``rows`` may be a
+        generator): PostgreSQL's COPY, one stream of rows with no statement per row;
+        on SQLite one prepared statement, its positional parameters bound in C."""
+        names = ", ".join(columns)
+        cur = self.dbapi.cursor()
+        try:
+            if self.sqlite:
+                marks = ", ".join("?" * len(columns))
+                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+                return
+            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+        finally:
+            cur.close()
+
     def stream(self, text: str, params: Mapping[str, Any], size: int = 2000) -> Iterator[Sequence[Any]]:
         """The rows of a query, ``size`` at a time, in constant memory (SQLite's cursor
         streams; on PostgreSQL a server-side cursor, inside the transaction)."""
