@@ -562,6 +562,8 @@ class _Validator:
             (col, index.get(col.name), None if col.type in ("text", "names") else {}, f"{quote(col.name)}: ")
             for col in kind.columns
         ]
+        self.row_json = "{" + ", ".join(["%s"] * len(kind.columns)) + "}"
+        """A row's JSON from its members' (as ``json.dumps`` writes an object)."""
         names = [c.name for c in kind.columns]
         self.key_slots = [names.index(k) for k in kind.key]
         self.encoded: list[str] = []
@@ -651,10 +653,11 @@ class _Validator:
                 # only text cells are cached: a text never equals a number (True == 1)
                 if cache is not None and cell.__class__ is str and len(cache) < CACHE_LIMIT:
                     cache[cell] = result
-            values.append(list(map(itemgetter(0), got)))
+            # the values only of the key's columns (the duplicate check); of every column its JSON
+            values.append(list(map(itemgetter(0), got)) if len(values) in self.key_slots else [])
             parts.append(list(map(itemgetter(1), got)))
         keys = self._keys(values)
-        jsons = list(map("{%s}".__mod__, map(", ".join, zip(*parts, strict=True))))
+        jsons = list(map(self.row_json.__mod__, zip(*parts, strict=True)))
         seen, problems = self.seen, self.problems
         if not bad and not problems:
             fresh = dict(zip(reversed(keys), reversed(lines), strict=True))  # each key's first line

@@ -109,7 +109,7 @@ class TableSink:
             },
         )
 
-    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
         if rows is None:
             return
         self.db.run(
