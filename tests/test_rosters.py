@@ -115,6 +115,47 @@ def test_every_bad_row_is_listed_with_line_and_column(svc: Service, tmp_path: Pa
     assert "第4行第4列（category）" in e.value.problems[0].zh
 
 
+def test_lines_are_named_right_across_chunks_with_line_breaks_in_cells(
+    svc: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows are read a chunk at a time; a chunk where a quoted cell holds a line break
+    # (or a blank line sits) is read again for each row's line. Chunks of 3 rows here.
+    from workflow.domain import rosters
+
+    monkeypatch.setattr(rosters, "CHUNK_ROWS", 3)
+    text = "\n" + "name,organisation\n"
+    text += "".join(f"书记{i},{i}村\n" for i in range(4))  # lines 3-6
+    text += '"书记\n甲",一村\n'  # lines 7-8: a line break in the name
+    text += "书记乙,二村\n\n,\n"  # line 9, then two blank rows (10, 11)
+    text += "=书记丙,三村\n"  # line 12: a formula
+    text += '书记丁,"四\n\n村"\n'  # lines 13-15
+    text += "书记戊,五村\n"  # line 16
+    text += "书记戊,五村\n"  # line 17: a duplicate of line 16
+    before = full_dump(svc)
+    with pytest.raises(BadRows) as e:
+        svc.import_roster("东湖镇", "grassroots", write(tmp_path, "g.csv", text))
+    problems = [p.en for p in e.value.problems]
+    assert len(problems) == 4, problems
+    assert problems[0].startswith("g.csv: line 7, column 1 (name)")
+    assert problems[1].startswith("g.csv: line 12, column 1 (name): value '=书记丙' looks like a formula")
+    assert problems[2].startswith("g.csv: line 13, column 2 (organisation)")
+    assert problems[3] == "g.csv: line 17: duplicate of line 16 (书记戊, 五村)"
+    assert full_dump(svc) == before
+
+
+def test_the_row_limit_names_the_first_row_past_it(
+    svc: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workflow.domain import rosters
+
+    monkeypatch.setattr(rosters, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(rosters, "MAX_ROWS", 6)
+    text = "name,organisation\n" + "".join(f"书记{i},{i}村\n\n" for i in range(10))  # a blank line after each
+    with pytest.raises(BadInput) as e:
+        svc.import_roster("东湖镇", "grassroots", write(tmp_path, "g.csv", text))
+    assert "line 14 is past the limit of 6 rows" in e.value.text.en
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [

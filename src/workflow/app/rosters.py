@@ -15,6 +15,7 @@ from workflow.app.dates import check_not_before_start
 from workflow.domain.rosters import ParsedRoster, bulk_rows, read_roster, roster_kind
 from workflow.errors import BadInput
 from workflow.i18n import Text
+from workflow.store import sql as hot
 from workflow.store.db import read_session
 
 
@@ -79,6 +80,7 @@ class Rosters(ServiceBase):
                         "to replace them, tick 'replace' (on the command line, --replace)",
                     )
                 )
+            hot.raw(session).compress_fast()  # the event holds every row
             ev = self._append(
                 session,
                 town,

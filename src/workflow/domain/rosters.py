@@ -9,10 +9,10 @@ import hashlib
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -259,8 +259,9 @@ CACHE_LIMIT = 20_000
 MAX_LISTED = 100
 """Problems listed one by one; past this a file is refused with a count."""
 
-Table = Iterator[tuple[int, list[object]]]
-"""(line number, cells) for each row of a file, header first."""
+Table = Iterator[tuple[Sequence[int], list[list[object]]]]
+"""The rows of a file, header first, a chunk at a time: (each row's line number,
+each row's cells)."""
 
 
 def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
@@ -309,7 +310,7 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
     if suffix == ".xlsx":
         from workflow.domain.xlsx_stream import XlsxReader
 
-        table: Table = XlsxReader(data, name).rows()  # type: ignore[assignment]
+        table = _chunks(XlsxReader(data, name).rows())  # type: ignore[arg-type]
     elif suffix in (".csv", ".txt"):
         table = _csv_rows(data, name)
     else:
@@ -329,7 +330,25 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
     return ParsedRoster(kind=kind, file_name=name, sha256=digest, lines=lines, count=count)
 
 
+def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Table:
+    """A file read row by row, as :data:`Table` chunks, none past the first row too
+    many (the header, the limit, one more: blank rows do not count)."""
+    budget = MAX_ROWS + 2
+    while budget > 0 and (batch := list(islice(rows, min(CHUNK_ROWS, budget)))):
+        cells = [cells for _, cells in batch]
+        budget -= _filled_rows(cells)
+        yield [line for line, _ in batch], cells
+
+
+def _filled_rows(rows: list[list[object]]) -> int:
+    """How many of ``rows`` are not blank."""
+    return len(rows) if _no_blank_row(rows) else sum(not _blank(row) for row in rows)
+
+
 def _csv_rows(data: bytes, name: str) -> Table:
+    """A CSV file's rows, a chunk at a time, read by the csv module in C: a chunk in
+    which each row is one line (no cell holds a line break) needs no line counted; any
+    other is read again row by row for each row's first line."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -347,16 +366,31 @@ def _csv_rows(data: bytes, name: str) -> Table:
     del data
     if "\x00" in text:
         raise BadInput(tr("{f}：不是文本文件", "{f}: not a text file", f=name))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    source = io.StringIO(text, newline="")
+    del text
+    reader = csv.reader(source)
     # Cells are bounded by the file's size; the length check below names the line
     # and column of an over-long one (the csv module's own limit names neither).
     old = csv.field_size_limit()
-    csv.field_size_limit(max(old, len(text) + 1))
+    csv.field_size_limit(max(old, len(source.getvalue()) + 1))
+    budget = MAX_ROWS + 2  # as in _chunks: nothing past the first row too many
     try:
-        line = 1
-        for row in reader:
-            yield line, row  # type: ignore[misc]
-            line = reader.line_num + 1
+        while budget > 0:
+            start, before = source.tell(), reader.line_num
+            rows: list[list[object]] = list(islice(reader, min(CHUNK_ROWS, budget)))  # type: ignore[arg-type]
+            if not rows:
+                return
+            budget -= _filled_rows(rows)
+            if reader.line_num - before == len(rows):
+                yield range(before + 1, reader.line_num + 1), rows
+                continue
+            source.seek(start)  # the reader reads whole lines from the source: it is where it was
+            again = csv.reader(source)
+            lines = []
+            for _ in range(len(rows)):
+                lines.append(before + again.line_num + 1)
+                next(again)
+            yield lines, rows
     except csv.Error as e:
         raise BadInput(
             tr(
@@ -440,6 +474,15 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+def _no_blank_row(rows: list[list[object]]) -> bool:
+    """No row is blank: each has a first cell that is text other than blanks (decided in
+    C, the common case of a chunk of a CSV file); False may still have no blank row."""
+    if not all(rows):
+        return False
+    firsts = list(map(itemgetter(0), rows))
+    return set(map(type, firsts)) == {str} and all(map(str.strip, firsts))
+
+
 def _cell_problem(name: str, line: int, pos: int, col: FieldSpec, cell: object) -> Text | None:
     """What is wrong with a raw cell before its field parses it: too long, a formula
     without a saved value, an error value."""
@@ -519,6 +562,8 @@ class _Validator:
             (col, index.get(col.name), None if col.type in ("text", "names") else {}, f"{quote(col.name)}: ")
             for col in kind.columns
         ]
+        self.row_json = "{" + ", ".join(["%s"] * len(kind.columns)) + "}"
+        """A row's JSON from its members' (as ``json.dumps`` writes an object)."""
         names = [c.name for c in kind.columns]
         self.key_slots = [names.index(k) for k in kind.key]
         self.encoded: list[str] = []
@@ -573,10 +618,8 @@ class _Validator:
             columns.append([fold(v) if v.__class__ is str else v for v in column])
         return list(zip(*columns, strict=True))
 
-    def chunk(self, rows: list[tuple[int, list[object]]]) -> None:
-        lines = [line for line, _ in rows]
-        raws = [raw for _, raw in rows]
-        n = len(rows)
+    def chunk(self, lines: Sequence[int], raws: list[list[object]]) -> None:
+        n = len(raws)
         full = min(map(len, raws))
         values: list[list[Any]] = []
         parts: list[list[str]] = []
@@ -610,10 +653,11 @@ class _Validator:
                 # only text cells are cached: a text never equals a number (True == 1)
                 if cache is not None and cell.__class__ is str and len(cache) < CACHE_LIMIT:
                     cache[cell] = result
-            values.append(list(map(itemgetter(0), got)))
+            # the values only of the key's columns (the duplicate check); of every column its JSON
+            values.append(list(map(itemgetter(0), got)) if len(values) in self.key_slots else [])
             parts.append(list(map(itemgetter(1), got)))
         keys = self._keys(values)
-        jsons = list(map("{%s}".__mod__, map(", ".join, zip(*parts, strict=True))))
+        jsons = list(map(self.row_json.__mod__, zip(*parts, strict=True)))
         seen, problems = self.seen, self.problems
         if not bad and not problems:
             fresh = dict(zip(reversed(keys), reversed(lines), strict=True))  # each key's first line
@@ -652,33 +696,32 @@ _FORMULA_START = ("=", "+", "@")
 def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
     """Validate the rows of ``table`` (header first) as they are read, a chunk at a
     time; all or nothing. Returns each good row in its stored JSON form."""
-    first = next((r for r in table if not _blank(r[1])), None)
-    if first is None:
-        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
-    check = _Validator(kind, _header_index(first[1], kind, name), name, today)
+    check: _Validator | None = None
     data_rows = 0
-    chunk: list[tuple[int, list[object]]] = []
-    for line, raw in table:
-        head = raw[0] if raw else None
-        if not (head.__class__ is str and head.strip()) and _blank(raw):
-            continue
-        data_rows += 1
-        if data_rows > MAX_ROWS:
+    for lines, rows in table:
+        if not _no_blank_row(rows):  # blank rows are skipped
+            kept = [j for j, row in enumerate(rows) if not _blank(row)]
+            lines, rows = [lines[j] for j in kept], [rows[j] for j in kept]
+        if check is None:
+            if not rows:
+                continue
+            check = _Validator(kind, _header_index(rows[0], kind, name), name, today)
+            lines, rows = lines[1:], rows[1:]
+        if data_rows + len(rows) > MAX_ROWS:
             raise BadInput(
                 tr(
                     "{f}：行数过多（第{l}行已超过{m}行的上限），未导入任何内容",
                     "{f}: too many rows (line {l} is past the limit of {m} rows); nothing was imported",
                     f=name,
-                    l=line,
+                    l=lines[MAX_ROWS - data_rows],
                     m=MAX_ROWS,
                 )
             )
-        chunk.append((line, raw))
-        if len(chunk) == CHUNK_ROWS:
-            check.chunk(chunk)
-            chunk = []
-    if chunk:
-        check.chunk(chunk)
+        data_rows += len(rows)
+        if rows:
+            check.chunk(lines, rows)
+    if check is None:
+        raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     problems = check.problems
     if problems:
         head = tr(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from workflow.ledger.events import SYSTEM_CHAIN, Attached, Recorded, Sink
@@ -172,16 +172,29 @@ def _roster(sink: Sink, ev: Recorded) -> None:
     sink.roster(ev.township_id, str(ev.payload["kind"]), roster_lines(ev.payload), ev.id)
 
 
-def roster_lines(payload: dict[str, Any]) -> list[str] | None:
-    """The stored form of each row of a roster event: its ``lines`` (one JSON object
-    a line, exactly as stored, so that neither the write path nor replay parses or
-    re-encodes a row), or an older release's parsed ``data`` (as its tables hold it),
-    or None for an import of a release that did not carry its rows."""
+def roster_lines(payload: dict[str, Any]) -> Iterable[str] | None:
+    """The stored form of each row of a roster event, one after the other: its
+    ``lines`` (one JSON object a line, exactly as stored, so that neither the write
+    path nor replay parses or re-encodes a row), or an older release's parsed ``data``
+    (as its tables hold it), or None for an import of a release that did not carry
+    its rows."""
     lines = payload.get("lines")
     if lines is not None:
-        return str(lines).split("\n") if lines else []
+        return _split(str(lines)) if lines else []
     data = payload.get("data")
     return None if data is None else [_stored(row) for row in data]
+
+
+def _split(text: str, size: int = 1 << 20) -> Iterator[str]:
+    """``text.split("\\n")`` a million characters at a time: a roster of 200,000 rows is never
+    held as 200,000 strings at once while they are written."""
+    start, end = 0, len(text)
+    while start <= end:
+        cut = text.find("\n", start + size)
+        if cut < 0:
+            cut = end
+        yield from text[start:cut].split("\n")
+        start = cut + 1
 
 
 def roster_lines_of(payload: dict[str, Any], kind: str) -> list[str] | None:
@@ -190,7 +203,8 @@ def roster_lines_of(payload: dict[str, Any], kind: str) -> list[str] | None:
     if "rosters" in payload:
         rows = payload["rosters"].get(kind)
         return None if rows is None else [_stored(r) for r in rows]
-    return roster_lines(payload)
+    lines = roster_lines(payload)
+    return None if lines is None else list(lines)
 
 
 def _stored(row: Any) -> str:

@@ -50,7 +50,16 @@ def canonical_parsed(fields: Mapping[str, Any], payload: Any) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def canonical_fields(
+def canonical_fields(**fields: Any) -> bytes:
+    """Canonical bytes of an event given as fields (bulk loaders use this directly;
+    the fields are :func:`_canonical_parts`'). With ``payload_is_canonical`` (the
+    payload text is :func:`dump_payload`'s, as the write path makes it) the text is
+    set into place as it is, not parsed and written again: the same bytes, without a
+    pass over a large roster."""
+    return "".join(_canonical_parts(**fields)).encode()
+
+
+def _canonical_parts(
     *,
     chain: str,
     seq: int,
@@ -65,11 +74,9 @@ def canonical_fields(
     payload: str,
     prev_hash: str,
     payload_is_canonical: bool = False,
-) -> bytes:
-    """Canonical bytes of an event given as fields (bulk loaders use this directly).
-    With ``payload_is_canonical`` (the payload text is :func:`dump_payload`'s, as the
-    write path makes it) the text is set into place as it is, not parsed and written
-    again: the same bytes, without a pass over a large roster."""
+) -> tuple[str, str, str]:
+    """The canonical text in three parts: what precedes the payload, the payload, what
+    follows it (a large payload is never copied into one string with the rest)."""
     body = {
         "chain": chain,
         "seq": seq,
@@ -87,13 +94,13 @@ def canonical_fields(
         "prev_hash": prev_hash,
     }
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    if payload_is_canonical:
-        # The slot is the payload's own member; every member after it in key order
-        # (prev_hash, recorded_at, seq, to, township_id) is written by the program.
-        head, slot, tail = text.rpartition(_SLOT_JSON)
-        assert slot, "payload slot"
-        text = head + (payload or "{}") + tail
-    return text.encode()
+    if not payload_is_canonical:
+        return text, "", ""
+    # The slot is the payload's own member; every member after it in key order
+    # (prev_hash, recorded_at, seq, to, township_id) is written by the program.
+    head, slot, tail = text.rpartition(_SLOT_JSON)
+    assert slot, "payload slot"
+    return head, payload or "{}", tail
 
 
 _SLOT = "\x00payload\x00"
@@ -101,8 +108,12 @@ _SLOT_JSON = json.dumps(_SLOT)
 
 
 def event_hash(**fields: Any) -> str:
-    """SHA-256 of an event given as fields (see :func:`canonical_fields`)."""
-    return hashlib.sha256(canonical_fields(**fields)).hexdigest()
+    """SHA-256 of an event given as fields (see :func:`canonical_fields`), the parts
+    hashed one after the other."""
+    digest = hashlib.sha256()
+    for part in _canonical_parts(**fields):
+        digest.update(part.encode())
+    return digest.hexdigest()
 
 
 def seal(ev: Event) -> Event:

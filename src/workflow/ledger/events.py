@@ -124,7 +124,7 @@ class Sink(Protocol):
 
     def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None: ...
 
-    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
         """The whole roster of that kind, each row in its stored form (a JSON object)
         (``None``: an import of an older release that did not carry its rows; its rows
         cannot be rebuilt)."""

@@ -139,7 +139,7 @@ class Projection:
     def fact(self, township_id: int, name: str, data: dict[str, Any], event_id: int) -> None:
         self.facts[(township_id, name)] = (data, event_id)
 
-    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
         self.rosters[(township_id, kind)] = (None if rows is None else roster_digest(rows), event_id)
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import count, repeat
 from typing import Any
 
 from workflow.store.sql import Raw
@@ -108,19 +109,17 @@ class TableSink:
             },
         )
 
-    def roster(self, township_id: int, kind: str, rows: list[str] | None, event_id: int) -> None:
+    def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
         if rows is None:
             return
         self.db.run(
             "DELETE FROM rosterrow WHERE township_id = :tid AND kind = :kind",
             {"tid": township_id, "kind": kind},
         )
-        self.db.many(
-            "INSERT INTO rosterrow (township_id, kind, line, data) VALUES (:tid, :kind, :line, :data)",
-            (
-                {"tid": township_id, "kind": kind, "line": i, "data": row}
-                for i, row in enumerate(rows, start=1)
-            ),
+        self.db.insert_rows(
+            "rosterrow",
+            ("township_id", "kind", "line", "data"),
+            zip(repeat(township_id), repeat(kind), count(1), rows),
         )
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:
