@@ -50,6 +50,10 @@ PUT_GATE_STATE = (
     "failing = excluded.failing, waived = excluded.waived, valid_until = excluded.valid_until"
 )
 """A township's next gate as its change leaves it (see ``workflow.store.tables.GateState``)."""
+GATE_EXPIRED = dt.date(1, 1, 1)
+"""``gatestate.valid_until`` of a stored state that no longer holds whatever the day (rules
+changed, or a state left by an older release): the lists find it by the index on
+``valid_until`` and evaluate that township again."""
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 
