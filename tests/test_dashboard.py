@@ -197,6 +197,7 @@ def as_older_release(svc: Service) -> None:
     copy not upgraded), where a stored state may be missing or at another version."""
     with svc.engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_gatestate_valid_until"))
+        conn.execute(text("DROP INDEX ix_township_stage_since"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
 
 

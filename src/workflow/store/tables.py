@@ -19,7 +19,10 @@ class District(SQLModel, table=True):
 
 
 class Township(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("district_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "name"),
+        Index("ix_township_stage_since", "stage", "stage_since"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, max_length=200)

@@ -3,7 +3,9 @@ township gets a stored state that holds or is expired (a state at another versio
 the township's is expired, a missing one added expired: ``valid_until`` 0001-01-01).
 From this revision on every change keeps it so (it stores the state it leaves, in its
 own transaction), so the dashboard's state filters look for stale states with the index
-(``valid_until <= today``) instead of comparing every township with its state.
+(``valid_until <= today``) instead of comparing every township with its state. And
+``township(stage, stage_since)`` is indexed: the overdue townships are a range of it per
+stage.
 
 Revision ID: 0010
 Revises: 0009
@@ -27,6 +29,7 @@ EXPIRED = dt.date(1, 1, 1)
 
 def upgrade() -> None:
     op.create_index("ix_gatestate_valid_until", "gatestate", ["valid_until"])
+    op.create_index("ix_township_stage_since", "township", ["stage", "stage_since"])
     bind = op.get_bind()
     expired = EXPIRED.isoformat() if bind.dialect.name == "sqlite" else EXPIRED
     bind.execute(
@@ -48,4 +51,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_township_stage_since", table_name="township")
     op.drop_index("ix_gatestate_valid_until", table_name="gatestate")
