@@ -198,6 +198,8 @@ def as_older_release(svc: Service) -> None:
     with svc.engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_gatestate_valid_until"))
         conn.execute(text("DROP INDEX ix_township_stage_since"))
+        if svc.engine.dialect.name == "postgresql":
+            conn.execute(text("DROP STATISTICS st_gatestate_state"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
 
 

@@ -318,7 +318,7 @@ class Dashboard:
             own = self._own_definitions(db)
             for state in COUNTED_STATES:
                 where = self._filter(db, Query(q.words, q.states | {state}), actor, own)
-                out[state] = self._count(db, f"{MATCHES}{where.sql()}", where.values)
+                out[state] = self._count(db, f"{_matches(q)}{where.sql()}", where.values)
         return out
 
     def _filter(self, db: hot.Raw, q: Query, actor: Actor, own: dict[int, Definition]) -> Where:
@@ -380,11 +380,11 @@ class Dashboard:
                     limit,
                     own,
                     lambda rows: self._stored(db, [r.id for r in rows]),
-                    lambda: self._count(db, f"{MATCHES}{where.sql()}", where.values),
+                    lambda: self._count(db, f"{_matches(q)}{where.sql()}", where.values),
                 )
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             today = db.date(self.access.today())
-            stale_ids = self._stale(db, where, today)
+            stale_ids = self._stale(db, q, where, today)
             if len(stale_ids) <= STALE_LIMIT:
                 # the stored states (an index), and the few stale ones evaluated now
                 evaluated = self._evaluate(db, stale_ids)
@@ -393,14 +393,16 @@ class Dashboard:
                 held.conds.append(
                     f"{HOLDS.format(today=held.param(today))} AND {_state_sql(want_ready, want_blocked)}"
                 )
-                by_state = f"{BY_STATE}{held.sql()}"
-                counted = min(self._count(db, by_state, held.values) + len(also), COUNT_CAP + 1)
+                counted = min(
+                    self._count(db, f"{_by_state(q)}{held.sql()}", held.values) + len(also), COUNT_CAP + 1
+                )
                 if counted <= COUNT_CAP:
-                    # few: read through the index on the state, and sorted (at most COUNT_CAP)
-                    sql = f"SELECT {ROW_COLUMNS} {by_state}"
+                    # few: found through the index on the state (a subquery, so that neither
+                    # database starts from the districts' order), then sorted
+                    sql = f"SELECT {ALIASED} {BY_STATE_IN_DISTRICTS}{held.sql()}"
                     if also:
-                        sql += f" UNION ALL {ROWS} AND t.id IN ({held.params(also)})"
-                    sql += " ORDER BY 3, 1"
+                        sql += f" UNION ALL SELECT {ALIASED} {FROM} AND t.id IN ({held.params(also)})"
+                    sql = f"SELECT * FROM ({sql} LIMIT {COUNT_CAP + 1}) found ORDER BY district, id"
                 else:
                     # many: read in the list's order, each township's state by its key
                     either = (
@@ -445,7 +447,7 @@ class Dashboard:
             more = self._candidates(db, where, pos, 1)
             return Page(picked, start, pos if more else None, None, gates, own)
 
-    def _stale(self, db: hot.Raw, where: Where, today: Any) -> list[int]:
+    def _stale(self, db: hot.Raw, q: Query, where: Where, today: Any) -> list[int]:
         """Townships within ``where`` whose stored gate state does not hold today (at most
         ``STALE_LIMIT + 1``). From schema revision 0010 on, every township's state is
         stored at its version or expired (see ``expire_stale_gate_states``): the stale
@@ -454,7 +456,7 @@ class Dashboard:
         stale = Where(list(where.conds), dict(where.values))
         if self._states_kept(db):
             stale.conds.append(f"g.valid_until <= {stale.param(today)}")
-            sql = f"SELECT t.id {BY_STATE}{stale.sql()}"
+            sql = f"SELECT t.id {_by_state(q)}{stale.sql()}"
         else:
             stale.conds.append(f"NOT EXISTS ({FRESH.format(today=stale.param(today))})")
             sql = f"SELECT t.id {FROM}{stale.sql()}"
@@ -529,7 +531,8 @@ HOLDS = "g.version = t.version AND (g.valid_until IS NULL OR g.valid_until > {to
 """The township's stored gate state (``g``) holds: stored at its version, and not past a
 day on which a check's result may change by the calendar alone."""
 FRESH = "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND " + HOLDS
-BY_STATE = (
+BY_STATE = "FROM gatestate g CROSS JOIN township t WHERE t.id = g.township_id"
+BY_STATE_IN_DISTRICTS = (
     "FROM gatestate g CROSS JOIN township t JOIN district d ON d.id = t.district_id "
     "WHERE t.id = g.township_id"
 )
@@ -552,9 +555,24 @@ FROM = "FROM district d CROSS JOIN township t WHERE t.district_id = d.id"
 """Townships and their districts, read by district (CROSS JOIN keeps SQLite to that order:
 by the district's name, then by township id, both from an index)."""
 ROWS = f"SELECT {ROW_COLUMNS} {FROM}"
-MATCHES = "FROM township t JOIN district d ON d.id = t.district_id WHERE 1 = 1"
-"""Townships and their districts, in no order (for counting: the database starts where an
-index helps, e.g. stage and stage_since for the overdue ones)."""
+MATCHES = "FROM township t WHERE 1 = 1"
+MATCHES_IN_DISTRICTS = "FROM township t JOIN district d ON d.id = t.district_id WHERE 1 = 1"
+"""Townships (and their districts when a word may name one), in no order: for counting,
+the database starts where an index helps, e.g. stage and stage_since for the overdue."""
+ALIASED = (
+    "t.id AS id, t.name AS name, d.name AS district, t.stage AS stage, t.stage_since AS stage_since, "
+    "t.version AS version, t.district_id AS district_id"
+)
+
+
+def _matches(q: Query) -> str:
+    return MATCHES_IN_DISTRICTS if q.words else MATCHES
+
+
+def _by_state(q: Query) -> str:
+    return BY_STATE_IN_DISTRICTS if q.words else BY_STATE
+
+
 OWN_DEFINITIONS = (
     "SELECT id, definition_path FROM district WHERE definition_path IS NOT NULL AND definition_path <> ''"
 )
