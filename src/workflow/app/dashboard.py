@@ -189,22 +189,27 @@ class Dashboard:
         return self.access.check()
 
     def progress(self, limit: int = 12) -> Progress:
-        """Townships per stage: every district's, the first ``limit`` districts shown
-        one by one and, when there are more, all of them added up (a province has
-        thousands of districts; the dashboard shows a summary, not a second list)."""
+        """Townships per stage: the first ``limit`` districts (by name) one by one and,
+        when there are more, all of them added up (a province has thousands of
+        districts; the dashboard shows a summary, not a second list). Held in memory:
+        those districts' rows and one row per stage, whatever the number of districts."""
         with self._read() as db:
-            scope = read_scope(db, self.access.actor_name)
-            rows = db.all(PROGRESS.format(scope=scope.sql("d.id")), {})
-        out: dict[str, dict[str, int]] = {}
-        overall: dict[str, int] = {}
-        for name, stage, count in rows:
-            overall[stage] = overall.get(stage, 0) + int(count)
-            if name in out or len(out) < limit:
-                out.setdefault(name, {})[stage] = int(count)
-        districts = len({name for name, _, _ in rows})
+            scope = read_scope(db, self.access.actor_name).sql("d.id")
+            first = db.all(FIRST_DISTRICTS.format(scope=scope, limit=limit + 1), {})
+            ids = [int(i) for i, _ in first[:limit]]
+            out: dict[str, dict[str, int]] = {name: {} for _, name in first[:limit]}
+            if ids:
+                w = Where()
+                for name, stage, count in db.all(PROGRESS.format(ids=w.params(ids)), w.values):
+                    out[name][stage] = int(count)
+            if len(first) <= limit:
+                return Progress([DistrictProgress(n, sum(c.values()), c) for n, c in out.items()], None, 0)
+            overall = {str(stage): int(n) for stage, n in db.all(OVERALL.format(scope=scope), {})}
+            counted = db.one(DISTRICTS.format(scope=scope), {})
+            districts = int(counted[0]) if counted else 0
         return Progress(
             [DistrictProgress(n, sum(c.values()), c) for n, c in out.items()],
-            DistrictProgress("", sum(overall.values()), overall) if districts > limit else None,
+            DistrictProgress("", sum(overall.values()), overall),
             districts - len(out),
         )
 
@@ -576,10 +581,20 @@ def _by_state(q: Query) -> str:
 OWN_DEFINITIONS = (
     "SELECT id, definition_path FROM district WHERE definition_path IS NOT NULL AND definition_path <> ''"
 )
+WITH_TOWNSHIPS = "EXISTS (SELECT 1 FROM township t WHERE t.district_id = d.id)"
+FIRST_DISTRICTS = (
+    f"SELECT d.id, d.name FROM district d WHERE {{scope}} AND {WITH_TOWNSHIPS} "
+    "ORDER BY d.name LIMIT {limit}"
+)
 PROGRESS = (
     "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
-    "WHERE {scope} GROUP BY d.name, t.stage ORDER BY d.name"
+    "WHERE d.id IN ({ids}) GROUP BY d.name, t.stage ORDER BY d.name"
 )
+OVERALL = (
+    "SELECT t.stage, count(*) FROM township t JOIN district d ON d.id = t.district_id "
+    "WHERE {scope} GROUP BY t.stage"
+)
+DISTRICTS = f"SELECT count(*) FROM district d WHERE {{scope}} AND {WITH_TOWNSHIPS}"
 
 
 @dataclass
