@@ -112,7 +112,7 @@ def test_a_page_of_40000_townships_reads_the_page_only(demo_url: str) -> None:
     page = b.page("", 20_000, 60)
     progress = b.progress()
     b.gate_states([r.id for r in page.rows[:20]])
-    assert page.total == 40_016
+    assert (page.total, page.more) == (20_060, True)  # counted up to COUNT_CAP, not every township
     assert len(page.rows) == 60
     assert any(p.district == "大区" and p.total == 40_000 for p in progress.districts)
 
@@ -192,11 +192,25 @@ def test_every_change_stores_the_next_gate_in_its_transaction(demo_url: str) -> 
     assert after[0] == before[0] + 1
 
 
+def as_older_release(svc: Service) -> None:
+    """The database as an older release left it: at schema revision 0009 (a read-only
+    copy not upgraded), where a stored state may be missing or at another version."""
+    with svc.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_gatestate_valid_until"))
+        conn.execute(text("DROP INDEX ix_township_stage_since"))
+        if svc.engine.dialect.name == "postgresql":
+            conn.execute(text("DROP STATISTICS st_gatestate_state"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+
+
 def test_a_stale_state_is_evaluated_and_a_changed_one_never_trusted(demo_url: str) -> None:
-    """A stored state at another version than the township's (left by an older
-    program, or edited) is not read: the lists evaluate that township instead."""
+    """A stored state at another version than the township's, or none, left by an older
+    release (a database at an older schema revision, read without upgrading) is not
+    read: the lists evaluate that township instead; `db upgrade` expires such states,
+    then stores every township's again."""
     svc = demo_service(demo_url)
     blocked = names(demo_url, "受阻")
+    as_older_release(svc)
     with svc.engine.begin() as conn:  # a forged state: every township "ready", at a wrong version
         conn.execute(text("UPDATE gatestate SET failing = 0, version = version + 100"))
     assert names(demo_url, "受阻") == blocked
@@ -206,6 +220,9 @@ def test_a_stale_state_is_evaluated_and_a_changed_one_never_trusted(demo_url: st
     assert names(demo_url, "受阻") == blocked
     page = board(demo_url).page("受阻", 0, 100)
     assert page.total == len(blocked)
+    svc.upgrade_schema()
+    assert names(demo_url, "受阻") == blocked and svc.verify().ok
+    assert {v[0] for v in stored_states(svc).values()} != set()
 
 
 def test_many_stale_states_are_read_chunk_by_chunk(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,8 +230,8 @@ def test_many_stale_states_are_read_chunk_by_chunk(demo_url: str, monkeypatch: p
 
     blocked = names(demo_url, "受阻")
     svc = demo_service(demo_url)
-    with svc.engine.begin() as conn:
-        conn.execute(text("DELETE FROM gatestate"))
+    with svc.engine.begin() as conn:  # every state expired (new rules, say)
+        conn.execute(text("UPDATE gatestate SET failing = 0, valid_until = '0001-01-01'"))
     monkeypatch.setattr(dashboard, "STALE_LIMIT", 2)
     page = board(demo_url).page("受阻", 0, 100)
     assert [r.name for r in page.rows] == blocked and page.total is None
@@ -268,3 +285,89 @@ def test_audit_verify_names_a_forged_gate_state(demo_url: str) -> None:
     assert names(demo_url, "就绪") == ["白水乡"]  # the list shows it, as the forged row says
     with pytest.raises(Blocked):
         svc.advance("白水乡")
+
+
+def five_townships(url: str) -> Service:
+    """东区 (甲镇, 乙镇, 丙镇) and 西区 (丁乡, 戊乡), at the first stage since 2021-01-04."""
+    from tests.conftest import make_service
+
+    svc = make_service(url)
+    svc.init()
+    for district, towns in (("东区", ("甲镇", "乙镇", "丙镇")), ("西区", ("丁乡", "戊乡"))):
+        svc.add_district(district)
+        for town in towns:
+            svc.add_township(town, district, since="2021-01-04")
+    return svc
+
+
+def listed(svc: Service, text: str, start: int = 0, limit: int = 100) -> list[str]:
+    return [r.name for r in Dashboard(svc).page(text, start, limit).rows]
+
+
+def test_matches_are_counted_up_to_the_cap(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past COUNT_CAP matches the count stops ("more than"); the pages read the same
+    rows in the same order whether the state filter counted few or many."""
+    import workflow.app.dashboard as dashboard
+
+    svc = five_townships(db_url)
+    b = Dashboard(svc)
+    everyone = ["甲镇", "乙镇", "丙镇", "丁乡", "戊乡"]
+    full = b.page("受阻", 0, 100)
+    assert [r.name for r in full.rows] == everyone
+    assert (full.total, full.more, full.next_start) == (5, False, None)
+    assert b.counts("")["overdue"] == 5
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 3)
+    first = b.page("受阻", 0, 2)
+    assert (first.total, first.more, first.next_start) == (3, True, 2)
+    assert [r.name for r in first.rows + b.page("受阻", 2, 10).rows] == everyone
+    assert set(first.gates) == {r.id for r in first.rows}
+    plain = b.page("", 0, 2)
+    assert (plain.total, plain.more, plain.next_start) == (3, True, 2)
+    rest = b.page("", 2, 10)
+    assert (rest.total, rest.more, rest.next_start) == (5, False, None)
+    assert (b.page("东区", 0, 10).total, b.page("东区", 0, 10).more) == (3, False)
+    assert b.counts("")["overdue"] == 4  # COUNT_CAP + 1: more than 3
+    assert b.counts("西区")["overdue"] == 2
+
+
+def test_stale_states_are_found_by_index(db_url: str) -> None:
+    """At this release's schema every township has a stored gate state at its version or
+    expired: an expired one (the calendar, new rules) is found by the index on
+    valid_until and evaluated. A missing or outdated one (edited behind the program's
+    back) is named by audit verify, and `db upgrade` expires it; a copy at an older
+    revision is compared township by township."""
+    from workflow.store import sql as hot
+    from workflow.store.projection import expire_stale_gate_states
+
+    svc = five_townships(db_url)
+    everyone = ["甲镇", "乙镇", "丙镇", "丁乡", "戊乡"]
+    assert listed(svc, "受阻") == everyone and svc.verify().ok
+    sqlite = svc.engine.dialect.name == "sqlite"
+    today = "2021-06-30" if sqlite else dt.date(2021, 6, 30)
+
+    def town(name: str) -> str:
+        return f"township_id = (SELECT id FROM township WHERE name = '{name}')"
+
+    with svc.engine.begin() as conn:  # 甲镇: stored "ready", valid until today (so stale today)
+        conn.execute(
+            text(f"UPDATE gatestate SET failing = 0, valid_until = :d WHERE {town('甲镇')}"), {"d": today}
+        )
+    assert listed(svc, "受阻") == everyone and listed(svc, "就绪") == []
+    assert svc.verify().ok
+    with svc.engine.begin() as conn:  # 乙镇: no stored state; 丙镇: stored "ready" at another version
+        conn.execute(text(f"DELETE FROM gatestate WHERE {town('乙镇')}"))
+        conn.execute(text(f"UPDATE gatestate SET failing = 0, version = version + 100 WHERE {town('丙镇')}"))
+    report = svc.verify()
+    found = {(d.township, d.field, d.stored) for d in report.differences if d.table == "gatestate"}
+    assert not report.ok and found == {("乙镇", "version", "(none)"), ("丙镇", "version", "101")}
+    with hot.write(svc.engine) as db:  # what `db upgrade` (and migration 0010) do
+        expire_stale_gate_states(db)
+    assert svc.verify().ok
+    assert listed(svc, "受阻") == everyone and listed(svc, "就绪") == []
+    page = Dashboard(svc).page("受阻", 0, 2)
+    assert (page.total, page.next_start) == (5, 2) and set(page.gates) == {r.id for r in page.rows}
+    as_older_release(svc)  # a copy at an older revision: states missing or outdated, found all the same
+    with svc.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM gatestate WHERE {town('丁乡')}"))
+        conn.execute(text(f"UPDATE gatestate SET failing = 0, version = version + 100 WHERE {town('戊乡')}"))
+    assert listed(svc, "受阻") == everyone and listed(svc, "就绪") == []

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
-from workflow.app.dashboard import STATE_WORDS, GateState, Page, Progress
+from workflow.app.dashboard import COUNT_CAP, STATE_WORDS, GateState, Page, Progress
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.tui.context import lang, say, wf
@@ -172,6 +172,8 @@ class DashboardScreen(Screen[None]):
         self.request = 0
         self.next_start: int | None = None
         self.total: int | None = None
+        self.more = False
+        """More than ``total`` townships match (counted up to COUNT_CAP)."""
         self.fetching = False
         """A page is being read. (Not ``loading``: that is Textual's reactive, which covers
         the whole screen with a spinner and so takes the focus from the filter box.)"""
@@ -425,6 +427,7 @@ class DashboardScreen(Screen[None]):
             towns.add_row(*(cells[key] for key, _label in self.columns), key=str(r.id))
         self.next_start = page.next_start
         self.total = page.total
+        self.more = page.more
         self.fetching = False
         if message.cursor is not None and towns.row_count:
             towns.move_cursor(row=min(message.cursor, towns.row_count - 1), animate=False)
@@ -469,7 +472,15 @@ class DashboardScreen(Screen[None]):
     def show_pager(self) -> None:
         towns = self.query_one("#towns", DataTable)
         shown = towns.row_count
-        if self.total is not None:
+        if self.total is not None and self.more:
+            text = say(
+                self,
+                "已显示 {n} / 超过 {t:,} 个乡镇",
+                "showing {n} of more than {t:,} townships",
+                n=shown,
+                t=self.total,
+            )
+        elif self.total is not None:
             text = say(
                 self, "已显示 {n} / 共 {t} 个乡镇", "showing {n} of {t} townships", n=shown, t=self.total
             )
@@ -484,7 +495,9 @@ class DashboardScreen(Screen[None]):
         if self.counts:
             t = lang(self)
             words = {s: next(w for w in STATE_WORDS[s] if w.isascii() == (t == "en")) for s in self.counts}
-            text += "    " + "  ".join(f"{words[s]} {n}" for s, n in self.counts.items())
+            text += "    " + "  ".join(
+                f"{words[s]} {f'{COUNT_CAP:,}+' if n > COUNT_CAP else n}" for s, n in self.counts.items()
+            )
         self.query_one("#pager", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#towns")

@@ -40,6 +40,10 @@ STATE_WORDS: dict[str, tuple[str, ...]] = {
 """Filter words that select by state rather than by name or stage."""
 COUNTED_STATES = ("overdue", "violation", "waived", "mine")
 """The states the dashboard counts for the filter typed (one query each)."""
+COUNT_CAP = 10_000
+"""Matches are counted up to this many, no further ("more than 10,000"): an exact count
+of a filter that matches most of a province's townships reads all of them, on every
+keystroke, while the list shows 60."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +77,9 @@ class GateState:
 @dataclass(frozen=True, slots=True)
 class Page:
     """Some rows of a filtered list. ``start`` and ``next_start`` count candidates
-    in the filtered order; ``next_start`` is None at the end; ``total`` is None when
-    the filter needs gate states, which are not counted over the whole table."""
+    in the filtered order; ``next_start`` is None at the end; ``total`` is how many
+    match, counted up to ``COUNT_CAP`` (``more``: more than ``total`` match), None when
+    the filter needs gate states that are not stored (a database not upgraded)."""
 
     rows: list[TownshipRow]
     start: int
@@ -84,6 +89,8 @@ class Page:
     definitions: dict[int, Definition] = field(default_factory=dict)
     """District id -> its own definition, for the rows' districts that have one (the
     others run on the default)."""
+    more: bool = False
+    """More than ``total`` townships match (the count stopped at ``COUNT_CAP``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +189,27 @@ class Dashboard:
         return self.access.check()
 
     def progress(self, limit: int = 12) -> Progress:
-        """Townships per stage: every district's, the first ``limit`` districts shown
-        one by one and, when there are more, all of them added up (a province has
-        thousands of districts; the dashboard shows a summary, not a second list)."""
+        """Townships per stage: the first ``limit`` districts (by name) one by one and,
+        when there are more, all of them added up (a province has thousands of
+        districts; the dashboard shows a summary, not a second list). Held in memory:
+        those districts' rows and one row per stage, whatever the number of districts."""
         with self._read() as db:
-            scope = read_scope(db, self.access.actor_name)
-            rows = db.all(PROGRESS.format(scope=scope.sql("d.id")), {})
-        out: dict[str, dict[str, int]] = {}
-        overall: dict[str, int] = {}
-        for name, stage, count in rows:
-            overall[stage] = overall.get(stage, 0) + int(count)
-            if name in out or len(out) < limit:
-                out.setdefault(name, {})[stage] = int(count)
-        districts = len({name for name, _, _ in rows})
+            scope = read_scope(db, self.access.actor_name).sql("d.id")
+            first = db.all(FIRST_DISTRICTS.format(scope=scope, limit=limit + 1), {})
+            ids = [int(i) for i, _ in first[:limit]]
+            out: dict[str, dict[str, int]] = {name: {} for _, name in first[:limit]}
+            if ids:
+                w = Where()
+                for name, stage, count in db.all(PROGRESS.format(ids=w.params(ids)), w.values):
+                    out[name][stage] = int(count)
+            if len(first) <= limit:
+                return Progress([DistrictProgress(n, sum(c.values()), c) for n, c in out.items()], None, 0)
+            overall = {str(stage): int(n) for stage, n in db.all(OVERALL.format(scope=scope), {})}
+            counted = db.one(DISTRICTS.format(scope=scope), {})
+            districts = int(counted[0]) if counted else 0
         return Progress(
             [DistrictProgress(n, sum(c.values()), c) for n, c in out.items()],
-            DistrictProgress("", sum(overall.values()), overall) if districts > limit else None,
+            DistrictProgress("", sum(overall.values()), overall),
             districts - len(out),
         )
 
@@ -226,12 +238,10 @@ class Dashboard:
                 ],
             )
             w.conds.append(late or "1 = 0")
-        if "violation" in q.states:
-            w.conds.append(
-                "EXISTS (SELECT 1 FROM violation v WHERE v.township_id = t.id AND v.status = 'open')"
-            )
+        if "violation" in q.states:  # the few townships with one, found from their table
+            w.conds.append("t.id IN (SELECT v.township_id FROM violation v WHERE v.status = 'open')")
         if "waived" in q.states:
-            w.conds.append("EXISTS (SELECT 1 FROM waiver w WHERE w.township_id = t.id)")
+            w.conds.append("t.id IN (SELECT w.township_id FROM waiver w)")
         if "mine" in q.states:
             w.conds.append(f"t.id IN ({w.params(sorted(actor.townships))})" if actor.townships else "1 = 0")
         if q.needs_gates:
@@ -262,10 +272,16 @@ class Dashboard:
             parts.append(f"({scope}{either})")
         return "(" + " OR ".join(parts) + ")" if parts else ""
 
-    def _candidates(self, db: hot.Raw, where: Where, start: int, limit: int) -> list[TownshipRow]:
+    def _candidates(
+        self, db: hot.Raw, where: Where, start: int, limit: int, sql: str | None = None
+    ) -> list[TownshipRow]:
+        """The rows from ``start``, at most ``limit``: in the list's order, read by
+        district name and then by township id through their indexes, so that reading
+        stops at the page's last row instead of sorting every match (``sql``: another
+        query with the same columns and order)."""
+        ordered = sql or f"{ROWS}{where.sql()} ORDER BY d.name, t.id"
         found = db.all(
-            f"{ROWS}{where.sql()} ORDER BY d.name, t.id LIMIT :limit OFFSET :start",
-            where.values | {"limit": limit, "start": start},
+            f"{ordered} LIMIT :limit OFFSET :start", where.values | {"limit": limit, "start": start}
         )
         ids = [int(r[0]) for r in found]
         open_counts: dict[int, int] = {}
@@ -295,15 +311,63 @@ class Dashboard:
 
     def counts(self, text: str) -> dict[str, int]:
         """How many townships each state word would leave if added to ``text`` (the
-        states counted in the database: overdue, violation, waived, mine); empty when
-        ``text`` itself needs gate states, which are not counted over the whole table."""
-        if parse_query(text).needs_gates:
+        states counted in the database: overdue, violation, waived, mine), each counted
+        up to ``COUNT_CAP`` (``COUNT_CAP + 1``: more than that); empty when ``text``
+        itself needs gate states."""
+        q = parse_query(text)
+        if q.needs_gates:
             return {}
         out: dict[str, int] = {}
-        for state in COUNTED_STATES:
-            found = self.page(f"{text} {STATE_WORDS[state][0]}", 0, 0).total
-            out[state] = found or 0
+        with self._read() as db:
+            actor = actor_of(db, self.access.actor_name)
+            own = self._own_definitions(db)
+            for state in COUNTED_STATES:
+                where = self._filter(db, Query(q.words, q.states | {state}), actor, own)
+                out[state] = self._count(db, f"{_matches(q)}{where.sql()}", where.values)
         return out
+
+    def _filter(self, db: hot.Raw, q: Query, actor: Actor, own: dict[int, Definition]) -> Where:
+        """``_where`` and the reader's scope."""
+        where = self._where(db, q, actor, own)
+        scope = read_scope(db, actor.name)
+        if scope.districts is not None:  # a coordinator reads the districts of their townships
+            where.conds.append(scope.sql("t.district_id"))
+        return where
+
+    @staticmethod
+    def _count(db: hot.Raw, source: str, values: dict[str, Any]) -> int:
+        """How many rows ``source`` (FROM ... WHERE ...) gives, up to ``COUNT_CAP + 1``."""
+        row = db.one(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_CAP + 1}) counted", values)
+        return int(row[0]) if row else 0
+
+    def _paged(
+        self,
+        db: hot.Raw,
+        where: Where,
+        start: int,
+        limit: int,
+        own: dict[int, Definition],
+        gates: Callable[[list[TownshipRow]], dict[int, GateState]],
+        count: Callable[[], int],
+        sql: str | None = None,
+    ) -> Page:
+        """A page of ``limit`` rows from ``start`` (one more is read to know whether the
+        list goes on); the matches are counted only when it does (``count``, capped)."""
+        rows = self._candidates(db, where, start, limit + 1, sql)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        end = start + len(rows)
+        total = count() if more else end
+        capped = more and total > COUNT_CAP
+        return Page(
+            rows,
+            start,
+            end if more else None,
+            max(COUNT_CAP, end) if capped else max(total, end),
+            gates(rows),
+            own,
+            more=capped,
+        )
 
     def page(self, text: str, start: int = 0, limit: int = 60) -> Page:
         """The townships matching ``text``, from candidate ``start``, at most ``limit``."""
@@ -311,47 +375,66 @@ class Dashboard:
         with self._read() as db:
             actor = actor_of(db, self.access.actor_name)
             own = self._own_definitions(db)
-            where = self._where(db, q, actor, own)
-            scope = read_scope(db, actor.name)
-            if scope.districts is not None:  # a coordinator reads the districts of their townships
-                where.conds.append(scope.sql("t.district_id"))
+            where = self._filter(db, q, actor, own)
             if not q.needs_gates:
-                # every township has its district: no join to count them all
-                counted = db.one(f"{COUNT}{where.sql()}" if where.conds else COUNT_ALL, where.values)
-                total = int(counted[0]) if counted else 0
-                rows = self._candidates(db, where, start, limit)
-                end = start + len(rows)
                 # the stored states that hold (one indexed query); the rest follow
-                stored = self._stored(db, [r.id for r in rows])
-                return Page(rows, start, end if end < total else None, total, stored, own)
+                return self._paged(
+                    db,
+                    where,
+                    start,
+                    limit,
+                    own,
+                    lambda rows: self._stored(db, [r.id for r in rows]),
+                    lambda: self._count(db, f"{_matches(q)}{where.sql()}", where.values),
+                )
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             today = db.date(self.access.today())
-            stale = Where(list(where.conds), dict(where.values))
-            stale.conds.append(f"NOT EXISTS ({hot.FRESH.format(today=stale.param(today))})")
-            stale_ids = [
-                int(r[0]) for r in db.all(f"{IDS}{stale.sql()} LIMIT {STALE_LIMIT + 1}", stale.values)
-            ]
+            stale_ids = self._stale(db, q, where, today)
             if len(stale_ids) <= STALE_LIMIT:
                 # the stored states (an index), and the few stale ones evaluated now
                 evaluated = self._evaluate(db, stale_ids)
                 also = [i for i, g in evaluated.items() if _wanted(g, want_ready, want_blocked)]
-                state = _state_sql(want_ready, want_blocked)
-                either = f"EXISTS ({hot.FRESH.format(today=where.param(today))} AND {state})"
-                if also:
-                    either = f"({either} OR t.id IN ({where.params(also)}))"
-                where.conds.append(either)
-                counted = db.one(f"{COUNT}{where.sql()}", where.values)
-                total = int(counted[0]) if counted else 0
-                rows = self._candidates(db, where, start, limit)
-                end = start + len(rows)
-                gates = self._stored(db, [r.id for r in rows]) | {
-                    r.id: evaluated[r.id] for r in rows if r.id in evaluated
-                }
-                return Page(rows, start, end if end < total else None, total, gates, own)
-            # many stale states (a database not upgraded by this release's `db upgrade`,
-            # read from a read-only copy): evaluated chunk by chunk as the list is read
+                held = Where(list(where.conds), dict(where.values))
+                held.conds.append(
+                    f"{hot.HOLDS.format(today=held.param(today))} AND {_state_sql(want_ready, want_blocked)}"
+                )
+                counted = min(
+                    self._count(db, f"{_by_state(q)}{held.sql()}", held.values) + len(also), COUNT_CAP + 1
+                )
+                if counted <= COUNT_CAP:
+                    # few: found through the index on the state (a subquery, so that neither
+                    # database starts from the districts' order), then sorted
+                    sql = f"SELECT {ALIASED} {BY_STATE_IN_DISTRICTS}{held.sql()}"
+                    if also:
+                        sql += f" UNION ALL SELECT {ALIASED} {FROM} AND t.id IN ({held.params(also)})"
+                    sql = f"SELECT * FROM ({sql} LIMIT {COUNT_CAP + 1}) found ORDER BY district, id"
+                else:
+                    # many: read in the list's order, each township's state by its key
+                    either = (
+                        f"EXISTS (SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND {held.conds[-1]})"
+                    )
+                    if also:
+                        either = f"({either} OR t.id IN ({held.params(also)}))"
+                    held.conds[-1] = either
+                    sql = None
+                return self._paged(
+                    db,
+                    held,
+                    start,
+                    limit,
+                    own,
+                    lambda rows: (
+                        self._stored(db, [r.id for r in rows])
+                        | {r.id: evaluated[r.id] for r in rows if r.id in evaluated}
+                    ),
+                    lambda: counted,
+                    sql,
+                )
+            # many stale states (expired by the calendar or by new rules, or a database
+            # not upgraded by this release's `db upgrade`): evaluated chunk by chunk as the
+            # list is read
             picked: list[TownshipRow] = []
-            gates = {}
+            gates: dict[int, GateState] = {}
             pos = start
             while len(picked) < limit:
                 chunk = self._candidates(db, where, pos, SCAN_CHUNK)
@@ -368,6 +451,33 @@ class Dashboard:
                             break
             more = self._candidates(db, where, pos, 1)
             return Page(picked, start, pos if more else None, None, gates, own)
+
+    def _stale(self, db: hot.Raw, q: Query, where: Where, today: Any) -> list[int]:
+        """Townships within ``where`` whose stored gate state does not hold today (at most
+        ``STALE_LIMIT + 1``). From schema revision 0010 on, every township's state is
+        stored at its version or expired (see ``expire_stale_gate_states``): the stale
+        ones are found by the index on ``valid_until``. A database at an older revision (a
+        read-only copy, not upgraded) is compared township by township."""
+        stale = Where(list(where.conds), dict(where.values))
+        if self._states_kept(db):
+            stale.conds.append(f"g.valid_until <= {stale.param(today)}")
+            sql = f"SELECT t.id {_by_state(q)}{stale.sql()}"
+        else:
+            stale.conds.append(f"NOT EXISTS ({hot.FRESH.format(today=stale.param(today))})")
+            sql = f"SELECT t.id {FROM}{stale.sql()}"
+        return [int(r[0]) for r in db.all(f"{sql} LIMIT {STALE_LIMIT + 1}", stale.values)]
+
+    @staticmethod
+    def _states_kept(db: hot.Raw) -> bool:
+        """The database is at this release's schema revision, at which every township's
+        gate state is stored at its version or expired."""
+        from workflow.store.migrate import HEAD
+
+        try:
+            row = db.one("SELECT version_num FROM alembic_version", {})
+        except db.errors:
+            return False
+        return row is not None and str(row[0]) == HEAD
 
     def _stored(self, db: hot.Raw, ids: Sequence[int]) -> dict[int, GateState]:
         """The stored gate states of ``ids`` that still hold (see ``GateState``)."""
@@ -422,32 +532,65 @@ class Dashboard:
 STALE_LIMIT = 500
 """At most this many stale gate states are evaluated when a list is read; beyond it
 (a database whose states were never stored), the list is read chunk by chunk."""
-IDS = "SELECT t.id FROM township t JOIN district d ON d.id = t.district_id"
+BY_STATE = "FROM gatestate g CROSS JOIN township t WHERE t.id = g.township_id"
+BY_STATE_IN_DISTRICTS = (
+    "FROM gatestate g CROSS JOIN township t JOIN district d ON d.id = t.district_id "
+    "WHERE t.id = g.township_id"
+)
+"""Townships read from their stored gate states, through an index on ``gatestate`` (on
+the state, or on ``valid_until``): CROSS JOIN keeps SQLite from starting at township."""
 
 
 def _state_sql(ready: bool, blocked: bool) -> str:
     if ready and blocked:
         return "1 = 0"
-    return hot.READY if ready else "g.failing > 0"
+    return hot.READY if ready else "g.failing > 0"  # both on the index
 
 
 def _wanted(g: GateState, ready: bool, blocked: bool) -> bool:
     return (not ready or g.ready) and (not blocked or not g.ready)
 
 
-ROWS = (
-    "SELECT t.id, t.name, d.name, t.stage, t.stage_since, t.version, t.district_id "
-    "FROM township t JOIN district d ON d.id = t.district_id"
+ROW_COLUMNS = "t.id, t.name, d.name, t.stage, t.stage_since, t.version, t.district_id"
+FROM = "FROM district d CROSS JOIN township t WHERE t.district_id = d.id"
+"""Townships and their districts, read by district (CROSS JOIN keeps SQLite to that order:
+by the district's name, then by township id, both from an index)."""
+ROWS = f"SELECT {ROW_COLUMNS} {FROM}"
+MATCHES = "FROM township t WHERE 1 = 1"
+MATCHES_IN_DISTRICTS = "FROM township t JOIN district d ON d.id = t.district_id WHERE 1 = 1"
+"""Townships (and their districts when a word may name one), in no order: for counting,
+the database starts where an index helps, e.g. stage and stage_since for the overdue."""
+ALIASED = (
+    "t.id AS id, t.name AS name, d.name AS district, t.stage AS stage, t.stage_since AS stage_since, "
+    "t.version AS version, t.district_id AS district_id"
 )
-COUNT = "SELECT count(*) FROM township t JOIN district d ON d.id = t.district_id"
-COUNT_ALL = "SELECT count(*) FROM township"
+
+
+def _matches(q: Query) -> str:
+    return MATCHES_IN_DISTRICTS if q.words else MATCHES
+
+
+def _by_state(q: Query) -> str:
+    return BY_STATE_IN_DISTRICTS if q.words else BY_STATE
+
+
 OWN_DEFINITIONS = (
     "SELECT id, definition_path FROM district WHERE definition_path IS NOT NULL AND definition_path <> ''"
 )
+WITH_TOWNSHIPS = "EXISTS (SELECT 1 FROM township t WHERE t.district_id = d.id)"
+FIRST_DISTRICTS = (
+    f"SELECT d.id, d.name FROM district d WHERE {{scope}} AND {WITH_TOWNSHIPS} "
+    "ORDER BY d.name LIMIT {limit}"
+)
 PROGRESS = (
     "SELECT d.name, t.stage, count(*) FROM district d JOIN township t ON t.district_id = d.id "
-    "WHERE {scope} GROUP BY d.name, t.stage ORDER BY d.name"
+    "WHERE d.id IN ({ids}) GROUP BY d.name, t.stage ORDER BY d.name"
 )
+OVERALL = (
+    "SELECT t.stage, count(*) FROM township t JOIN district d ON d.id = t.district_id "
+    "WHERE {scope} GROUP BY t.stage"
+)
+DISTRICTS = f"SELECT count(*) FROM district d WHERE {{scope}} AND {WITH_TOWNSHIPS}"
 
 
 @dataclass
@@ -466,7 +609,8 @@ class Where:
         return ", ".join(self.param(v) for v in values)
 
     def sql(self) -> str:
-        return (" WHERE " + " AND ".join(self.conds)) if self.conds else ""
+        """The conditions, to follow a query's own WHERE clause."""
+        return "".join(f" AND {c}" for c in self.conds)
 
 
 def _stage_in(w: Where, word: str, d: Definition) -> list[str]:

@@ -214,6 +214,28 @@ class Maintenance(ServiceBase):
         )
         wanted = None if ids is None else set(ids)
         out: list[replay.Difference] = []
+        # every township has a state at its version or expired (the lists look for stale
+        # states only by the index on valid_until): a missing or outdated one is named
+        expired = db.date(hot.GATE_EXPIRED)
+        for tid, name, version, stored_version in db.all(
+            "SELECT t.id, t.name, t.version, g.version FROM township t "
+            "LEFT JOIN gatestate g ON g.township_id = t.id "
+            "WHERE g.township_id IS NULL OR (g.version <> t.version "
+            "AND (g.valid_until IS NULL OR g.valid_until > :expired)) ORDER BY t.id",
+            {"expired": expired},
+        ):
+            if wanted is None or int(tid) in wanted:
+                out.append(
+                    replay.Difference(
+                        "gatestate",
+                        str(name),
+                        f"#{tid}",
+                        "version",
+                        replay.ABSENT if stored_version is None else json.dumps(int(stored_version)),
+                        json.dumps(int(version)),
+                        None,
+                    )
+                )
         for row in rows:
             town = db.town(row[:9])
             if wanted is not None and town.id not in wanted:

@@ -26,7 +26,7 @@ from workflow.i18n import tr
 from workflow.ledger.apply import apply
 from workflow.ledger.chain import GENESIS, dump_payload, event_hash
 from workflow.ledger.events import SYSTEM_CHAIN, recorded
-from workflow.store.projection import TableSink
+from workflow.store.projection import TableSink, expire_stale_gate_states
 from workflow.store.sql import HASHED_FIELDS, INSERT_EVENT, Raw, date_of
 
 
@@ -109,6 +109,9 @@ def commit_existing(db: Raw, actor: str, now: Callable[[], str], today: dt.date)
         }
         _append(db, str(tid), int(tid), "upgrade_commit", payload, actor, now(), today, to_stage=stage)
         count += 1
+    # the commitments moved townships' versions: their stored gate states are expired, in
+    # this transaction (``db upgrade`` then stores every township's state again)
+    expire_stale_gate_states(db)
     return count
 
 

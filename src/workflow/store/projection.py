@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import count, repeat
 from typing import Any
 
-from workflow.store.sql import Raw
+from workflow.store.sql import GATE_EXPIRED, Raw
 
 
 class StepConflict(Exception):
@@ -192,10 +192,12 @@ class TableSink:
             "INSERT INTO districtdefinition (district_id, sha256, event_id) VALUES (:id, :sha, :ev)",
             {"id": district_id, "sha": sha256, "ev": event_id},
         )
-        # new rules: the district's stored gate states no longer hold (evaluated when read)
+        # new rules: the district's stored gate states no longer hold (expired: the lists find
+        # them by index and evaluate them when read)
         self.db.run(
-            "DELETE FROM gatestate WHERE township_id IN (SELECT id FROM township WHERE district_id = :id)",
-            {"id": district_id},
+            "UPDATE gatestate SET valid_until = :expired "
+            "WHERE township_id IN (SELECT id FROM township WHERE district_id = :id)",
+            {"id": district_id, "expired": self.db.date(GATE_EXPIRED)},
         )
 
     def district_named(self, name: str) -> int | None:
@@ -221,6 +223,27 @@ EVENT_COLUMNS = (
     "id, chain, seq, township_id, kind, from_stage, to_stage, actor, recorded_at, effective_date, "
     "note, payload, prev_hash, hash"
 )
+
+
+def expire_stale_gate_states(db: Raw) -> None:
+    """Give every township a stored gate state that holds or is expired (``GATE_EXPIRED``):
+    a state stored at another version than the township's is expired, a missing one is
+    added expired. This release keeps that so in every change (each stores the state it
+    leaves, in its own transaction), so the lists look for stale states only by the index
+    on ``valid_until``; ``db upgrade`` (and migration 0010) bring an older database to it."""
+    expired = db.date(GATE_EXPIRED)
+    db.run(
+        "UPDATE gatestate SET valid_until = :expired WHERE version <> "
+        "(SELECT t.version FROM township t WHERE t.id = gatestate.township_id) "
+        "AND (valid_until IS NULL OR valid_until > :expired)",
+        {"expired": expired},
+    )
+    db.run(
+        "INSERT INTO gatestate (township_id, version, final, failing, waived, valid_until) "
+        "SELECT t.id, t.version, :no, 0, 0, :expired FROM township t "
+        "WHERE NOT EXISTS (SELECT 1 FROM gatestate g WHERE g.township_id = t.id)",
+        {"expired": expired, "no": False},
+    )
 
 
 def events(db: Raw, chains: Sequence[str] | None = None) -> Iterator[Sequence[Any]]:

@@ -51,14 +51,18 @@ PUT_GATE_STATE = (
     "failing = excluded.failing, waived = excluded.waived, valid_until = excluded.valid_until"
 )
 """A township's next gate as its change leaves it (see ``workflow.store.tables.GateState``)."""
-FRESH = (
-    "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND g.version = t.version "
-    "AND (g.valid_until IS NULL OR g.valid_until > {today})"
-)
-"""The township's (``t``) stored gate state holds: stored at its version, and not past a
-day on which a check's result may change by the calendar alone."""
-READY = "g.failing = 0 AND NOT g.final"
-"""The stored gate state ``g`` says ready: a next stage, no check failing."""
+HOLDS = "g.version = t.version AND (g.valid_until IS NULL OR g.valid_until > {today})"
+"""The township's (``t``) stored gate state (``g``) holds: stored at its version, and not
+past a day on which a check's result may change by the calendar alone."""
+FRESH = "SELECT 1 FROM gatestate g WHERE g.township_id = t.id AND " + HOLDS
+"""A subquery: the township's (``t``) stored gate state holds (see :data:`HOLDS`)."""
+READY = "g.failing = 0 AND g.final = false"
+"""The stored gate state ``g`` says ready: a next stage, no check failing (both columns of
+the state's index)."""
+GATE_EXPIRED = dt.date(1, 1, 1)
+"""``gatestate.valid_until`` of a stored state that no longer holds whatever the day (rules
+changed, or a state left by an older release): the lists find it by the index on
+``valid_until`` and evaluate that township again."""
 
 TOWN_COLUMNS = "id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by"
 

@@ -19,7 +19,10 @@ class District(SQLModel, table=True):
 
 
 class Township(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("district_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "name"),
+        Index("ix_township_stage_since", "stage", "stage_since"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, max_length=200)
@@ -36,10 +39,15 @@ class GateState(SQLModel, table=True):
     """The next gate's state of one township, kept by the change that alters it (in the
     same transaction), so that lists filter on it by index instead of evaluating every
     township's checks. Derived: computed from the township's rows, which replay
-    rebuilds. Stale, and computed again when read, when ``version`` is not the
-    township's or on and after ``valid_until`` (a check that reads the day)."""
+    rebuilds. Stale, and computed again when read, on and after ``valid_until`` (a check
+    that reads the day; ``GATE_EXPIRED`` when rules changed); every township has one, at
+    its version unless expired (migration 0010, ``db upgrade`` and every change keep it
+    so)."""
 
-    __table_args__ = (Index("ix_gatestate_failing", "failing", "final"),)
+    __table_args__ = (
+        Index("ix_gatestate_failing", "failing", "final"),
+        Index("ix_gatestate_valid_until", "valid_until"),
+    )
 
     township_id: int = Field(foreign_key="township.id", primary_key=True)
     version: int
