@@ -32,7 +32,7 @@ from workflow.app.exporters.common import (
 )
 from workflow.app.exporters.csv_format import history_cells
 from workflow.domain.timeline import TownshipTimeline
-from workflow.i18n import Text, tr
+from workflow.i18n import Lang, Text, tr
 from workflow.store.tables import Event, Township
 
 MAX_ROWS = 1_048_576
@@ -67,6 +67,9 @@ HISTORY_FIELDS = (
 )
 """What :func:`~workflow.app.exporters.csv_format.history_cells` reads of an event."""
 
+CELL_LIMIT = 32_767
+"""Excel's longest text cell (UTF-16 code units); XlsxWriter cuts longer text there."""
+
 EPOCH = dt.datetime(1899, 12, 30)
 """Day 0 of Excel's 1900 date system (for every date after February 1900)."""
 DATE_FORMAT = "yyyy-mm-dd"
@@ -78,9 +81,10 @@ class Book:
     cell formats every sheet shares (made once: a format per cell would be a style
     lookup per cell)."""
 
-    def __init__(self, out: IO[bytes]) -> None:
+    def __init__(self, out: IO[bytes], lang: Lang) -> None:
         import xlsxwriter
 
+        self.lang = lang
         # constant_memory: rows go to a temporary file per sheet (inline strings, no
         # shared-string table in memory); nothing in a text cell is read as a formula
         # or a link, whatever the options (cells are written as strings explicitly).
@@ -124,6 +128,26 @@ class Book:
     def close(self) -> None:
         self.wb.close()
 
+    def fit(self, text: str) -> str:
+        """``text`` if a cell holds it, else as much of it as fits followed by a note of
+        what was left out (Excel's limit; the whole text is in ``export history``)."""
+        data = text.encode("utf-16-le")
+        units = len(data) // 2
+        if units <= CELL_LIMIT:
+            return text
+        room = CELL_LIMIT - len(self._cut(units).encode("utf-16-le")) // 2
+        head = data[: 2 * room].decode("utf-16-le", errors="ignore")  # never half a pair
+        return head + self._cut(units - len(head.encode("utf-16-le")) // 2)
+
+    def _cut(self, n: int) -> str:
+        return tr(
+            "…（超出 Excel 单元格 {m} 字符的上限，余下 {n} 字符从略；完整内容见 workflow export history）",
+            "… (past Excel's limit of {m} characters a cell: the last {n} left out; "
+            "the whole text: workflow export history)",
+            m=CELL_LIMIT,
+            n=n,
+        )(self.lang)
+
 
 def _instant(value: dt.datetime) -> float:
     """A date-time as an Excel serial (days and the fraction of a day)."""
@@ -148,6 +172,8 @@ class Sheet:
         for c, v in enumerate(values):
             cls = v.__class__
             if cls is str:
+                if len(v) > CELL_LIMIT // 2:  # possibly too long (two UTF-16 units a character at most)
+                    v = book.fit(safe(v))
                 if v:
                     string(r, c, safe(v), fmt)
             elif cls is int or cls is float:
@@ -179,7 +205,7 @@ def _stamp(recorded_at: str) -> Any:
 def write_timeline(
     ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
 ) -> int:
-    book = Book(out)
+    book = Book(out, ctx.lang)
     ws = book.sheet(TITLES["timeline"](ctx.lang), TIMELINE_COLUMNS, ctx, freeze="C2")
     table = TimelineRows(ctx)
     spans = 0
