@@ -216,7 +216,8 @@ def test_xlsx_has_the_four_sheets_with_real_dates(svc: Service, tmp_path: Path) 
     wb = load_workbook(export(svc, "xlsx", tmp_path / "t.xlsx", lang="zh"))
     assert wb.sheetnames == ["时间线", "事件记录", "出口检查", "区报告"]
     timeline = wb["时间线"]
-    assert timeline.freeze_panes == "C2" and timeline.column_dimensions["A"].width == 12
+    # the width Excel shows (12) is stored with its cell padding (a fraction of a character)
+    assert timeline.freeze_panes == "C2" and int(timeline.column_dimensions["A"].width) == 12
     rows = list(timeline.iter_rows(min_row=2, values_only=True))
     expected = expected_spans(svc)
     assert len(rows) == sum(len(v) for v in expected.values())
@@ -283,6 +284,26 @@ def test_xlsx_leaves_out_the_detail_sheets_for_large_exports(
     wb = load_workbook(export(svc, "xlsx", tmp_path / "t.xlsx"))
     assert "more than 3 townships" in str(wb["Gate checks"]["A2"].value)
     assert "more than 3 townships" in str(wb["District report"]["A2"].value)
+
+
+def test_xlsx_text_past_excels_cell_limit_is_cut_with_a_note_of_what_was_left_out() -> None:
+    from openpyxl import load_workbook
+
+    from workflow.app.exporters.xlsx_format import CELL_LIMIT, Book, Sheet
+
+    out = io.BytesIO()
+    book = Book(out, "zh")
+    sheet = Sheet(book, book.wb.add_worksheet("事件记录"))
+    text = "=" + "党代表名单" * 4000 + "😀" * 10_000  # 40,001 UTF-16 units (each emoji two)
+    sheet.append([text, "柳河镇"])
+    book.close()
+    cell, town = next(load_workbook(io.BytesIO(out.getvalue())).worksheets[0].iter_rows(values_only=True))[:2]
+    assert town == "柳河镇" and isinstance(cell, str)
+    assert len(cell.encode("utf-16-le")) // 2 <= CELL_LIMIT
+    kept, note = cell.split("…（")
+    assert kept.startswith("'=党代表名单") and ("'" + text).startswith(kept)  # escaped, no half emoji
+    left = re.search(r"余下 (\d+) 字符从略；完整内容见 workflow export history）$", note)
+    assert left is not None and len(kept.encode("utf-16-le")) // 2 + int(left[1]) == 40_002
 
 
 # ---------------------------------------------------------------- html

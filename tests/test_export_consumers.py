@@ -170,11 +170,3 @@ def test_libreoffice_reads_the_xlsx_timeline_as_our_csv(svc: Service, tmp_path: 
     events = sheets["事件记录" if lang == "zh" else "Events"]
     # recorded_at comes out as a date-time LibreOffice formats, not as text
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", events[1][7])
-
-
-def test_the_xlsx_writer_streams_through_lxml() -> None:
-    """openpyxl's write-only sheets use lxml's incremental writer when it is installed
-    (a declared dependency): the pure-Python fallback was most of an export's time."""
-    import openpyxl.xml
-
-    assert openpyxl.xml.LXML is True

@@ -4,7 +4,7 @@
 first (format, districts, townships, dates, output path) and raises
 :class:`~workflow.errors.BadInput` before anything is written; the file appears only
 when complete. Exports read through one read-only session and never write to the
-database. Heavy libraries (openpyxl, icalendar) are imported by the writer that needs
+database. Heavy libraries (XlsxWriter, icalendar) are imported by the writer that needs
 them."""
 
 from __future__ import annotations

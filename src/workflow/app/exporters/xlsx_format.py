@@ -1,17 +1,19 @@
 """Excel: sheets for the timeline, the full event history, the gate checks of each
 township and the district report; headers frozen, columns sized to their header in
 either language, dates and times real Excel values, every text cell escaped (see
-``common.safe``), and set up to print: A4 landscape, fitted to the page width, the
-header row repeated on every page. openpyxl's write-only mode streams each sheet's
-rows to disk as they come, through lxml's incremental writer when lxml is installed
-(a dependency of this project: it writes the cells about twice as fast as openpyxl's
-pure-Python fallback, which measured 90% of an export's time)."""
+``common.safe``: applied here to each text cell as it is written, whatever its source),
+and set up to print: A4 landscape, fitted to the page width, the header row repeated
+on every page. XlsxWriter's constant-memory mode streams each sheet's rows to a
+temporary file as they come (each row is written out when the next begins), so memory
+stays flat however many townships are exported; it writes the cells faster than
+openpyxl's write-only mode (measured on the same rows: see bench/run.py's export
+figures)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlmodel import col, select
 
@@ -26,19 +28,12 @@ from workflow.app.exporters.common import (
     headers,
     report_rows,
     safe,
-    safe_row,
     scope_note,
 )
 from workflow.app.exporters.csv_format import history_cells
 from workflow.domain.timeline import TownshipTimeline
-from workflow.i18n import Text, tr
+from workflow.i18n import Lang, Text, tr
 from workflow.store.tables import Event, Township
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
-
-WriteOnlyWorksheet = Any
-"""openpyxl's write-only sheet (its type stubs lack ``column_dimensions``)."""
 
 MAX_ROWS = 1_048_576
 RECORDED_AT = next(i for i, (key, _, _) in enumerate(HISTORY_COLUMNS) if key == "recorded_at")
@@ -52,91 +47,178 @@ TITLES = {
     "checks": Text("出口检查", "Gate checks"),
     "report": Text("区报告", "District report"),
 }
+REPORT_COLUMNS: tuple[tuple[str, Text, int], ...] = (
+    ("item", Text("项目", "item"), 40),
+    ("value", Text("数值", "value"), 40),
+)
+
+HISTORY_FIELDS = (
+    col(Event.seq),
+    col(Event.kind),
+    col(Event.from_stage),
+    col(Event.to_stage),
+    col(Event.actor),
+    col(Event.recorded_at),
+    col(Event.effective_date),
+    col(Event.note),
+    col(Event.payload),
+    col(Event.prev_hash),
+    col(Event.hash),
+)
+"""What :func:`~workflow.app.exporters.csv_format.history_cells` reads of an event."""
+
+CELL_LIMIT = 32_767
+"""Excel's longest text cell (UTF-16 code units); XlsxWriter cuts longer text there."""
+
+EPOCH = dt.datetime(1899, 12, 30)
+"""Day 0 of Excel's 1900 date system (for every date after February 1900)."""
+DATE_FORMAT = "yyyy-mm-dd"
+STAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
-def _sheet(
-    wb: Workbook,
-    title: str,
-    columns: Sequence[tuple[str, Text, int]],
-    ctx: ExportContext,
-    freeze: str = "A2",
-    index: int | None = None,
-) -> WriteOnlyWorksheet:
-    from openpyxl.utils import get_column_letter
+class Book:
+    """One workbook being written: its sheets in the order they are made, and the few
+    cell formats every sheet shares (made once: a format per cell would be a style
+    lookup per cell)."""
 
-    ws: WriteOnlyWorksheet = wb.create_sheet(title, index)
-    ws.freeze_panes = freeze
-    names = headers(columns, ctx.lang)
-    for i, ((_, _, width), name) in enumerate(zip(columns, names, strict=True), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(width, display_width(name) + 2)
-    _print_setup(ws)
-    ws.append([_bold(ws, safe(h)) for h in names])
-    return ws
+    def __init__(self, out: IO[bytes], lang: Lang) -> None:
+        import xlsxwriter
+
+        self.lang = lang
+        # constant_memory: rows go to a temporary file per sheet (inline strings, no
+        # shared-string table in memory); nothing in a text cell is read as a formula
+        # or a link, whatever the options (cells are written as strings explicitly).
+        self.wb = xlsxwriter.Workbook(
+            out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
+        self.bold = self.wb.add_format({"bold": True})
+        self.date = self.wb.add_format({"num_format": DATE_FORMAT})
+        self.stamp = self.wb.add_format({"num_format": STAMP_FORMAT})
+        self._days: dict[dt.date, int] = {}
+
+    def sheet(
+        self, title: str, columns: Sequence[tuple[str, Text, int]], ctx: ExportContext, freeze: str = "A2"
+    ) -> Sheet:
+        """A new sheet after the others, its columns sized, frozen at ``freeze``, set up
+        to print, with its (bold) header row written."""
+        ws = self.wb.add_worksheet(title)
+        ws.freeze_panes(freeze)
+        names = headers(columns, ctx.lang)
+        for i, ((_, _, width), name) in enumerate(zip(columns, names, strict=True)):
+            ws.set_column(i, i, max(width, display_width(name) + 2))
+        # A4 landscape, all columns on one page width, as many pages down as needed,
+        # the header row on every page, gridlines printed.
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.hide_gridlines(0)
+        sheet = Sheet(self, ws)
+        sheet.append(names, self.bold)
+        return sheet
+
+    def day(self, day: dt.date) -> int:
+        """A date as an Excel serial day (each converted once: the same few hundred
+        days recur on every row)."""
+        serial = self._days.get(day)
+        if serial is None:
+            serial = self._days[day] = (day - EPOCH.date()).days
+        return serial
+
+    def close(self) -> None:
+        self.wb.close()
+
+    def fit(self, text: str) -> str:
+        """``text`` if a cell holds it, else as much of it as fits followed by a note of
+        what was left out (Excel's limit; the whole text is in ``export history``)."""
+        data = text.encode("utf-16-le")
+        units = len(data) // 2
+        if units <= CELL_LIMIT:
+            return text
+        room = CELL_LIMIT - len(self._cut(units).encode("utf-16-le")) // 2
+        head = data[: 2 * room].decode("utf-16-le", errors="ignore")  # never half a pair
+        return head + self._cut(units - len(head.encode("utf-16-le")) // 2)
+
+    def _cut(self, n: int) -> str:
+        return tr(
+            "…（超出 Excel 单元格 {m} 字符的上限，余下 {n} 字符从略；完整内容见 workflow export history）",
+            "… (past Excel's limit of {m} characters a cell: the last {n} left out; "
+            "the whole text: workflow export history)",
+            m=CELL_LIMIT,
+            n=n,
+        )(self.lang)
 
 
-def _print_setup(ws: WriteOnlyWorksheet) -> None:
-    """A4 landscape, all columns on one page width, the header row on every page
-    (set before the first row: the sheet's properties are written with it)."""
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as needed
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "1:1"
-    ws.print_options.gridLines = True
+def _instant(value: dt.datetime) -> float:
+    """A date-time as an Excel serial (days and the fraction of a day)."""
+    delta = value.replace(tzinfo=None) - EPOCH
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
-def _stamp(ws: WriteOnlyWorksheet, recorded_at: str) -> Any:
-    """A recorded-at time (ISO text, UTC) as a real Excel date-time cell."""
-    from openpyxl.cell import WriteOnlyCell
+class Sheet:
+    """Rows appended one after another; each value written as what it is: text
+    (escaped), a number, a real date or date-time; None and empty text leave the cell
+    blank."""
 
+    def __init__(self, book: Book, ws: Any) -> None:
+        self.book = book
+        self.ws = ws
+        self.title: str = ws.name
+        self.rows = 0
+
+    def append(self, values: Sequence[Any], fmt: Any = None) -> None:
+        ws, r, book = self.ws, self.rows, self.book
+        string, number = ws.write_string, ws.write_number
+        for c, v in enumerate(values):
+            cls = v.__class__
+            if cls is str:
+                if len(v) > CELL_LIMIT // 2:  # possibly too long (two UTF-16 units a character at most)
+                    v = book.fit(safe(v))
+                if v:
+                    string(r, c, safe(v), fmt)
+            elif cls is int or cls is float:
+                number(r, c, v, fmt)
+            elif v is None:
+                pass
+            elif cls is dt.date:
+                number(r, c, book.day(v), book.date)
+            elif cls is dt.datetime:
+                number(r, c, _instant(v), book.stamp)
+            elif cls is bool:
+                ws.write_boolean(r, c, v, fmt)
+            elif isinstance(v, int | float):
+                number(r, c, v, fmt)
+            else:
+                string(r, c, safe(str(v)), fmt)
+        self.rows = r + 1
+
+
+def _stamp(recorded_at: str) -> Any:
+    """A recorded-at time (ISO text, UTC) as a date-time (written as a real Excel
+    date-time cell), or the text itself if it is not one."""
     try:
-        value: Any = dt.datetime.fromisoformat(recorded_at.rstrip("Z")).replace(tzinfo=None)
+        return dt.datetime.fromisoformat(recorded_at.rstrip("Z"))
     except ValueError:
-        return safe(recorded_at)
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    return cell
-
-
-def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _note(ws: WriteOnlyWorksheet, text: str) -> None:
-    ws.append([safe(text)])
+        return recorded_at
 
 
 def write_timeline(
     ctx: ExportContext, timelines: Iterable[TownshipTimeline], out: IO[bytes], progress: Progress | None
 ) -> int:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, TITLES["timeline"](ctx.lang), TIMELINE_COLUMNS, ctx, freeze="C2")
-    events_ws = _sheet(wb, TITLES["events"](ctx.lang), HISTORY_COLUMNS, ctx, freeze="C2")
-    checks_ws = _sheet(wb, TITLES["checks"](ctx.lang), CHECK_COLUMNS, ctx, freeze="C2")
-    report_cols = (
-        ("item", Text("项目", "item"), 40),
-        ("value", Text("数值", "value"), 40),
-    )
-    report_ws = _sheet(wb, TITLES["report"](ctx.lang), report_cols, ctx)
+    book = Book(out, ctx.lang)
+    ws = book.sheet(TITLES["timeline"](ctx.lang), TIMELINE_COLUMNS, ctx, freeze="C2")
     table = TimelineRows(ctx)
     spans = 0
+    append = ws.append
     for done, t in enumerate(timelines, start=1):
         for row in table.rows(t):
-            ws.append(safe_row(row))
+            append(row)
         spans += len(t.spans)
         if progress is not None:
             progress(done, ctx.township_count)
-    _write_events(ctx, wb, events_ws)
+    _write_events(ctx, book)
+    checks_ws = book.sheet(TITLES["checks"](ctx.lang), CHECK_COLUMNS, ctx, freeze="C2")
+    report_ws = book.sheet(TITLES["report"](ctx.lang), REPORT_COLUMNS, ctx)
     if ctx.township_count > DETAIL_LIMIT:
         text = tr(
             "所选乡镇超过{n}个：为保持流式导出，此表从略；请用 workflow status / workflow report 查看",
@@ -144,25 +226,29 @@ def write_timeline(
             "use 'workflow status' / 'workflow report' instead",
             n=DETAIL_LIMIT,
         )(ctx.lang)
-        _note(checks_ws, text)
-        _note(report_ws, text)
+        checks_ws.append([text])
+        report_ws.append([text])
     else:
         _write_checks(ctx, checks_ws)
         _write_report(ctx, report_ws)
-    wb.save(out)  # any binary stream will do
+    book.close()  # any binary stream will do
     return spans
 
 
-def _write_events(ctx: ExportContext, wb: Workbook, ws: WriteOnlyWorksheet) -> None:
+def _write_events(ctx: ExportContext, book: Book) -> None:
     """Every event of the selected townships (within the dates, if given), spilling
     into further sheets past Excel's row limit."""
+    from sqlalchemy import select as sa_select
+
     title = TITLES["events"](ctx.lang)
-    rows, part = 1, 1
+    ws = book.sheet(title, HISTORY_COLUMNS, ctx, freeze="C2")
+    part = 1
     for scope in ctx.scopes:
         stmt = (
-            select(Township.name, Event)
+            sa_select(col(Township.name), *HISTORY_FIELDS)  # the fields, not ORM objects: cheaper per row
+            .select_from(Event)
             .join(Township, col(Event.township_id) == col(Township.id))
-            .where(Township.district_id == scope.district_id)
+            .where(col(Township.district_id) == scope.district_id)
         )
         if scope.township_ids is not None:
             stmt = stmt.where(col(Township.id).in_(list(scope.township_ids)))
@@ -171,16 +257,13 @@ def _write_events(ctx: ExportContext, wb: Workbook, ws: WriteOnlyWorksheet) -> N
         if ctx.date_to is not None:
             stmt = stmt.where(col(Event.effective_date) <= ctx.date_to)
         stmt = stmt.order_by(col(Event.township_id), col(Event.id))
-        for name, ev in ctx.session.exec(stmt.execution_options(yield_per=2000)):
-            if rows >= MAX_ROWS:
+        for ev in ctx.session.execute(stmt.execution_options(yield_per=2000)):
+            if ws.rows >= MAX_ROWS:
                 part += 1
-                index = wb.sheetnames.index(ws.title) + 1
-                ws = _sheet(wb, f"{title} {part}", HISTORY_COLUMNS, ctx, freeze="C2", index=index)
-                rows = 1
-            cells = safe_row(history_cells(scope.name, name, ev))
-            cells[RECORDED_AT] = _stamp(ws, ev.recorded_at)
+                ws = book.sheet(f"{title} {part}", HISTORY_COLUMNS, ctx, freeze="C2")
+            cells = history_cells(scope.name, ev[0], ev)
+            cells[RECORDED_AT] = _stamp(ev.recorded_at)
             ws.append(cells)
-            rows += 1
 
 
 def _township_ids(ctx: ExportContext) -> Iterable[int]:
@@ -194,18 +277,16 @@ def _township_ids(ctx: ExportContext) -> Iterable[int]:
                 yield tid
 
 
-def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
+def _write_checks(ctx: ExportContext, ws: Sheet) -> None:
     """Each township's exit-gate checks as ``workflow status`` shows them."""
     lang = ctx.lang
     defs = {s.name: ctx.definitions[s.district_id] for s in ctx.scopes}
     for tid in _township_ids(ctx):
         v = ctx.service.status(str(tid))
         d = defs.get(v.district, ctx.service.definition)
-        stage = safe(
-            f"{d.stage(v.stage).order}.{ctx.stage_name(d, v.stage)}" if d.has_stage(v.stage) else v.stage
-        )
+        stage = f"{d.stage(v.stage).order}.{ctx.stage_name(d, v.stage)}" if d.has_stage(v.stage) else v.stage
         if not v.checks:
-            ws.append([safe(v.district), safe(v.township), stage, "", "-", "", "", "", ""])
+            ws.append([v.district, v.township, stage, "", "-", "", "", "", ""])
             continue
         for c in v.checks:
             if c.passed:
@@ -216,27 +297,27 @@ def _write_checks(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
                 result = tr("未通过", "FAIL")(lang)
             ws.append(
                 [
-                    safe(v.district),
-                    safe(v.township),
+                    v.district,
+                    v.township,
                     stage,
-                    safe(c.id),
+                    c.id,
                     result,
-                    safe(str(c.actual)),
-                    safe(str(c.required)),
-                    safe(c.message(lang)),
-                    safe(c.waiver_reason),
+                    str(c.actual),
+                    str(c.required),
+                    c.message(lang),
+                    c.waiver_reason,
                 ]
             )
 
 
-def _write_report(ctx: ExportContext, ws: WriteOnlyWorksheet) -> None:
+def _write_report(ctx: ExportContext, ws: Sheet) -> None:
     """The district report of each district exported, from ``Service.report``."""
     note = scope_note(ctx)
     if note is not None:
-        _note(ws, note)
+        ws.append([note])
     for scope in ctx.scopes:
         report: dict[str, Any] = ctx.service.report(scope.name)
-        ws.append([_bold(ws, safe(scope.name))])
+        ws.append([scope.name], ws.book.bold)
         for label, value in report_rows(report, ctx.definitions[scope.district_id], ctx.lang):
-            ws.append([safe(label), safe(value) if isinstance(value, str) else value])
+            ws.append([label, value])
         ws.append([])
