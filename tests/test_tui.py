@@ -566,6 +566,7 @@ async def test_the_footer_shows_the_screen_s_keys_and_a_click_on_one_presses_it(
         for ch in "青山":
             await pilot.press(ch)
             await pilot.pause(0.05)
+        await pilot.pause(0.4)  # the filter's debounce
         await settle(pilot)
         assert column(towns_table(app), "township") == ["[选] 青山镇"]
     async with WorkflowApp(svc, "en").run_test(size=(80, 24)) as pilot:
