@@ -189,15 +189,17 @@ def test_the_collector_waits_for_the_command_only_in_the_command_s_own_process(t
 
 def test_advance_and_a_bulk_dry_run_load_no_orm(tmp_path: Path) -> None:
     """A step and a bulk dry run are plain SQL on the driver: neither loads SQLAlchemy,
-    sqlmodel nor pydantic (the advance really happens; the dry run lists the ready)."""
+    sqlmodel nor pydantic, nor the parts of the service that do not step townships
+    (imports, evidence, set-up, maintenance); the advance really happens; the dry run
+    lists the ready."""
     db = tmp_path / "w.db"
     init_with_service(db)
     assert main(["--db", str(db), "record", "东湖镇", "draft", "title=报告", "date=2021-04-12"]) == 0
     code = (
         "import sys, json; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], *sys.argv[2:]]); "
-        "print(json.dumps({'rc': rc, 'loaded': sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') "
-        "if m in sys.modules)}))"
+        "print(json.dumps({'rc': rc, 'loaded': sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', "
+        "'workflow.app.service', 'workflow.app.evidence', 'workflow.app.rosters') if m in sys.modules)}))"
     )
     for args in (
         ["advance", "--district", "某区", "--stage", "draft_report", "--dry-run"],

@@ -111,10 +111,22 @@ class Options:
     def service(self, *, reading: bool = False) -> Any:
         """The service; ``reading`` for a command that changes nothing."""
         from workflow.app.service import Service
+
+        return self._on_database(Service, reading)
+
+    def steps(self) -> Any:
+        """The part of the service that steps townships (``advance``, ``return``, a bulk
+        advance and its dry run), without the modules of the rest (imports, evidence,
+        set-up, maintenance), which these commands would only load."""
+        from workflow.app.steps import Steps
+
+        return self._on_database(Steps, False)
+
+    def _on_database(self, kind: Any, reading: bool) -> Any:
         from workflow.domain.definition import default_definition
         from workflow.ledger.witness import Witness
 
-        return Service(
+        return kind(
             self.engine(reading=reading),
             self.acting(reading=reading),
             default_definition(),

@@ -56,7 +56,7 @@ def advance(
                 "name a township, or use --district and --stage",
             )
         )
-    r = OPTS.service().advance(township, to, on, note, expect_version)
+    r = OPTS.steps().advance(township, to, on, note, expect_version)
     say(
         tr(
             "「{t}」：{a} → {b}",
@@ -69,12 +69,12 @@ def advance(
 
 
 def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run: bool) -> None:
-    from workflow.app.service import BulkInterrupted
+    from workflow.app.base import BulkInterrupted
     from workflow.errors import Blocked
 
     interrupted: BulkInterrupted | None = None
     try:
-        outcomes = OPTS.service().bulk_advance(district, stage, on, note, dry_run)
+        outcomes = OPTS.steps().bulk_advance(district, stage, on, note, dry_run)
     except BulkInterrupted as e:
         interrupted, outcomes = e, e.outcomes
     labels = {
@@ -122,7 +122,7 @@ def _bulk_advance(district: str, stage: str, on: str | None, note: str, dry_run:
 
 def return_cmd(township: str, to: str, reason: str, on: str | None, expect_version: int | None) -> None:
     """Send a township back to an earlier stage (reviewers and admins)."""
-    r = OPTS.service().return_(township, to, reason, on, expect_version)
+    r = OPTS.steps().return_(township, to, reason, on, expect_version)
     say(
         tr(
             "「{t}」已退回：{a} → {b}",
