@@ -83,8 +83,13 @@ records = con.execute(
     (tid, tid, tid),
 ).fetchall()
 facts = {k: json.loads(v) for t, k, v in records if t == "f"}
-rosters = [json.loads(d) for (d,) in con.execute("SELECT data FROM rosterrow WHERE township_id = ? ORDER BY id", (tid,))]
-counts = con.execute("SELECT kind, count(*) FROM rosterrow WHERE township_id = ? GROUP BY kind", (tid,)).fetchall()
+stored = con.execute(  # a roster's rows are the lines of the event that set it
+    "SELECT r.kind, r.rows, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
+    "WHERE r.township_id = ?", (tid,)
+).fetchall()
+rosters = [json.loads(line) for _, _, lines, payload in stored
+           for line in (lines if lines is not None else json.loads(payload)["lines"]).split("\\n")]
+counts = [(kind, rows) for kind, rows, _, _ in stored]
 violations = con.execute(
     "SELECT id, opened_note, opened_by, opened_on FROM violation WHERE township_id = ? AND status = 'open'", (tid,)
 ).fetchall()

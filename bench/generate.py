@@ -73,7 +73,8 @@ class Batch:
     townships: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
-    rosters: list[tuple[int, str, int, str]] = field(default_factory=list)
+    rosters: list[tuple[int, str, int, int]] = field(default_factory=list)
+    """(township, kind, rows, the event carrying them): a roster is its import's lines."""
     waivers: list[dict[str, Any]] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -252,7 +253,7 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
             seats = int(data.get("seats", seats))
         for kind in definition.stage(stage).rosters:
             rows = roster_rows(kind, rng, seats)
-            chain.add(  # the import carries its rows, as the service's do
+            at = chain.add(  # the import carries its rows, as the service's do
                 "import",
                 stage,
                 day,
@@ -265,7 +266,7 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
                     "lines": "\n".join(rows),
                 },
             )
-            batch.rosters += [(tid, kind, n, r) for n, r in enumerate(rows, start=1)]
+            batch.rosters.append((tid, kind, len(rows), at))
         if stage == "upper_review" and returned:
             chain.add("return", STAGES[0], day, {"reason": "退回修改"}, "退回修改")
             chain.add("advance", STAGES[1], day, {"checks": [], "waived": []})
@@ -367,13 +368,13 @@ def generate(url: str | None, townships: int, seed: int = 7, quiet: bool = False
             if batch.facts:
                 conn.execute(insert(Fact), _dedupe_facts(batch.facts))
             if batch.rosters:
-                bulk(conn, "rosterrow", ["township_id", "kind", "line", "data"], batch.rosters)
+                bulk(conn, "roster", ["township_id", "kind", "rows", "event_id"], batch.rosters)
             if batch.waivers:
                 conn.execute(insert(Waiver), batch.waivers)
             if batch.violations:
                 conn.execute(insert(Violation), batch.violations)
         counts["events"] += len(batch.events)
-        counts["roster_rows"] += len(batch.rosters)
+        counts["roster_rows"] += sum(r[2] for r in batch.rosters)
         batch = Batch()
 
     # The system chain: each district and township added, as the service records them.

@@ -2,13 +2,14 @@
 the same file with the stdlib csv module alone, and the longest time the import
 holds the database's write lock. Each side runs in a fresh process and measures
 itself (interpreter start-up and imports left out of the times, not out of the
-memory).
+memory); three pairs, interleaved, medians.
 
     python bench/run.py --roster [--work DIR]"""
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -37,11 +38,13 @@ from sqlalchemy import event
 from workflow.app.service import Service
 from workflow.store.db import open_engine
 
-url, path = sys.argv[1], Path(sys.argv[2])
+url, path, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[4])
 svc = Service(open_engine(url), "bench", today=lambda: dt.date(2026, 11, 26))
-svc.init()
-svc.add_district("基准区")
-svc.add_township("基准镇", "基准区", since="2026-11-01")
+if n == 0:
+    svc.init()
+town = f"基准镇{n}"  # a township of its own each round, in one database
+svc.add_district(f"基准区{n}")
+svc.add_township(town, f"基准区{n}", since="2026-11-01")
 held = []
 began = {}
 
@@ -60,9 +63,9 @@ event.listen(svc.engine.sa, "commit", _end)
 event.listen(svc.engine.sa, "rollback", _end)
 held.clear()
 t, c = time.perf_counter(), time.process_time()
-svc.import_roster("基准镇", "delegates", path, on="2026-11-20")
+svc.import_roster(town, "delegates", path, on="2026-11-20")
 seconds, cpu = time.perf_counter() - t, time.process_time() - c
-n = len(svc.roster("基准镇", "delegates"))
+n = len(svc.roster(town, "delegates"))
 print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": n, "lock_max": max(held), "writes": len(held),
                   "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
@@ -97,9 +100,10 @@ def run_json(code: str, *args: str) -> Any:
     return result
 
 
-def measure(work: Path, db_url: str | None = None) -> dict[str, dict[str, float]]:
-    """Both sides on one generated file; a fresh SQLite database unless ``db_url``
-    (an empty database) is given."""
+def measure(work: Path, db_url: str | None = None, rounds: int = 3) -> dict[str, dict[str, float]]:
+    """Both sides on one generated file, ``rounds`` pairs interleaved (floor, ours,
+    floor, ours, ...), each side's medians; the write lock's longest hold in any round.
+    A fresh SQLite database unless ``db_url`` (an empty database) is given."""
     work.mkdir(parents=True, exist_ok=True)
     path = work / "roster-200k.csv"
     if not path.exists():
@@ -108,7 +112,17 @@ def measure(work: Path, db_url: str | None = None) -> dict[str, dict[str, float]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = db_url or f"sqlite:///{db}"
-    base = run_json(BASELINE, str(path))
-    ours = run_json(OURS, url, str(path), str(HERE.parent / "src"))
-    assert ours["rows"] == base["rows"] == ROWS, (ours, base)
-    return {"baseline": base, "ours": ours}
+    bases: list[dict[str, Any]] = []
+    ours: list[dict[str, Any]] = []
+    for n in range(rounds):
+        bases.append(run_json(BASELINE, str(path)))
+        ours.append(run_json(OURS, url, str(path), str(HERE.parent / "src"), str(n)))
+        assert ours[-1]["rows"] == bases[-1]["rows"] == ROWS, (ours[-1], bases[-1])
+
+    def medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+        return {k: statistics.median(float(r[k]) for r in runs) for k in runs[0]}
+
+    return {
+        "baseline": medians(bases),
+        "ours": medians(ours) | {"lock_max": max(float(r["lock_max"]) for r in ours)},
+    }

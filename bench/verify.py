@@ -36,7 +36,7 @@ PROJECTION_QUERIES = (
     'SELECT u.name, ut.township_id FROM usertownship ut JOIN "user" u ON u.id = ut.user_id',
     "SELECT id, name, district_id, stage, stage_since, version, head_hash, updated_at, updated_by FROM township",
     "SELECT township_id, name, data FROM fact",
-    "SELECT township_id, kind, line, data FROM rosterrow",
+    "SELECT township_id, kind, rows, event_id, lines FROM roster",
     "SELECT township_id, check_id, reason, actor, event_id FROM waiver",
     "SELECT * FROM violation",
     "SELECT * FROM gatestate",

@@ -90,7 +90,7 @@ def delete_township(svc: Service, chain: str) -> None:
     """Delete a township with every row and event of it."""
     drop_triggers(svc)
     with svc.engine.begin() as conn:
-        for table in ("fact", "rosterrow", "waiver", "violation", "usertownship", "gatestate", "event"):
+        for table in ("fact", "roster", "waiver", "violation", "usertownship", "gatestate", "event"):
             conn.execute(text(f"DELETE FROM {table} WHERE township_id = :i"), {"i": int(chain)})
         conn.execute(text("DELETE FROM township WHERE id = :i"), {"i": int(chain)})
 

@@ -158,7 +158,7 @@ def _fingerprint(url: str) -> str:
     svc = demo_service(url)
     h = hashlib.sha256()
     with svc.engine.connect() as conn:
-        for table in ("event", "township", "fact", "rosterrow", "waiver", "violation", "user"):
+        for table in ("event", "township", "fact", "roster", "waiver", "violation", "user"):
             for row in conn.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY 1'):
                 h.update(repr(tuple(row)).encode())
     svc.engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from tests.conftest import make_service, sign_in
 from workflow.app.service import Service
 from workflow.cli.main import main
+from workflow.domain.rosters import stored_lines
 from workflow.store.db import open_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,24 +81,43 @@ def drop_log_triggers(conn: Connection) -> None:
         sql(conn, "ALTER TABLE event DISABLE TRIGGER USER")
 
 
-def roster_field(c: Connection) -> None:
+def edit_roster(c: Connection, edit: Callable[[list[str]], list[str]]) -> None:
+    """The first delegates roster's rows, changed as ``edit`` does, written into the
+    roster row itself (its event, hash-chained, cannot be changed unseen)."""
+    tid_, lines, payload = c.execute(
+        text(
+            "SELECT r.township_id, r.lines, e.payload FROM roster r JOIN event e ON e.id = r.event_id "
+            "WHERE r.kind = 'delegates' ORDER BY r.township_id LIMIT 1"
+        )
+    ).one()
+    rows = edit(stored_lines("delegates", lines, payload))
     sql(
         c,
-        """UPDATE rosterrow SET data = replace(data, '"elected": true', '"elected": false')
-              WHERE id = (SELECT min(id) FROM rosterrow)""",
+        "UPDATE roster SET lines = :l WHERE township_id = :t AND kind = 'delegates'",
+        l="\n".join(rows),
+        t=tid_,
     )
 
 
+def roster_field(c: Connection) -> None:
+    edit_roster(c, lambda rows: [rows[0].replace('"elected": true', '"elected": false'), *rows[1:]])
+
+
 def roster_extra(c: Connection) -> None:
+    edit_roster(c, lambda rows: [*rows, rows[0]])
+
+
+def roster_event(c: Connection) -> None:
+    """The roster pointed at the township's first event instead of its import."""
     sql(
         c,
-        """INSERT INTO rosterrow (township_id, kind, line, data)
-              SELECT township_id, kind, 99, data FROM rosterrow WHERE id = (SELECT min(id) FROM rosterrow)""",
+        "UPDATE roster SET event_id = (SELECT min(e.id) FROM event e WHERE e.township_id = roster.township_id) "
+        "WHERE kind = 'delegates'",
     )
 
 
 def roster_deleted(c: Connection) -> None:
-    sql(c, "DELETE FROM rosterrow WHERE id = (SELECT max(id) FROM rosterrow)")
+    sql(c, "DELETE FROM roster WHERE kind = 'delegates'")
 
 
 def fact_value(c: Connection) -> None:
@@ -148,7 +168,7 @@ def definition_text(c: Connection) -> None:
 def township_deleted(c: Connection) -> None:
     t = tid(c, "西山镇")
     drop_log_triggers(c)
-    for table in ("waiver", "violation", "usertownship", "fact", "rosterrow", "gatestate"):
+    for table in ("waiver", "violation", "usertownship", "fact", "roster", "gatestate"):
         sql(c, f"DELETE FROM {table} WHERE township_id = :t", t=t)
     sql(c, "DELETE FROM event WHERE township_id = :t", t=t)
     sql(c, "DELETE FROM township WHERE id = :t", t=t)
@@ -168,9 +188,10 @@ def tail_cut(c: Connection) -> None:
 
 TAMPERS: dict[str, tuple[Callable[[Connection], None], str, str]] = {
     # name: (the tamper, the table named, a field or word the message names)
-    "roster_field": (roster_field, "table rosterrow", "field elected"),
-    "roster_extra_row": (roster_extra, "table rosterrow", "delegates #99"),
-    "roster_row_deleted": (roster_deleted, "table rosterrow", "delegates #5"),
+    "roster_field": (roster_field, "table roster", "field elected"),
+    "roster_extra_row": (roster_extra, "table roster", "delegates #"),
+    "roster_event": (roster_event, "table roster", "field event_id"),
+    "roster_deleted": (roster_deleted, "table roster", "delegates"),
     "fact_value": (fact_value, "table fact", "field forms_issued"),
     "waiver_inserted": (waiver_inserted, "table waiver", "quorum"),
     "violation_resolved": (violation_resolved, "table violation", "field status"),
@@ -180,7 +201,7 @@ TAMPERS: dict[str, tuple[Callable[[Connection], None], str, str]] = {
     "district_definition": (district_definition, "table district", "field definition_path"),
     "definition_text": (definition_text, "table definitiontext", "field text"),
     "township_deleted": (township_deleted, "table township", "西山镇"),
-    "tail_cut": (tail_cut, "table rosterrow", "东湖镇"),
+    "tail_cut": (tail_cut, "table roster", "东湖镇"),
 }
 
 
@@ -294,15 +315,11 @@ def test_db_upgrade_commits_a_last_release_database_and_verify_passes(tmp_path: 
     # the commitments hold from then on: a tampered roster row of the old data is named
     engine = open_engine(str(db))
     with engine.begin() as conn:
-        sql(
-            conn,
-            """UPDATE rosterrow SET data = replace(data, '}', ', "elected_extra": true}')
-                     WHERE id = (SELECT min(id) FROM rosterrow)""",
-        )
+        edit_roster(conn, lambda rows: [rows[0].replace("}", ', "elected_extra": true}'), *rows[1:]])
     engine.dispose()
     tampered = subprocess.run([*ours, "audit", "verify"], env=env, capture_output=True, text=True)
     assert (
         tampered.returncode == 6
-        and "table rosterrow" in tampered.stdout
+        and "table roster" in tampered.stdout
         and "field elected_extra" in tampered.stdout
     )

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from tests.conftest import demo_service
 from workflow.app.demo import build_demo
 from workflow.domain.report import render_text
+from workflow.domain.rosters import stored_lines
 
 
 def test_seed_district_figures(demo_url: str) -> None:
@@ -33,13 +34,23 @@ def test_seed_district_figures(demo_url: str) -> None:
 def test_report_is_computed_from_the_rosters(demo_url: str) -> None:
     """Remove one elected delegate's row and the figures follow."""
     svc = demo_service(demo_url)
-    with svc.engine.begin() as conn:
-        row = conn.execute(
+    with svc.engine.begin() as conn:  # the rows written into the roster row itself, one fewer
+        for tid, lines, payload in conn.execute(
             text(
-                "SELECT id FROM rosterrow WHERE kind='delegates' AND data LIKE '%\"elected\": true%' LIMIT 1"
+                "SELECT r.township_id, r.lines, e.payload FROM roster r JOIN event e ON e.id = r.event_id "
+                "JOIN township t ON t.id = r.township_id JOIN district d ON d.id = t.district_id "
+                "WHERE r.kind = 'delegates' AND d.name = '某区' ORDER BY r.township_id"
             )
-        ).scalar_one()
-        conn.execute(text("DELETE FROM rosterrow WHERE id = :i"), {"i": row})
+        ).all():
+            rows = stored_lines("delegates", lines, payload)
+            elected = [r for r in rows if '"elected": true' in r]
+            if elected:
+                rows.remove(elected[0])
+                conn.execute(
+                    text("UPDATE roster SET lines = :l WHERE township_id = :t AND kind = 'delegates'"),
+                    {"l": "\n".join(rows), "t": tid},
+                )
+                break
     assert svc.report("某区")["delegates"]["total"] == 1056
 
 
@@ -73,14 +84,14 @@ def test_demo_twice_duplicates_nothing(demo_url: str) -> None:
     with svc.engine.connect() as conn:
         before = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-            for t in ("township", "event", "rosterrow")
+            for t in ("township", "event", "roster")
         }
     summary = build_demo(svc)
     assert summary.created == [] and summary.skipped == ["某区", "演示区"]
     with svc.engine.connect() as conn:
         after = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-            for t in ("township", "event", "rosterrow")
+            for t in ("township", "event", "roster")
         }
     assert before == after
 

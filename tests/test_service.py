@@ -25,7 +25,7 @@ def dump(svc: Service) -> dict[str, list[Any]]:
             "township",
             "event",
             "fact",
-            "rosterrow",
+            "roster",
             "waiver",
             "violation",
             '"user"',

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.app.evidence import attachments_of, documents_store
+from workflow.domain.rosters import stored_lines
 from workflow.errors import AuditFailure, BadInput, NotPermitted
 from workflow.i18n import Lang, Text, tr
 from workflow.ledger import bundle as fmt
@@ -212,15 +213,16 @@ def _state(db: hot.Raw, t: hot.TownRow, attachments: list[Any]) -> dict[str, Any
         str(n): json.loads(d)
         for n, d in db.all("SELECT name, data FROM fact WHERE township_id = :t ORDER BY name", {"t": t.id})
     }
-    lines: dict[str, list[str]] = {}
-    for kind, data in db.all(
-        "SELECT kind, data FROM rosterrow WHERE township_id = :t ORDER BY kind, line", {"t": t.id}
+    rosters: dict[
+        str, dict[str, Any]
+    ] = {}  # each roster as the digest of its stored lines (the rows are in its event)
+    for kind, lines, payload in db.all(
+        "SELECT r.kind, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
+        "WHERE r.township_id = :t ORDER BY r.kind",
+        {"t": t.id},
     ):
-        lines.setdefault(str(kind), []).append(str(data))
-    rosters = {  # each roster as the digest of its stored lines (the rows are in its import event)
-        kind: {"sha256": d.sha256, "rows": d.count}
-        for kind, d in ((k, roster_digest(v)) for k, v in lines.items())
-    }
+        d = roster_digest(stored_lines(str(kind), lines, payload))
+        rosters[str(kind)] = {"sha256": d.sha256, "rows": d.count}
     waivers = {
         str(c): str(r)
         for c, r in db.all("SELECT check_id, reason FROM waiver WHERE township_id = :t", {"t": t.id})

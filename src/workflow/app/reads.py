@@ -18,7 +18,7 @@ from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.app.rules import Scope, hidden_note, read_scope
 from workflow.domain.definition import Definition, default_definition
 from workflow.domain.gates import GATES, CheckResult, Dep, GateContext, SharedChecks, Watched, evaluate, waive
-from workflow.domain.rosters import ROSTER_KINDS
+from workflow.domain.rosters import ROSTER_KINDS, stored_lines
 from workflow.domain.text import shorten
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
@@ -274,13 +274,12 @@ class Reads:
         wanted = sorted({k for ks in kinds.values() for k in ks})
         ids = [tid for tid, ks in kinds.items() if ks]
         raw = hot.raw(db)
-        sql = hot.ROSTERS.format(tid=raw.one_of("township_id", "ids"), kind=raw.one_of("kind", "kinds"))
+        sql = hot.ROSTERS.format(tid=raw.one_of("r.township_id", "ids"), kind=raw.one_of("r.kind", "kinds"))
         for at in range(0, len(ids) if wanted else 0, hot.IN_CHUNK):
             params = {"ids": raw.values(ids[at : at + hot.IN_CHUNK]), "kinds": raw.values(wanted)}
-            for tid, kind, data in raw.all(sql, params):
-                rows = out[int(tid)].get(kind)
-                if rows is not None:  # not a kind another township's gate reads
-                    rows.append(data)
+            for tid, kind, lines, payload in raw.all(sql, params):
+                if kind in out[int(tid)]:  # not a kind another township's gate reads
+                    out[int(tid)][kind] = stored_lines(kind, lines, payload)
         return out
 
     def gate_context(
@@ -400,9 +399,7 @@ class Reads:
         d = self.definition_for(db, town)
         records = self._records(db, town, d)
         district = raw.one("SELECT name FROM district WHERE id = :id", {"id": town.district_id})
-        counts = raw.all(
-            "SELECT kind, count(*) FROM rosterrow WHERE township_id = :tid GROUP BY kind", {"tid": town.id}
-        )
+        counts = raw.all("SELECT kind, rows FROM roster WHERE township_id = :tid", {"tid": town.id})
         violations = raw.all(
             "SELECT id, opened_note, opened_by, opened_on FROM violation "
             "WHERE township_id = :tid AND status = 'open' ORDER BY id",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow.domain.definition import Definition
 from workflow.domain.report import ReportBuilder, TownshipRecord, ViolationRecord, WaiverRecord
-from workflow.domain.rosters import ROSTER_KINDS
+from workflow.domain.rosters import ROSTER_KINDS, stored_lines
 from workflow.store import sql as hot
 from workflow.store.sql import date_of
 
@@ -51,10 +51,12 @@ def district_report(
     )
     kinds = ", ".join(f"'{k}'" for k in REPORT_ROSTERS)
     rosters = _Ordered(
-        db.stream(
-            "SELECT r.township_id, r.kind, r.data FROM rosterrow r JOIN township t ON t.id = r.township_id "
-            f"{_where(where, f'r.kind IN ({kinds})')} ORDER BY r.township_id, r.kind, r.id",
+        db.stream(  # a few rosters at a time: each its event's payload, up to tens of megabytes
+            "SELECT r.township_id, r.kind, r.lines, e.payload FROM roster r "
+            "JOIN township t ON t.id = r.township_id LEFT JOIN event e ON e.id = r.event_id "
+            f"{_where(where, f'r.kind IN ({kinds})')} ORDER BY r.township_id, r.kind",
             params,
+            size=20,
         )
     )
     for tid, name, district_id, stage in towns:
@@ -65,11 +67,11 @@ def district_report(
             raw = json.loads(data)
             town_facts[str(fact)] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
         town_rosters: dict[str, list[dict[str, Any]]] = {}
-        for _, kind, data in rosters.take(town.id):
-            row = json.loads(data)
+        for _, kind, lines, payload in rosters.take(town.id):
+            rows = list(map(json.loads, stored_lines(str(kind), lines, payload)))
             if kind in TYPED_ROSTERS:
-                row = ROSTER_KINDS[str(kind)].load_row(row)
-            town_rosters.setdefault(str(kind), []).append(row)
+                rows = list(map(ROSTER_KINDS[str(kind)].load_row, rows))
+            town_rosters[str(kind)] = rows
         builder.township(town, town_facts, town_rosters)
 
     for vid, tid, status, note, name in db.all(

@@ -55,10 +55,7 @@ class Rosters(ServiceBase):
         expected_version: int | None = None,
         on: dt.date | str | None = None,
     ) -> StepResult:
-        from sqlalchemy import func
-        from sqlmodel import select
-
-        from workflow.store.tables import RosterRow
+        from workflow.store.tables import Roster
 
         kind = parsed.kind.name
         effective = self._effective(on)
@@ -66,11 +63,8 @@ class Rosters(ServiceBase):
             town, d, expected = self._load_for_change(session, ref, "change", expected_version)
             check_not_before_start(session, town, effective)
             self._check_stage_open(town, d, roster_stage(d, kind), parsed.kind.label())
-            existing = session.exec(
-                select(func.count())
-                .select_from(RosterRow)
-                .where(RosterRow.township_id == town.id, RosterRow.kind == kind)
-            ).one()
+            found = session.get(Roster, (town.id, kind))
+            existing = found.rows if found is not None else 0
             if existing and not replace:
                 raise BadInput(
                     Text(

@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice, repeat
@@ -248,6 +248,65 @@ class ParsedRoster:
     def rows(self) -> list[dict[str, Any]]:
         """The rows as typed values (dates as dates)."""
         return [self.kind.load_row(json.loads(r)) for r in self.encoded]
+
+
+def roster_lines_of(payload: Mapping[str, Any], kind: str) -> Iterable[str] | None:
+    """The stored form of each row of roster ``kind`` that an event sets, one after the
+    other, or None when it sets none or does not carry its rows: an import's or an
+    edit's ``lines`` (one JSON object a line, exactly as stored, so that neither the
+    write path nor replay parses or re-encodes a row), an older release's parsed
+    ``data``, or the rows of ``db upgrade``'s commitment of several rosters."""
+    if "rosters" in payload:
+        rows = payload["rosters"].get(kind)
+        return None if rows is None else [_stored(r) for r in rows]
+    if payload.get("kind") != kind:
+        return None
+    lines = payload.get("lines")
+    if lines is not None:
+        return Lines(str(lines))
+    data = payload.get("data")
+    return None if data is None else [_stored(row) for row in data]
+
+
+def stored_lines(kind: str, lines: str | None, payload: str | None) -> list[str]:
+    """A stored roster's rows in their stored form: its own ``lines`` when it holds them
+    (rows no event carries), else those of the event that set it (its ``payload``)."""
+    if lines is not None:
+        return lines.split("\n") if lines else []
+    found = roster_lines_of(json.loads(payload or "{}"), kind)
+    return [] if found is None else list(found)
+
+
+class Lines:
+    """The rows of a roster as one text, one row a line: counted without splitting,
+    and split a million characters at a time as they are read (a roster of 200,000
+    rows is never held as 200,000 strings at once while it is written)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __len__(self) -> int:
+        return self.text.count("\n") + 1 if self.text else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return _split(self.text) if self.text else iter(())
+
+
+def _split(text: str, size: int = 1 << 20) -> Iterator[str]:
+    """``text.split("\\n")`` a million characters at a time."""
+    start, end = 0, len(text)
+    while start <= end:
+        cut = text.find("\n", start + size)
+        if cut < 0:
+            cut = end
+        yield from text[start:cut].split("\n")
+        start = cut + 1
+
+
+def _stored(row: Any) -> str:
+    return json.dumps(row, ensure_ascii=False)
 
 
 MAX_CELL = 2000
@@ -644,6 +703,11 @@ class _Validator:
                 except ValueError:
                     break
                 cell = cells[j]
+                if cache is not None and cell.__class__ is str:
+                    hit = cache.get(cell)  # parsed at an earlier row of this chunk
+                    if hit is not None:
+                        got[j] = hit
+                        continue
                 result = self._parsed(lines[j], col, pos, cell, member)
                 if isinstance(result, Text):
                     bad.setdefault(j, []).append(result)

@@ -7,6 +7,7 @@ invisible, control and bidirectional characters)."""
 from __future__ import annotations
 
 import unicodedata
+from itertools import repeat
 from typing import TypeGuard
 
 from workflow.errors import BadInput
@@ -130,12 +131,8 @@ def all_clean(values: list[object], max_length: int) -> bool:
         and joined.isprintable()
         and _INVISIBLE.isdisjoint(joined)
         and list(map(str.strip, texts)) == texts
-        and all(map(_is_nfkc, texts))
+        and all(map(unicodedata.is_normalized, repeat("NFKC"), texts))
     )
-
-
-def _is_nfkc(text: str) -> bool:
-    return unicodedata.is_normalized("NFKC", text)
 
 
 def name_key(value: str) -> str:

@@ -7,10 +7,10 @@ Both call these functions, so the two cannot disagree."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from workflow.domain.rosters import roster_lines_of
 from workflow.ledger.events import SYSTEM_CHAIN, Attached, Recorded, Sink
 
 Applier = Callable[[Sink, Recorded], None]
@@ -169,46 +169,8 @@ def _record(sink: Sink, ev: Recorded) -> None:
 @applies("import", "roster_commit")
 def _roster(sink: Sink, ev: Recorded) -> None:
     assert ev.township_id is not None
-    sink.roster(ev.township_id, str(ev.payload["kind"]), roster_lines(ev.payload), ev.id)
-
-
-def roster_lines(payload: dict[str, Any]) -> Iterable[str] | None:
-    """The stored form of each row of a roster event, one after the other: its
-    ``lines`` (one JSON object a line, exactly as stored, so that neither the write
-    path nor replay parses or re-encodes a row), or an older release's parsed ``data``
-    (as its tables hold it), or None for an import of a release that did not carry
-    its rows."""
-    lines = payload.get("lines")
-    if lines is not None:
-        return _split(str(lines)) if lines else []
-    data = payload.get("data")
-    return None if data is None else [_stored(row) for row in data]
-
-
-def _split(text: str, size: int = 1 << 20) -> Iterator[str]:
-    """``text.split("\\n")`` a million characters at a time: a roster of 200,000 rows is never
-    held as 200,000 strings at once while they are written."""
-    start, end = 0, len(text)
-    while start <= end:
-        cut = text.find("\n", start + size)
-        if cut < 0:
-            cut = end
-        yield from text[start:cut].split("\n")
-        start = cut + 1
-
-
-def roster_lines_of(payload: dict[str, Any], kind: str) -> list[str] | None:
-    """The stored lines of roster ``kind`` that an event sets (an import, or ``db
-    upgrade``'s commitment of several rosters), as its applier writes them."""
-    if "rosters" in payload:
-        rows = payload["rosters"].get(kind)
-        return None if rows is None else [_stored(r) for r in rows]
-    lines = roster_lines(payload)
-    return None if lines is None else list(lines)
-
-
-def _stored(row: Any) -> str:
-    return json.dumps(row, ensure_ascii=False)
+    kind = str(ev.payload["kind"])
+    sink.roster(ev.township_id, kind, roster_lines_of(ev.payload, kind), ev.id)
 
 
 @applies("waive")
@@ -259,5 +221,5 @@ def _upgrade_commit(sink: Sink, ev: Recorded) -> None:
     """``db upgrade`` from a release whose events did not carry every row: the rows as
     they were found, committed to the log (the stage and its start are set above)."""
     assert ev.township_id is not None
-    for kind, rows in sorted(ev.payload.get("rosters", {}).items()):
-        sink.roster(ev.township_id, str(kind), [_stored(r) for r in rows], ev.id)
+    for kind in sorted(ev.payload.get("rosters", {})):
+        sink.roster(ev.township_id, str(kind), roster_lines_of(ev.payload, str(kind)), ev.id)

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.domain.rosters import roster_lines_of
 from workflow.i18n import Text
-from workflow.ledger.apply import UnknownKind, apply, roster_lines_of
+from workflow.ledger.apply import UnknownKind, apply
 from workflow.ledger.chain import Link, Problem, canonical_parsed, verify_chain
 from workflow.ledger.events import SYSTEM_CHAIN, attached_row, recorded
 from workflow.ledger.projection import Projection, roster_digest
@@ -29,7 +30,7 @@ TABLE_NAMES = {
     "usertownship": Text("用户分管乡镇", "user assignment"),
     "township": Text("乡镇", "township"),
     "fact": Text("事实", "fact"),
-    "rosterrow": Text("名册", "roster"),
+    "roster": Text("名册", "roster"),
     "waiver": Text("豁免", "waiver"),
     "violation": Text("违纪举报", "violation report"),
     "gatestate": Text("下一关状态", "next gate's state"),
@@ -508,58 +509,52 @@ def _fields(
 def _rosters(
     db: Raw, p: Projection, ids: Sequence[int] | None, wanted: set[int] | None, town: Any
 ) -> list[Difference]:
-    """Each stored roster, read one at a time, against the digest of the lines its
-    last event carries; a roster that differs is compared line by line with that
-    event's lines, read again, so that the difference names the line and field."""
+    """Each stored roster against the event that set it last: the row names that event
+    (whose lines, vouched for by the chain, are the roster's rows) and counts its rows.
+    A roster holding lines of its own (rows that no event carries) is compared line by
+    line with its event's, so that a difference names the line and the field; one whose
+    event did not carry its rows (an older release's import) waits for ``db upgrade``."""
     out: list[Difference] = []
     seen: set[tuple[int, str]] = set()
-    for key, stored_rows in tables.roster_groups(db, ids):
+    for tid, kind, rows, ev_id, lines in tables.stored(db, "roster", ids):
+        key = (int(tid), str(kind))
         seen.add(key)
+        where = town(key[0])
         known = p.rosters.get(key)
         if known is None:
-            for line, _ in stored_rows:
-                out.append(
-                    Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, None)
-                )
+            out.append(Difference("roster", where, key[1], "(row)", PRESENT, ABSENT, None))
             continue
         digest, ev = known
+        if int(ev_id) != ev:
+            out.append(Difference("roster", where, key[1], "event_id", str(ev_id), str(ev), ev))
         if digest is None:
             continue  # an import of an older release that did not carry its rows
-        lines_in_order = [line for line, _ in stored_rows] == list(range(1, len(stored_rows) + 1))
-        if lines_in_order and roster_digest(data for _, data in stored_rows) == digest:
-            continue
-        out += _roster_lines(db, key, stored_rows, ev, town)
+        if int(rows) != digest.count:
+            out.append(Difference("roster", where, key[1], "rows", str(rows), str(digest.count), ev))
+        if lines is not None:
+            own = str(lines).split("\n") if lines else []
+            if roster_digest(own) != digest:
+                out += _roster_lines(db, key, own, ev, town)
     for key, (digest, ev) in p.rosters.items():
         if (wanted is None or key[0] in wanted) and key not in seen and digest and digest.count:
-            out += _roster_lines(db, key, [], ev, town)
+            out.append(Difference("roster", town(key[0]), key[1], "(row)", ABSENT, PRESENT, ev))
     return out
 
 
-def _roster_lines(
-    db: Raw, key: tuple[int, str], stored_rows: list[tuple[int, str]], ev: int, town: Any
-) -> list[Difference]:
-    """The lines of one roster that are not as event ``ev`` (its last import) says."""
+def _roster_lines(db: Raw, key: tuple[int, str], own: list[str], ev: int, town: Any) -> list[Difference]:
+    """The lines a roster holds that are not as event ``ev`` (the one that set it) says."""
     out: list[Difference] = []
     found = db.one("SELECT payload FROM event WHERE id = :id", {"id": ev})
-    rows = roster_lines_of(json.loads(found[0] or "{}"), key[1]) if found else None
-    rows = rows or []
-    by_line = dict(stored_rows)
+    carried = roster_lines_of(json.loads(found[0] or "{}"), key[1]) if found else None
+    rows = list(carried or [])
+    where = town(key[0])
     for line, row in enumerate(rows, start=1):
-        if line not in by_line:
-            out.append(
-                Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev)
-            )
-        elif by_line[line] != row:  # the stored form itself, else field by field
-            out += _fields("rosterrow", town(key[0]), f"{key[1]} #{line}", _obj(by_line[line]), _obj(row), ev)
-    for line, _ in stored_rows:
-        if not 1 <= line <= len(rows):
-            out.append(
-                Difference("rosterrow", town(key[0]), f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, ev)
-            )
-    if not out:  # the same lines, stored twice under one line number
-        out.append(
-            Difference("rosterrow", town(key[0]), key[1], "rows", str(len(stored_rows)), str(len(rows)), ev)
-        )
+        if line > len(own):
+            out.append(Difference("roster", where, f"{key[1]} #{line}", "(row)", ABSENT, PRESENT, ev))
+        elif own[line - 1] != row:  # the stored form itself, else field by field
+            out += _fields("roster", where, f"{key[1]} #{line}", _obj(own[line - 1]), _obj(row), ev)
+    for line in range(len(rows) + 1, len(own) + 1):
+        out.append(Difference("roster", where, f"{key[1]} #{line}", "(row)", PRESENT, ABSENT, ev))
     return out
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.domain.definition import DEFAULT_NAME, loads, shipped_bytes
+from workflow.domain.rosters import stored_lines
 from workflow.errors import BadInput
 from workflow.i18n import tr
 from workflow.ledger.apply import apply
@@ -96,11 +97,13 @@ def commit_existing(db: Raw, actor: str, now: Callable[[], str], today: dt.date)
             continue
         rosters: dict[str, list[dict[str, Any]]] = {}
         for kind in imports:
-            rows = db.all(
-                "SELECT data FROM rosterrow WHERE township_id = :tid AND kind = :kind ORDER BY line",
+            found = db.one(  # the rows as the tables hold them: their event did not carry them
+                "SELECT r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
+                "WHERE r.township_id = :tid AND r.kind = :kind",
                 {"tid": tid, "kind": kind},
             )
-            rosters[kind] = [json.loads(r[0]) for r in rows]
+            lines = stored_lines(kind, found[0], found[1]) if found else []
+            rosters[kind] = [json.loads(line) for line in lines]
         since_date = date_of(since)
         payload = {
             "stage": stage,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from workflow.store.connect import Database
 
-HEAD = "0010"
+HEAD = "0011"
 
 
 def _config(connection: object) -> object:

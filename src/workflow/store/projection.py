@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import count, repeat
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
 from workflow.store.sql import GATE_EXPIRED, Raw
@@ -110,17 +109,18 @@ class TableSink:
         )
 
     def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
+        """The roster is the event's rows: the row names the event and counts them (the
+        rows themselves are read from its payload, not written again)."""
         if rows is None:
             return
-        self.db.run(
-            "DELETE FROM rosterrow WHERE township_id = :tid AND kind = :kind",
-            {"tid": township_id, "kind": kind},
-        )
-        self.db.insert_rows(
-            "rosterrow",
-            ("township_id", "kind", "line", "data"),
-            zip(repeat(township_id), repeat(kind), count(1), rows),
-        )
+        n = len(rows) if isinstance(rows, Sized) else sum(1 for _ in rows)
+        params = {"tid": township_id, "kind": kind}
+        self.db.run("DELETE FROM roster WHERE township_id = :tid AND kind = :kind", params)
+        if n:
+            self.db.run(
+                "INSERT INTO roster (township_id, kind, rows, event_id) VALUES (:tid, :kind, :n, :event)",
+                params | {"n": n, "event": event_id},
+            )
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:
         self._put(
@@ -273,39 +273,6 @@ def stored(db: Raw, table: str, township_ids: Sequence[int] | None = None) -> It
         yield from db.stream(f"{sql}{where}{key} IN ({names})", {f"t{j}": t for j, t in enumerate(part)})
 
 
-def roster_groups(
-    db: Raw, township_ids: Sequence[int] | None = None
-) -> Iterator[tuple[tuple[int, str], list[tuple[int, str]]]]:
-    """Each stored roster, one at a time: ((township id, kind), [(line, data), ...] in
-    line order), streamed in index order so that no more than one roster is held."""
-    sql = "SELECT township_id, kind, line, data FROM rosterrow{where} ORDER BY township_id, kind, id"
-    parts: list[tuple[str, dict[str, Any]]] = []
-    if township_ids is None:
-        parts.append((sql.format(where=""), {}))
-    else:
-        for i in range(0, len(township_ids), 500):
-            part = list(township_ids[i : i + 500])
-            names = ", ".join(f":t{j}" for j in range(len(part)))
-            parts.append(
-                (
-                    sql.format(where=f" WHERE township_id IN ({names})"),
-                    {f"t{j}": t for j, t in enumerate(part)},
-                )
-            )
-    for text, params in parts:
-        key: tuple[int, str] | None = None
-        rows: list[tuple[int, str]] = []
-        for tid, kind, line, data in db.stream(text, params):
-            here = (int(tid), str(kind))
-            if here != key:
-                if key is not None:
-                    yield key, sorted(rows)
-                key, rows = here, []
-            rows.append((int(line), str(data)))
-        if key is not None:
-            yield key, sorted(rows)
-
-
 STORED: dict[str, tuple[str, str | None]] = {
     "definitiontext": ("SELECT sha256, text FROM definitiontext", None),
     "districtdefinition": ("SELECT district_id, sha256, event_id FROM districtdefinition", None),
@@ -322,7 +289,7 @@ STORED: dict[str, tuple[str, str | None]] = {
         "id",
     ),
     "fact": ("SELECT township_id, name, data FROM fact", "township_id"),
-    "rosterrow": ("SELECT township_id, kind, line, data FROM rosterrow", "township_id"),
+    "roster": ("SELECT township_id, kind, rows, event_id, lines FROM roster", "township_id"),
     "waiver": ("SELECT township_id, check_id, reason, actor, event_id FROM waiver", "township_id"),
     "attachment": (
         "SELECT id, township_id, fact, sha256, size, media_type, name, note, actor, recorded_at, supersedes, "

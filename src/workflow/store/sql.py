@@ -90,8 +90,13 @@ RECORDS = (
 )
 """The facts, waivers, open violations and documents of some townships in one round
 trip (``{tid}``: ``township_id`` is one of them, see :meth:`Raw.one_of`)."""
-ROSTERS = "SELECT township_id, kind, data FROM rosterrow WHERE {tid} AND {kind} ORDER BY township_id, id"
-"""The roster rows of some kinds of some townships, each township's in the order imported."""
+ROSTERS = (
+    "SELECT r.township_id, r.kind, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
+    "WHERE {tid} AND {kind}"
+)
+"""The rosters of some kinds of some townships (``{tid}`` on ``r.township_id``, ``{kind}``
+on ``r.kind``): each its own lines, or else the payload of the event that carries them
+(see :func:`workflow.domain.rosters.stored_lines`)."""
 IN_CHUNK = 500
 """Townships per bulk read: a read of more runs one query per chunk (bounded memory)."""
 BUMP = (

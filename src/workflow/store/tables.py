@@ -92,14 +92,20 @@ class Fact(SQLModel, table=True):
     event_id: int
 
 
-class RosterRow(SQLModel, table=True):
-    __table_args__ = (Index("ix_roster_township_kind", "township_id", "kind"),)
+class Roster(SQLModel, table=True):
+    """One township's roster of one kind, written once: its rows are the lines of the
+    event that set it last (``event_id``: an import, an edit, or ``db upgrade``'s
+    commitment), read from that event's payload, so that a roster's rows are stored
+    once and vouched for by the chain. ``rows`` counts them. ``lines`` holds the rows
+    only where no event carries them: an older release's import, until ``workflow db
+    upgrade`` commits them to the log, or rows found unlike their event's when the
+    table was made from the old one (``audit verify`` reports those)."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    township_id: int = Field(foreign_key="township.id")
-    kind: str = Field(max_length=32)
-    line: int
-    data: str
+    township_id: int = Field(foreign_key="township.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)
+    rows: int
+    event_id: int
+    lines: str | None = None
 
 
 class Waiver(SQLModel, table=True):
