@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from itertools import repeat
-from typing import TypeGuard
+from typing import Literal, TypeGuard
 
 from workflow.errors import BadInput
 from workflow.i18n import Text, tr
@@ -118,6 +118,9 @@ def is_clean(value: object, max_length: int) -> TypeGuard[str]:
     )
 
 
+_NFKC: Literal["NFKC"] = "NFKC"
+
+
 def all_clean(values: list[object], max_length: int) -> bool:
     """:func:`is_clean` of every one of ``values``, decided by a few passes in C over
     the whole list (a roster's column): True only when every value would pass it."""
@@ -131,7 +134,7 @@ def all_clean(values: list[object], max_length: int) -> bool:
         and joined.isprintable()
         and _INVISIBLE.isdisjoint(joined)
         and list(map(str.strip, texts)) == texts
-        and all(map(unicodedata.is_normalized, repeat("NFKC"), texts))
+        and all(map(unicodedata.is_normalized, repeat(_NFKC), texts))
     )
 
 
