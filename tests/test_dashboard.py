@@ -387,3 +387,14 @@ def test_stale_states_are_found_by_index(db_url: str) -> None:
         conn.execute(text(f"DELETE FROM gatestate WHERE {town('丁乡')}"))
         conn.execute(text(f"UPDATE gatestate SET failing = 0, version = version + 100 WHERE {town('戊乡')}"))
     assert listed(svc, "受阻") == everyone and listed(svc, "就绪") == []
+
+
+def test_a_page_read_uncounted_leaves_the_count_to_matches(demo_url: str) -> None:
+    b = board(demo_url)
+    counted = b.page("镇", 0, 2)
+    uncounted = b.page("镇", 0, 2, counted=False)
+    assert [r.id for r in uncounted.rows] == [r.id for r in counted.rows] and uncounted.next_start == 2
+    assert uncounted.total is None and counted.total == b.matches("镇") and (counted.total or 0) > 2
+    whole = b.page("镇", 0, 100, counted=False)  # the end of the list: its length is the count
+    assert whole.total == counted.total and whole.next_start is None
+    assert b.matches("受阻") is None  # needs gate states: its pages count it

@@ -777,3 +777,34 @@ async def test_the_first_frame_shows_townships_and_their_stored_gates(
         assert gates["白水乡"] == "受阻：2项未通过"
         assert gates["东湖镇"] == "-"
         assert "worker" not in pages and "gates" not in pages  # every state was stored
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+@sync
+async def test_a_long_list_shows_its_rows_first_then_its_count(svc: Service, size: tuple[int, int]) -> None:
+    """A list longer than the screen: a screen full of rows is read first, uncounted
+    (counting thousands of matches at each keystroke cost several times the rows), the
+    pager says how many match once they are counted, and moving to the end reads on."""
+    for i in range(1, 45):
+        svc.add_township(f"河西{i}镇", "某区")
+    app = WorkflowApp(svc, "zh")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        first = max(size[1], 20)
+        assert towns_table(app).row_count == first
+        assert f"已显示 {first} / 共 45 个乡镇" in pager(app) and "移到末尾自动加载" in pager(app)
+        await pilot.press("slash")
+        for text in ("河", "西"):  # an IME commits each character
+            await pilot.press(*text)
+            await pilot.pause(0.1)
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert towns_table(app).row_count == first and f"已显示 {first} / 共 44 个乡镇" in pager(app)
+        await pilot.press("enter")  # back to the table, then to its last row: the rest is read
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        names = column(towns_table(app), "township")
+        assert len(names) == 44 and all(n.startswith("河西") for n in names)
+        assert "已显示 44 / 共 44 个乡镇" in pager(app) and "移到末尾" not in pager(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from workflow.app.service import BulkOutcome
 
 PAGE = 60
+AFTER_PAINT = 0.05
+"""Seconds after a page is shown before what follows it is read (see ``_after_page``)."""
+"""Rows read at most at a time (a page is at least the terminal's height: its first
+screen full; moving to the end of the list reads the next)."""
 """Rows read per query; more are read when the cursor nears the end."""
 GATE_BATCH = 12
 """Gate states computed per round, so the rows on screen fill in first."""
@@ -143,10 +148,11 @@ class DashboardScreen(Screen[None]):
             self.gates = gates
 
     class CountsLoaded(Message):
-        def __init__(self, request: int, counts: dict[str, int]) -> None:
+        def __init__(self, request: int, counts: dict[str, int], total: int | None) -> None:
             super().__init__()
             self.request = request
             self.counts = counts
+            self.total = total
 
     class LoadFailed(Message):
         def __init__(self, error: WorkflowError) -> None:
@@ -245,7 +251,9 @@ class DashboardScreen(Screen[None]):
         every later page is read by a worker."""
         self._reading_from_top()
         try:
-            page = wf(self).board.page(self.query_one("#filter", Input).value, 0, PAGE)
+            page = wf(self).board.page(
+                self.query_one("#filter", Input).value, 0, self.page_size(), counted=False
+            )
         except WorkflowError as e:
             self.post_message(self.LoadFailed(e))
             return
@@ -272,8 +280,8 @@ class DashboardScreen(Screen[None]):
     def load_page(
         self, request: int, text: str, start: int, limit: int, append: bool, cursor: int | None
     ) -> None:
-        try:
-            page = wf(self).board.page(text, start, limit)
+        try:  # counted after the rows are shown (load_counts)
+            page = wf(self).board.page(text, start, limit, counted=False)
         except WorkflowError as e:
             self.post_message(self.LoadFailed(e))
             return
@@ -281,11 +289,13 @@ class DashboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="counts")
     def load_counts(self, request: int, text: str) -> None:
+        board = wf(self).board
         try:
-            counts = wf(self).board.counts(text)
+            total = board.matches(text)
+            counts = board.counts(text)
         except WorkflowError:
             return  # the counts are a help, not a must: the list says what went wrong
-        self.post_message(self.CountsLoaded(request, counts))
+        self.post_message(self.CountsLoaded(request, counts, total))
 
     @work(thread=True, exclusive=True, group="bulk")
     def submit_bulk(self, req: AdvanceRequest, townships: list[tuple[int, int]]) -> None:
@@ -320,9 +330,15 @@ class DashboardScreen(Screen[None]):
         """Read the list again from the top (keeping as many rows and the cursor)."""
         towns = self.query_one("#towns", DataTable)
         self._reading_from_top()
-        limit = max(PAGE, towns.row_count) if keep else PAGE
+        limit = max(self.page_size(), towns.row_count) if keep else self.page_size()
         cursor = towns.cursor_row if keep else None
         self.load_page(self.request, self.query_one("#filter", Input).value, 0, limit, False, cursor)
+
+    def page_size(self) -> int:
+        """Rows a page reads: a screen full (the table is shorter than the terminal),
+        however tall, up to PAGE; fewer rows to fill make a filter's answer appear
+        sooner, and moving to the end reads the next page."""
+        return max(min(PAGE, self.app.size.height), 20)
 
     def _reading_from_top(self) -> None:
         """A new read of the list from the top: any pending filter read is dropped and
@@ -426,8 +442,8 @@ class DashboardScreen(Screen[None]):
             }
             towns.add_row(*(cells[key] for key, _label in self.columns), key=str(r.id))
         self.next_start = page.next_start
-        self.total = page.total
-        self.more = page.more
+        if page.total is not None or not message.append:  # a later page is not counted again
+            self.total, self.more = page.total, page.more
         self.fetching = False
         if message.cursor is not None and towns.row_count:
             towns.move_cursor(row=min(message.cursor, towns.row_count - 1), animate=False)
@@ -438,8 +454,10 @@ class DashboardScreen(Screen[None]):
             self.open_when_loaded = False
             self.action_open()
         missing = [r.id for r in page.rows if r.id not in page.gates]
-        # Gate states, progress and who is acting are read once these rows are painted.
-        self.call_after_refresh(self._after_page, message.request, missing)
+        # Gate states, counts, progress and who is acting are read a moment after these
+        # rows are drawn: their queries, started at once, held up the frame's writing
+        # to the terminal (a tenth of a keystroke's answer).
+        self.set_timer(AFTER_PAINT, partial(self._after_page, message.request, missing))
 
     def _after_page(self, request: int, missing: list[int]) -> None:
         self._after_first_page()
@@ -467,6 +485,9 @@ class DashboardScreen(Screen[None]):
     def on_dashboard_screen_counts_loaded(self, message: CountsLoaded) -> None:
         if message.request == self.request:
             self.counts = message.counts
+            if message.total is not None and self.total is None:
+                self.more = message.total > COUNT_CAP
+                self.total = max(min(message.total, COUNT_CAP), self.query_one("#towns", DataTable).row_count)
             self.show_pager()
 
     def show_pager(self) -> None:

@@ -79,7 +79,8 @@ class Page:
     """Some rows of a filtered list. ``start`` and ``next_start`` count candidates
     in the filtered order; ``next_start`` is None at the end; ``total`` is how many
     match, counted up to ``COUNT_CAP`` (``more``: more than ``total`` match), None when
-    the filter needs gate states that are not stored (a database not upgraded)."""
+    the filter needs gate states that are not stored (a database not upgraded) or the
+    page was read without counting (``Dashboard.page(counted=False)``)."""
 
     rows: list[TownshipRow]
     start: int
@@ -348,29 +349,46 @@ class Dashboard:
         limit: int,
         own: dict[int, Definition],
         gates: Callable[[list[TownshipRow]], dict[int, GateState]],
-        count: Callable[[], int],
+        count: Callable[[], int] | None,
         sql: str | None = None,
     ) -> Page:
         """A page of ``limit`` rows from ``start`` (one more is read to know whether the
-        list goes on); the matches are counted only when it does (``count``, capped)."""
+        list goes on); the matches are counted only when it does (``count``, capped; not
+        at all without it: the total is then None)."""
         rows = self._candidates(db, where, start, limit + 1, sql)
         more = len(rows) > limit
         rows = rows[:limit]
         end = start + len(rows)
-        total = count() if more else end
-        capped = more and total > COUNT_CAP
+        total = end if not more else count() if count is not None else None
+        capped = more and total is not None and total > COUNT_CAP
         return Page(
             rows,
             start,
             end if more else None,
-            max(COUNT_CAP, end) if capped else max(total, end),
+            None if total is None else max(COUNT_CAP, end) if capped else max(total, end),
             gates(rows),
             own,
             more=capped,
         )
 
-    def page(self, text: str, start: int = 0, limit: int = 60) -> Page:
-        """The townships matching ``text``, from candidate ``start``, at most ``limit``."""
+    def matches(self, text: str) -> int | None:
+        """How many townships ``text`` leaves, up to ``COUNT_CAP + 1`` (more than
+        ``COUNT_CAP``); None when it needs gate states (its page counts them anyway). The
+        count a page read with ``counted=False`` left out."""
+        q = parse_query(text)
+        if q.needs_gates:
+            return None
+        with self._read() as db:
+            actor = actor_of(db, self.access.actor_name)
+            where = self._filter(db, q, actor, self._own_definitions(db))
+            return self._count(db, f"{_matches(q)}{where.sql()}", where.values)
+
+    def page(self, text: str, start: int = 0, limit: int = 60, counted: bool = True) -> Page:
+        """The townships matching ``text``, from candidate ``start``, at most ``limit``.
+        ``counted=False``: a filter that needs no gate states is not counted (the total
+        is None when the list goes on; see :meth:`matches`), so that the rows come at
+        the cost of reading them alone (counting up to ``COUNT_CAP`` matches by name
+        costs several times that, at every keystroke)."""
         q = parse_query(text)
         with self._read() as db:
             actor = actor_of(db, self.access.actor_name)
@@ -385,7 +403,9 @@ class Dashboard:
                     limit,
                     own,
                     lambda rows: self._stored(db, [r.id for r in rows]),
-                    lambda: self._count(db, f"{_matches(q)}{where.sql()}", where.values),
+                    (lambda: self._count(db, f"{_matches(q)}{where.sql()}", where.values))
+                    if counted
+                    else None,
                 )
             want_ready, want_blocked = "ready" in q.states, "blocked" in q.states
             today = db.date(self.access.today())
@@ -398,10 +418,10 @@ class Dashboard:
                 held.conds.append(
                     f"{hot.HOLDS.format(today=held.param(today))} AND {_state_sql(want_ready, want_blocked)}"
                 )
-                counted = min(
+                found = min(
                     self._count(db, f"{_by_state(q)}{held.sql()}", held.values) + len(also), COUNT_CAP + 1
                 )
-                if counted <= COUNT_CAP:
+                if found <= COUNT_CAP:
                     # few: found through the index on the state (a subquery, so that neither
                     # database starts from the districts' order), then sorted
                     sql = f"SELECT {ALIASED} {BY_STATE_IN_DISTRICTS}{held.sql()}"
@@ -427,7 +447,7 @@ class Dashboard:
                         self._stored(db, [r.id for r in rows])
                         | {r.id: evaluated[r.id] for r in rows if r.id in evaluated}
                     ),
-                    lambda: counted,
+                    lambda: found,
                     sql,
                 )
             # many stale states (expired by the calendar or by new rules, or a database
