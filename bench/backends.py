@@ -5,7 +5,7 @@ PostgreSQL URL (a ``str``, ``postgresql://`` or ``postgresql+psycopg://``); ever
 takes either and opens it with the plain driver (the standard library's sqlite3, or
 psycopg), so that each figure has one floor and two drivers.
 
-- :class:`SQLiteFiles`: generated files ``towns-N.v4.db`` in the work folder (built if
+- :class:`SQLiteFiles`: generated files ``towns-N.<generation>.db`` in the work folder (built if
   missing, kept between runs); scratch copies are copies of the file beside it,
   removed when done with.
 - :class:`PostgresServer`: on the server of the URL given (which may be shared: only
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 Db = Path | str
 """A SQLite file or a PostgreSQL URL."""
 
-GENERATION = "v5"
+GENERATION = "v6"
 """The version of bench/generate.py's data: part of the SQLite files' names and of the
 PostgreSQL databases' comments (a change of the generated data changes it)."""
 

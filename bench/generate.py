@@ -246,7 +246,7 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
                 {
                     "township_id": tid,
                     "name": fname,
-                    "data": json.dumps(data, ensure_ascii=False),
+                    "data": json.dumps(data, ensure_ascii=False, sort_keys=True),  # as the service stores it
                     "event_id": at,
                 }
             )

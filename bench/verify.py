@@ -24,7 +24,7 @@ if importlib.util.find_spec("workflow") is None:  # a checkout with nothing inst
     sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-from backends import Db, Plain, sa_url  # noqa: E402
+from backends import GENERATION, Db, Plain, sa_url  # noqa: E402
 from generate import ADMIN, generate  # noqa: E402
 
 from workflow.app.service import Service  # noqa: E402
@@ -112,7 +112,7 @@ def main() -> None:
     a = p.parse_args()
     work = Path(a.work or Path(tempfile.gettempdir()) / "workflow-bench")
     work.mkdir(parents=True, exist_ok=True)
-    path = work / f"verify-{a.townships}.v4.db"
+    path = work / f"verify-{a.townships}.{GENERATION}.db"
     if not path.exists():
         print(json.dumps(generate(f"sqlite:///{path}", a.townships, quiet=True)), file=sys.stderr)
     mine, base = measure(path, a.pairs)

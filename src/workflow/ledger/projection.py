@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +43,10 @@ class ViolationRow:
 
 @dataclass(frozen=True, slots=True)
 class RosterDigest:
-    """A roster's stored lines, in line order, as a SHA-256 and a count."""
+    """A roster's stored lines, in line order, as a SHA-256 and a count (the count
+    alone, ``sha256`` None, where only the count is wanted)."""
 
-    sha256: str
+    sha256: str | None
     count: int
 
 
@@ -69,6 +70,10 @@ class Projection:
     disabled: dict[str, tuple[bool, int]] = field(default_factory=dict)
     townships: dict[int, TownshipRow] = field(default_factory=dict)
     facts: dict[tuple[int, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
+    digests: bool = True
+    """Keep each roster's SHA-256 (the offline bundle compares them with the state it
+    carries); ``audit verify`` needs only each roster's count and event, since a roster's
+    rows are its event's."""
     rosters: dict[tuple[int, str], tuple[RosterDigest | None, int]] = field(default_factory=dict)
     """Each roster as a digest of its stored lines (a whole database's rows are never
     held at once; a differing roster is read again from its event)."""
@@ -140,7 +145,13 @@ class Projection:
         self.facts[(township_id, name)] = (data, event_id)
 
     def roster(self, township_id: int, kind: str, rows: Iterable[str] | None, event_id: int) -> None:
-        self.rosters[(township_id, kind)] = (None if rows is None else roster_digest(rows), event_id)
+        if rows is None:
+            digest = None
+        elif self.digests:
+            digest = roster_digest(rows)
+        else:
+            digest = RosterDigest(None, len(rows) if isinstance(rows, Sized) else sum(1 for _ in rows))
+        self.rosters[(township_id, kind)] = (digest, event_id)
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:
         self.waivers[(township_id, check)] = (reason, actor, event_id)

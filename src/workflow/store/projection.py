@@ -16,6 +16,11 @@ from typing import Any
 from workflow.store.sql import GATE_EXPIRED, Raw
 
 
+def fact_text(data: dict[str, Any]) -> str:
+    """A fact's values as the ``fact`` table stores them."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
 class StepConflict(Exception):
     """The township's version was not the one the event follows: someone changed it."""
 
@@ -103,7 +108,7 @@ class TableSink:
             {
                 "tid": township_id,
                 "name": name,
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "data": fact_text(data),
                 "event": event_id,
             },
         )
