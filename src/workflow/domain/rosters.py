@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice, repeat
@@ -292,6 +292,11 @@ class Lines:
 
     def __iter__(self) -> Iterator[str]:
         return _split(self.text) if self.text else iter(())
+
+
+def row_count(rows: Iterable[str]) -> int:
+    """How many rows: counted without splitting them when they are :class:`Lines`."""
+    return len(rows) if isinstance(rows, Sized) else sum(1 for _ in rows)
 
 
 def _split(text: str, size: int = 1 << 20) -> Iterator[str]:

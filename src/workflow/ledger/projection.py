@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.domain.rosters import row_count
 from workflow.ledger.events import Attached
 
 
@@ -150,7 +151,7 @@ class Projection:
         elif self.digests:
             digest = roster_digest(rows)
         else:
-            digest = RosterDigest(None, len(rows) if isinstance(rows, Sized) else sum(1 for _ in rows))
+            digest = RosterDigest(None, row_count(rows))
         self.rosters[(township_id, kind)] = (digest, event_id)
 
     def waiver(self, township_id: int, check: str, reason: str, actor: str, event_id: int) -> None:

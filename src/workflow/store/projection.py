@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence, Sized
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from workflow.domain.rosters import row_count
 from workflow.store.sql import GATE_EXPIRED, Raw
 
 
@@ -118,7 +119,7 @@ class TableSink:
         rows themselves are read from its payload, not written again)."""
         if rows is None:
             return
-        n = len(rows) if isinstance(rows, Sized) else sum(1 for _ in rows)
+        n = row_count(rows)
         params = {"tid": township_id, "kind": kind}
         self.db.run("DELETE FROM roster WHERE township_id = :tid AND kind = :kind", params)
         if n:
