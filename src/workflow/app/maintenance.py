@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.app.base import (
     ServiceBase,
 )
+from workflow.app.reads import Bulk, GateSummary, gate_rosters
 from workflow.app.scoped import redact_events, redact_report, require_report_scope
 from workflow.errors import BadInput, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
@@ -236,28 +238,41 @@ class Maintenance(ServiceBase):
                         None,
                     )
                 )
-        for row in rows:
-            town = db.town(row[:9])
-            if wanted is not None and town.id not in wanted:
-                continue
-            g = self.gate_summary(db, town)
-            for field, stored, implied in (
-                ("final", bool(row[9]), g.final),
-                ("failing", int(row[10]), g.failing),
-                ("waived", int(row[11]), g.waived),
-            ):
-                if stored != implied:
-                    out.append(
-                        replay.Difference(
-                            "gatestate",
-                            town.name,
-                            f"#{town.id}",
-                            field,
-                            json.dumps(stored),
-                            json.dumps(implied),
-                            None,
-                        )
+        towns = [(db.town(row[:9]), row[9:12]) for row in rows if wanted is None or int(row[0]) in wanted]
+        for at in range(0, len(towns), hot.IN_CHUNK):  # records and rosters read a chunk at a time
+            chunk = towns[at : at + hot.IN_CHUNK]
+            defs = {town.id: self.definition_for(db, town) for town, _ in chunk}
+            records = self._records_of(db, defs, redact=False, parse=False)
+            bulk = Bulk(self._roster_texts(db, {t.id: gate_rosters(defs[t.id], t.stage) for t, _ in chunk}))
+            for town, state in chunk:
+                g = self.gate_summary(db, town, defs[town.id], records[town.id], bulk)
+                out += self._gate_differences(town, state, g)
+        return out
+
+    @staticmethod
+    def _gate_differences(town: TownRow, state: Sequence[Any], g: GateSummary) -> list[replay.Difference]:
+        """The fields of a stored gate state (final, failing, waived) that are not what
+        the township's rows give."""
+        from workflow.ledger import replay
+
+        out: list[replay.Difference] = []
+        for field, stored, implied in (
+            ("final", bool(state[0]), g.final),
+            ("failing", int(state[1]), g.failing),
+            ("waived", int(state[2]), g.waived),
+        ):
+            if stored != implied:
+                out.append(
+                    replay.Difference(
+                        "gatestate",
+                        town.name,
+                        f"#{town.id}",
+                        field,
+                        json.dumps(stored),
+                        json.dumps(implied),
+                        None,
                     )
+                )
         return out
 
     def report(self, district: str | None = None) -> dict[str, Any]:

@@ -379,14 +379,20 @@ class Reads:
         return bulk.shared.evaluate(scope, d.stage(town.stage).checks, prints, context)
 
     def gate_summary(
-        self, db: Db, town: Town, d: Definition | None = None, records: Records | None = None
+        self,
+        db: Db,
+        town: Town,
+        d: Definition | None = None,
+        records: Records | None = None,
+        bulk: Bulk | None = None,
     ) -> GateSummary:
         """The state of the township's next gate, as the lists show and filter it
-        (from ``records`` when already read: only their counts matter here)."""
+        (from ``records`` when already read: only their counts matter here; see
+        :class:`Bulk` for ``bulk``)."""
         d = d or self.definition_for(db, town)
         if d.next_stage(town.stage) is None:
             return GateSummary(final=True, failing=0, waived=0, valid_until=None)
-        checks, until = self._checks(db, town, d, records or self._records(db, town, d, redact=False))
+        checks, until = self._checks(db, town, d, records or self._records(db, town, d, redact=False), bulk)
         return GateSummary(
             final=False,
             failing=sum(1 for c in checks if not c.ok),
@@ -432,7 +438,8 @@ class Reads:
 
 @dataclass(slots=True)
 class Bulk:
-    """The gates of many townships evaluated at once (a bulk dry run): their rosters
+    """The gates of many townships evaluated at once (a bulk dry run, ``audit verify``'s
+    check of the stored gate states): their rosters
     read in bulk, as stored (:meth:`Reads._roster_texts`), and the results shared
     between those whose gates read the same (:class:`SharedChecks`)."""
 
