@@ -213,9 +213,8 @@ def _state(db: hot.Raw, t: hot.TownRow, attachments: list[Any]) -> dict[str, Any
         str(n): json.loads(d)
         for n, d in db.all("SELECT name, data FROM fact WHERE township_id = :t ORDER BY name", {"t": t.id})
     }
-    rosters: dict[
-        str, dict[str, Any]
-    ] = {}  # each roster as the digest of its stored lines (the rows are in its event)
+    # each roster as the digest of its stored lines (the rows are in the event that set it)
+    rosters: dict[str, dict[str, Any]] = {}
     for kind, lines, payload in db.all(
         "SELECT r.kind, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
         "WHERE r.township_id = :t ORDER BY r.kind",
