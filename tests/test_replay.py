@@ -323,3 +323,29 @@ def test_db_upgrade_commits_a_last_release_database_and_verify_passes(tmp_path: 
         and "table roster" in tampered.stdout
         and "field elected_extra" in tampered.stdout
     )
+
+
+def test_an_import_payload_stored_in_another_json_form_still_verifies(db_url: str) -> None:
+    """The hash is recomputed from the payload text as stored (as the write path hashed
+    it) and, when that gives another hash (an older release's spacing, say), from the
+    parsed payload written canonically: an equivalent payload verifies; a changed one is
+    named; so a row's tampering is never hidden by the faster path."""
+    svc = build(db_url)
+    svc.engine.dispose()
+    engine = open_engine(db_url)
+    with engine.begin() as c:
+        drop_log_triggers(c)
+        ev, payload = c.execute(
+            text("SELECT id, payload FROM event WHERE kind = 'import' ORDER BY id LIMIT 1")
+        ).one()
+        spaced = json.dumps(json.loads(payload), ensure_ascii=False, indent=1)
+        assert spaced != payload
+        sql(c, "UPDATE event SET payload = :p WHERE id = :i", p=spaced, i=ev)
+    assert make_service(db_url).verify().ok
+    with engine.begin() as c:
+        changed = json.loads(payload)
+        changed["rows"] += 1
+        sql(c, "UPDATE event SET payload = :p WHERE id = :i", p=json.dumps(changed, ensure_ascii=False), i=ev)
+    report = make_service(db_url).verify()
+    assert not report.ok and report.problems
+    engine.dispose()
