@@ -33,11 +33,10 @@ if TYPE_CHECKING:
     from workflow.app.service import BulkOutcome
 
 PAGE = 60
+"""Rows read at most per query (a page is a screen full: see ``page_size``); more are
+read when the cursor nears the end."""
 AFTER_PAINT = 0.05
 """Seconds after a page is shown before what follows it is read (see ``_after_page``)."""
-"""Rows read at most at a time (a page is at least the terminal's height: its first
-screen full; moving to the end of the list reads the next)."""
-"""Rows read per query; more are read when the cursor nears the end."""
 GATE_BATCH = 12
 """Gate states computed per round, so the rows on screen fill in first."""
 
