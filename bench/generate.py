@@ -33,6 +33,7 @@ from workflow.app.service import Service
 from workflow.domain.definition import default_definition
 from workflow.ledger import chain as audit
 from workflow.store.db import open_engine
+from workflow.store.projection import fact_text
 from workflow.store.tables import District, Fact, Township, Violation, Waiver
 
 ADMIN = "bench"
@@ -246,7 +247,7 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
                 {
                     "township_id": tid,
                     "name": fname,
-                    "data": json.dumps(data, ensure_ascii=False, sort_keys=True),  # as the service stores it
+                    "data": fact_text(data),  # as the service stores it
                     "event_id": at,
                 }
             )

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
-from workflow.app.dashboard import COUNT_CAP, STATE_WORDS, GateState, Page, Progress
+from workflow.app.dashboard import COUNT_CAP, STATE_WORDS, GateState, Page, Progress, shown_total
 from workflow.errors import WorkflowError
 from workflow.i18n import Lang, Text, tr
 from workflow.tui.context import lang, say, wf
@@ -485,8 +485,8 @@ class DashboardScreen(Screen[None]):
         if message.request == self.request:
             self.counts = message.counts
             if message.total is not None and self.total is None:
-                self.more = message.total > COUNT_CAP
-                self.total = max(min(message.total, COUNT_CAP), self.query_one("#towns", DataTable).row_count)
+                listed = self.query_one("#towns", DataTable).row_count
+                self.total, self.more = shown_total(message.total, listed)
             self.show_pager()
 
     def show_pager(self) -> None:

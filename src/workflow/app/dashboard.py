@@ -94,6 +94,14 @@ class Page:
     """More than ``total`` townships match (the count stopped at ``COUNT_CAP``)."""
 
 
+def shown_total(counted: int, listed: int) -> tuple[int, bool]:
+    """The total a list shows of ``counted`` matches (counted up to ``COUNT_CAP + 1``)
+    with ``listed`` rows read so far, and whether more than that match."""
+    if counted > COUNT_CAP:
+        return max(COUNT_CAP, listed), True
+    return max(counted, listed), False
+
+
 @dataclass(frozen=True, slots=True)
 class DistrictProgress:
     district: str
@@ -359,17 +367,11 @@ class Dashboard:
         more = len(rows) > limit
         rows = rows[:limit]
         end = start + len(rows)
-        total = end if not more else count() if count is not None else None
-        capped = more and total is not None and total > COUNT_CAP
-        return Page(
-            rows,
-            start,
-            end if more else None,
-            None if total is None else max(COUNT_CAP, end) if capped else max(total, end),
-            gates(rows),
-            own,
-            more=capped,
-        )
+        shown: int | None = end  # the list ends here: its length is the count
+        capped = False
+        if more:
+            shown, capped = shown_total(count(), end) if count is not None else (None, False)
+        return Page(rows, start, end if more else None, shown, gates(rows), own, more=capped)
 
     def matches(self, text: str) -> int | None:
         """How many townships ``text`` leaves, up to ``COUNT_CAP + 1`` (more than
