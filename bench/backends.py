@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 Db = Path | str
 """A SQLite file or a PostgreSQL URL."""
 
-GENERATION = "v6"
+GENERATION = "v7"
 """The version of bench/generate.py's data: part of the SQLite files' names and of the
 PostgreSQL databases' comments (a change of the generated data changes it)."""
 

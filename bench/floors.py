@@ -87,8 +87,13 @@ stored = con.execute(  # a roster's rows are the lines of the event that set it
     "SELECT r.kind, r.rows, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
     "WHERE r.township_id = ?", (tid,)
 ).fetchall()
-rosters = [json.loads(line) for _, _, lines, payload in stored
-           for line in (lines if lines is not None else json.loads(payload)["lines"]).split("\\n")]
+rosters = []
+for _, _, lines, payload in stored:
+    carried = None if lines is not None else json.loads(payload)
+    if carried is not None and "table" in carried:  # each row an array of its values
+        rosters += [dict(zip(carried["columns"], row)) for row in carried["table"]]
+    else:
+        rosters += [json.loads(line) for line in (lines if lines is not None else carried["lines"]).split("\\n")]
 counts = [(kind, rows) for kind, rows, _, _ in stored]
 violations = con.execute(
     "SELECT id, opened_note, opened_by, opened_on FROM violation WHERE township_id = ? AND status = 'open'", (tid,)

@@ -31,6 +31,7 @@ from sqlalchemy import insert, text
 from workflow.app.auth import hash_secret
 from workflow.app.service import Service
 from workflow.domain.definition import default_definition
+from workflow.domain.rosters import ROSTER_KINDS, RowTable
 from workflow.ledger import chain as audit
 from workflow.store.db import open_engine
 from workflow.store.projection import fact_text
@@ -131,7 +132,9 @@ class Chain:
             "payload": audit.dump_payload(payload),
             "prev_hash": self.prev,
         }
-        fields["hash"] = audit.event_hash(**{k: v for k, v in fields.items() if k != "id"})
+        fields["hash"] = audit.event_hash(
+            **{k: v for k, v in fields.items() if k != "id"}, payload_is_canonical=True
+        )
         self.prev = fields["hash"]
         self.batch.events.append(fields)
         self.stage = to
@@ -139,6 +142,7 @@ class Chain:
 
 
 NAMES = [a + b + c for a in SURNAMES for b in GIVEN for c in GIVEN]
+COLUMNS = {kind: tuple(c.name for c in k.columns) for kind, k in ROSTER_KINDS.items()}
 BIRTHS = [f"{y}-{m:02d}-{d:02d}" for y in range(1960, 1999) for m in (1, 4, 7, 10) for d in (3, 17)]
 
 
@@ -147,46 +151,40 @@ def name(rng: random.Random) -> str:
 
 
 def roster_rows(kind: str, rng: random.Random, seats: int) -> list[str]:
-    """Rows of one roster as JSON text, built cheaply from pools (millions are made)."""
+    """Rows of one roster as the service carries them in its import event: each the
+    canonical JSON array of its values in the kind's column order, built cheaply from
+    pools (millions are made)."""
     base = rng.randrange(1_000_000)
     nn, nb = len(NAMES), len(BIRTHS)
-    if kind == "delegates":
+    if kind == "delegates":  # name, gender, birth_date, category, nominated_by, review, elected
         n = math.ceil(seats * 1.2) + rng.randint(0, 3)
         cats = ("frontline", "frontline", "professional", "migrant", "other")
         return [
-            f'{{"name": "{NAMES[(base + i * 7) % nn]}", "gender": "{"female" if i % 3 == 1 else "male"}", '
-            f'"birth_date": "{BIRTHS[(base + i) % nb]}", "category": "{cats[(base + i) % 5]}", '
-            f'"nominated_by": "organisation", "review": "passed", "elected": {"true" if i < seats else "false"}}}'
+            f'["{NAMES[(base + i * 7) % nn]}","{"female" if i % 3 == 1 else "male"}",'
+            f'"{BIRTHS[(base + i) % nb]}","{cats[(base + i) % 5]}",'
+            f'"organisation","passed",{"true" if i < seats else "false"}]'
             for i in range(n)
         ]
+    # team: name, gender, birth_date, post, body, term, years_in_post, rotated, exemption, reserve
     if kind == "team":
         return [
-            f'{{"name": "{NAMES[(base + i * 11) % nn]}", "gender": "{"female" if i % 4 == 1 else "male"}", '
-            f'"birth_date": "{BIRTHS[(base + i * 3) % nb]}", "post": "{"党委书记" if i == 0 else "党委委员"}", '
-            f'"body": "{"committee" if i % 10 < 7 else "discipline"}", "term": "{"new" if i < 10 else "outgoing"}", '
-            f'"years_in_post": {i % 5}, "rotated": false, "exemption": "", "reserve": false}}'
+            f'["{NAMES[(base + i * 11) % nn]}","{"female" if i % 4 == 1 else "male"}",'
+            f'"{BIRTHS[(base + i * 3) % nb]}","{"党委书记" if i == 0 else "党委委员"}",'
+            f'"{"committee" if i % 10 < 7 else "discipline"}","{"new" if i < 10 else "outgoing"}",'
+            f'{i % 5},false,"",false]'
             for i in range(20)
         ]
-    if kind == "grassroots":
+    if kind == "grassroots":  # name, organisation
+        return [f'["{NAMES[(base + i * 13) % nn]}","第{i + 1}村党支部"]' for i in range(rng.randint(10, 18))]
+    if kind == "talks":  # tier, interviewer, interviewee, date
         return [
-            f'{{"name": "{NAMES[(base + i * 13) % nn]}", "organisation": "第{i + 1}村党支部"}}'
-            for i in range(rng.randint(10, 18))
-        ]
-    if kind == "talks":
-        return [
-            f'{{"tier": "{1 + i % 3}", "interviewer": "区委书记", "interviewee": "{NAMES[(base + i * 17) % nn]}", '
-            f'"date": null}}'
+            f'["{1 + i % 3}","区委书记","{NAMES[(base + i * 17) % nn]}",null]'
             for i in range(rng.randint(20, 30))
         ]
-    if kind == "pledges":
-        return [
-            f'{{"category": "{c}", "signatories": {9 + (base + c) % 100}, "names": [], "date": null, '
-            f'"published_by": "meeting"}}'
-            for c in range(1, 7)
-        ]
-    return [
-        f'{{"body": "{"committee" if i < 9 else "discipline"}", "candidate": "{NAMES[(base + i * 19) % nn]}", '
-        f'"yes_votes": {60 + (base + i) % 60}}}'
+    if kind == "pledges":  # category, signatories, names, date, published_by
+        return [f'["{c}",{9 + (base + c) % 100},[],null,"meeting"]' for c in range(1, 7)]
+    return [  # ballots: body, candidate, yes_votes
+        f'["{"committee" if i < 9 else "discipline"}","{NAMES[(base + i * 19) % nn]}",{60 + (base + i) % 60}]'
         for i in range(13)
     ]
 
@@ -264,7 +262,8 @@ def township_history(batch: Batch, ids: Ids, tid: int, rng: random.Random) -> No
                     "sha256": "0" * 64,
                     "rows": len(rows),
                     "replaced": 0,
-                    "lines": "\n".join(rows),
+                    "columns": list(COLUMNS[kind]),
+                    "table": RowTable(COLUMNS[kind], text="[" + ",".join(rows) + "]", count=len(rows)),
                 },
             )
             batch.rosters.append((tid, kind, len(rows), at))

@@ -70,8 +70,12 @@ for _, _, lines, payload in rows(  # a roster's rows are the lines of the event 
     "SELECT r.township_id, r.kind, r.lines, e.payload FROM roster r LEFT JOIN event e ON e.id = r.event_id "
     "WHERE r.kind IN ('delegates', 'team', 'ballots', 'pledges') ORDER BY r.township_id, r.kind"
 ):
-    for line in (lines if lines is not None else json.loads(payload)["lines"]).split("\\n"):
-        json.loads(line)
+    carried = None if lines is not None else json.loads(payload)
+    if carried is not None and "table" in carried:  # each row an array of its values
+        [dict(zip(carried["columns"], row)) for row in carried["table"]]
+    else:
+        for line in (lines if lines is not None else carried["lines"]).split("\\n"):
+            json.loads(line)
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "townships": n,
                   "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))

@@ -290,3 +290,55 @@ def test_rows_are_stored_normalised(svc: Service, tmp_path: Path) -> None:
     [row] = svc.roster("东湖镇", "delegates")
     assert row["name"] == "Zoë" and len(row["name"]) == 3
     assert row["birth_date"].isoformat() == "1980-01-01"
+
+
+def test_an_import_carries_its_rows_as_canonical_arrays(svc: Service, tmp_path: Path) -> None:
+    """The event holds the column names once and each row as an array of its values,
+    written exactly as the canonical JSON of the payload (what the hash covers, what an
+    auditor's own json.dumps of the parsed payload gives): quotes, backslashes, lists,
+    numbers, truth values and blanks included."""
+    from workflow.ledger.chain import dump_payload
+
+    team = (
+        "name,gender,birth_date,post,body,term,years_in_post,rotated,exemption,reserve\n"
+        '"王\\五 ""老王""",男,1975-02-03,"书记,兼""主任""",committee,outgoing,7,yes,,no\n'
+        "李四,女,1990-12-31,委员,discipline,new,0,,回避\\规定,\n"
+    )
+    pledges = 'category,signatories,names,date,published_by\n1,2,张三;李"四",2021-05-02,meeting\n2,3,,2021-05-03,notice_board\n'
+    svc.import_roster("东湖镇", "team", write(tmp_path, "team.csv", team))
+    svc.import_roster("东湖镇", "pledges", write(tmp_path, "pledges.csv", pledges))
+    events = [e for e in svc.history("东湖镇")[1] if e.kind == "import"]
+    for ev, kind in zip(events, ("team", "pledges"), strict=True):
+        payload = json.loads(ev.payload)
+        assert dump_payload(payload) == ev.payload  # canonical as stored
+        assert "lines" not in payload and payload["rows"] == 2
+        assert payload["columns"] == [c.name for c in ROSTER_KINDS[kind].columns]
+        assert all(isinstance(r, list) and len(r) == len(payload["columns"]) for r in payload["table"])
+    team_rows = svc.roster("东湖镇", "team")
+    assert team_rows[0]["name"] == '王\\五 "老王"' and team_rows[0]["post"] == '书记,兼"主任"'
+    assert team_rows[0]["years_in_post"] == 7 and team_rows[0]["rotated"] is True
+    assert (
+        team_rows[1]["exemption"] == "回避\\规定" and team_rows[1]["birth_date"].isoformat() == "1990-12-31"
+    )
+    pledge_rows = svc.roster("东湖镇", "pledges")
+    assert pledge_rows[0]["names"] == ["张三", '李"四"']
+    assert svc.verify().ok
+
+
+def test_the_older_one_object_a_line_form_reads_the_same(svc: Service, tmp_path: Path) -> None:
+    """A roster carried one JSON object a line (the events of an earlier release) gives
+    the same rows, stored lines and digest as the same roster carried as arrays."""
+    from workflow.domain.rosters import StoredRoster
+    from workflow.ledger.chain import dump_payload
+    from workflow.ledger.projection import roster_digest
+
+    svc.import_roster("东湖镇", "delegates", write(tmp_path, "d.csv", HEADER + rows(5)))
+    ev = [e for e in svc.history("东湖镇")[1] if e.kind == "import"][-1]
+    new = json.loads(ev.payload)
+    lines = [json.dumps(dict(zip(new["columns"], r, strict=True)), ensure_ascii=False) for r in new["table"]]
+    old = {k: v for k, v in new.items() if k not in ("columns", "table")} | {"lines": "\n".join(lines)}
+    a = StoredRoster("delegates", None, ev.payload)
+    b = StoredRoster("delegates", None, dump_payload(old))
+    assert a.texts() == b.texts() == lines
+    assert a.rows() == b.rows() and a.rows()[0]["birth_date"].isoformat() == "1980-01-01"
+    assert roster_digest(a.texts()) == roster_digest(b.texts())

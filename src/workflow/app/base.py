@@ -16,6 +16,7 @@ from workflow.app.reads import Reads, Records
 from workflow.domain.definition import Definition
 from workflow.domain.fields import FieldError, parse_date
 from workflow.domain.gates import CheckResult
+from workflow.domain.rosters import RowTable
 from workflow.domain.text import MAX_NAME, TextProblem, clean_note, normalise, shorten
 from workflow.errors import BadInput, Blocked, Conflict, NotPermitted, Unavailable
 from workflow.i18n import Text, tr
@@ -410,11 +411,17 @@ def _require_reason(reason: str) -> str:
 _FLAT = (str, int, bool, type(None))
 
 
+def _read_alike(value: Any) -> bool:
+    """A roster's rows (replay reads their arrays, which :class:`RowTable` stands for),
+    or a list of strings (its columns)."""
+    return isinstance(value, RowTable) or (type(value) is list and all(type(v) is str for v in value))
+
+
 def _as_read(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     """The payload as replay will parse it from the stored text, without parsing it
     again where that is the payload itself (every value a string, a whole number, a
-    truth value or null: a roster import's rows are one string); None (parse the
-    text) otherwise."""
-    if all(type(v) in _FLAT for v in payload.values()):
+    truth value or null; a roster's columns and its rows, see :func:`_read_alike`);
+    None (parse the text) otherwise."""
+    if all(type(v) in _FLAT or _read_alike(v) for v in payload.values()):
         return dict(payload)
     return None

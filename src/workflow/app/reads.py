@@ -18,7 +18,7 @@ from workflow.app.actors import Actor, actor_of, unknown_user
 from workflow.app.rules import Scope, hidden_note, read_scope
 from workflow.domain.definition import Definition, default_definition
 from workflow.domain.gates import GATES, CheckResult, Dep, GateContext, SharedChecks, Watched, evaluate, waive
-from workflow.domain.rosters import ROSTER_KINDS, stored_lines
+from workflow.domain.rosters import StoredRoster
 from workflow.domain.text import shorten
 from workflow.errors import BadInput, NotPermitted
 from workflow.i18n import Text, tr
@@ -261,15 +261,17 @@ class Reads:
 
     def _rosters(self, db: Db, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         assert town.id is not None
-        texts = self._roster_texts(db, {town.id: set(kinds)})[town.id]
-        return {kind: load_roster(kind, rows) for kind, rows in texts.items()}
+        stored = self._roster_texts(db, {town.id: set(kinds)})[town.id]
+        return {kind: roster.rows() for kind, roster in stored.items()}
 
-    def _roster_texts(self, db: Db, kinds: Mapping[int, Collection[str]]) -> dict[int, dict[str, list[str]]]:
-        """The rows, as stored, of the roster ``kinds`` of each township id, each in
-        the order imported; one round trip per :data:`hot.IN_CHUNK` townships (none
-        when no township wants any)."""
-        out: dict[int, dict[str, list[str]]] = {
-            tid: {k: [] for k in sorted(set(ks))} for tid, ks in kinds.items()
+    def _roster_texts(
+        self, db: Db, kinds: Mapping[int, Collection[str]]
+    ) -> dict[int, dict[str, StoredRoster]]:
+        """The roster ``kinds`` of each township id as stored (their rows are read
+        from them when wanted, each in the order imported); one round trip per
+        :data:`hot.IN_CHUNK` townships (none when no township wants any)."""
+        out: dict[int, dict[str, StoredRoster]] = {
+            tid: {k: StoredRoster(k, "", None) for k in sorted(set(ks))} for tid, ks in kinds.items()
         }
         wanted = sorted({k for ks in kinds.values() for k in ks})
         ids = [tid for tid, ks in kinds.items() if ks]
@@ -279,7 +281,7 @@ class Reads:
             params = {"ids": raw.values(ids[at : at + hot.IN_CHUNK]), "kinds": raw.values(wanted)}
             for tid, kind, lines, payload in raw.all(sql, params):
                 if kind in out[int(tid)]:  # not a kind another township's gate reads
-                    out[int(tid)][kind] = stored_lines(kind, lines, payload)
+                    out[int(tid)][kind] = StoredRoster(str(kind), lines, payload)
         return out
 
     def gate_context(
@@ -359,7 +361,7 @@ class Reads:
         assert town.id is not None
         prints: dict[str, Mapping[str, Hashable]] = {
             "facts": records.fact_texts,
-            "rosters": {k: tuple(rows) for k, rows in bulk.rosters[town.id].items()},
+            "rosters": dict(bulk.rosters[town.id]),
             "documents": records.documents,
         }
 
@@ -443,7 +445,7 @@ class Bulk:
     read in bulk, as stored (:meth:`Reads._roster_texts`), and the results shared
     between those whose gates read the same (:class:`SharedChecks`)."""
 
-    rosters: Mapping[int, Mapping[str, list[str]]]
+    rosters: Mapping[int, Mapping[str, StoredRoster]]
     shared: SharedChecks = field(default_factory=SharedChecks)
 
 
@@ -454,9 +456,9 @@ def load_fact(d: Definition, name: str, text: str) -> dict[str, Any]:
     return {f.name: f.load(data.get(f.name)) for f in spec.fields} if spec else data
 
 
-def load_roster(kind: str, rows: Sequence[str]) -> list[dict[str, Any]]:
-    """Roster rows as stored, parsed."""
-    return [ROSTER_KINDS[kind].load_row(json.loads(r)) for r in rows]
+def load_roster(_kind: str, stored: StoredRoster) -> list[dict[str, Any]]:
+    """A stored roster's rows, parsed."""
+    return stored.rows()
 
 
 def _same(_key: str, value: Any) -> Any:

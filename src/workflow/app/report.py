@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow.domain.definition import Definition
 from workflow.domain.report import ReportBuilder, TownshipRecord, ViolationRecord, WaiverRecord
-from workflow.domain.rosters import ROSTER_KINDS, stored_lines
+from workflow.domain.rosters import ROSTER_KINDS, StoredRoster
 from workflow.store import sql as hot
 from workflow.store.sql import date_of
 
@@ -68,7 +68,7 @@ def district_report(
             town_facts[str(fact)] = {s.name: s.load(raw.get(s.name)) for s in spec.fields} if spec else raw
         town_rosters: dict[str, list[dict[str, Any]]] = {}
         for _, kind, lines, payload in rosters.take(town.id):
-            rows = list(map(json.loads, stored_lines(str(kind), lines, payload)))
+            rows = StoredRoster(str(kind), lines, payload).dicts()
             if kind in TYPED_ROSTERS:
                 rows = list(map(ROSTER_KINDS[str(kind)].load_row, rows))
             town_rosters[str(kind)] = rows

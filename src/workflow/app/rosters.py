@@ -12,7 +12,7 @@ from workflow.app.base import (
     roster_stage,
 )
 from workflow.app.dates import check_not_before_start
-from workflow.domain.rosters import ParsedRoster, bulk_rows, read_roster, roster_kind
+from workflow.domain.rosters import COLUMNS, TABLE, ParsedRoster, bulk_rows, read_roster, roster_kind
 from workflow.errors import BadInput
 from workflow.i18n import Text
 from workflow.store import sql as hot
@@ -88,7 +88,8 @@ class Rosters(ServiceBase):
                     "sha256": parsed.sha256,
                     "rows": parsed.count,
                     "replaced": int(existing),
-                    "lines": parsed.lines,  # the rows as stored, one a line
+                    COLUMNS: list(parsed.table.columns),
+                    TABLE: parsed.table,  # the rows, set into the payload as they are
                 },
                 expected,
             )

@@ -229,38 +229,88 @@ def template_csv(kind: RosterKind) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedRoster:
-    """A roster file read without errors: its rows, each in its stored JSON form, one a
-    line (a large file is held once, compactly, as the import event carries it), and
-    the file's identity."""
+    """A roster file read without errors: its rows as the import event carries them
+    (one JSON array text, see :class:`RowTable`: a large file is held once, compactly),
+    and the file's identity."""
 
     kind: RosterKind
     file_name: str
     sha256: str
-    lines: str
-    count: int
+    table: RowTable
 
     @property
-    def encoded(self) -> list[str]:
-        """Each row in its stored form."""
-        return self.lines.split("\n")
+    def count(self) -> int:
+        return len(self.table)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         """The rows as typed values (dates as dates)."""
-        return [self.kind.load_row(json.loads(r)) for r in self.encoded]
+        return [self.kind.load_row(r) for r in self.table.dicts()]
+
+
+COLUMNS = "columns"
+TABLE = "table"
+"""The members of an import's payload that carry its rows (:class:`RowTable`)."""
+
+
+class RowTable:
+    """A roster's rows as an import event carries them: one JSON array of rows, each an
+    array of its values in the order of ``columns`` (a column's name is written once,
+    not once a row, and the rows need no escaping inside the payload: the write path
+    sets this canonical text into the payload as it is; see ``dump_payload``). Held as
+    that text (the write path) or as the parsed arrays (replay); counted without
+    parsing. Iterated, it gives each row's stored line, the JSON object ``json.dumps``
+    writes of it, as an older release's ``lines`` held it: a roster's lines, and so its
+    digest, are the same whichever form carried them."""
+
+    __slots__ = ("_count", "_rows", "_text", "columns")
+
+    def __init__(
+        self, columns: Sequence[str], text: str | None = None, count: int = 0, rows: list[Any] | None = None
+    ) -> None:
+        self.columns = tuple(columns)
+        self._text = text
+        self._rows = rows
+        self._count = len(rows) if rows is not None else count
+
+    @property
+    def text(self) -> str:
+        """The canonical JSON text of the rows (as ``dump_payload`` writes the array)."""
+        if self._text is None:
+            self._text = json.dumps(self._rows, ensure_ascii=False, separators=(",", ":"))
+        return self._text
+
+    def arrays(self) -> list[Any]:
+        if self._rows is None:
+            self._rows = json.loads(self._text or "[]")
+        return self._rows
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Each row as its JSON object (untyped: dates as text)."""
+        columns = self.columns
+        return [dict(zip(columns, row, strict=True)) for row in self.arrays()]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return map(_stored, self.dicts())
 
 
 def roster_lines_of(payload: Mapping[str, Any], kind: str) -> Iterable[str] | None:
     """The stored form of each row of roster ``kind`` that an event sets, one after the
     other, or None when it sets none or does not carry its rows: an import's or an
-    edit's ``lines`` (one JSON object a line, exactly as stored, so that neither the
-    write path nor replay parses or re-encodes a row), an older release's parsed
-    ``data``, or the rows of ``db upgrade``'s commitment of several rosters."""
+    edit's ``table`` (:class:`RowTable`), the ``lines`` of one a little older (one
+    JSON object a line, as stored), an older release's parsed ``data``, or the rows of
+    ``db upgrade``'s commitment of several rosters."""
     if "rosters" in payload:
         rows = payload["rosters"].get(kind)
         return None if rows is None else [_stored(r) for r in rows]
     if payload.get("kind") != kind:
         return None
+    table = payload.get(TABLE)
+    if table is not None:
+        return table if isinstance(table, RowTable) else RowTable(payload[COLUMNS], rows=table)
     lines = payload.get("lines")
     if lines is not None:
         return Lines(str(lines))
@@ -268,13 +318,45 @@ def roster_lines_of(payload: Mapping[str, Any], kind: str) -> Iterable[str] | No
     return None if data is None else [_stored(row) for row in data]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRoster:
+    """A roster as the store holds it: its own ``lines`` (rows that no event carries),
+    else the ``payload`` text of the event that set it. Two are equal when read from
+    equal texts (their rows are then equal: the gates of two townships may share what
+    they found)."""
+
+    kind: str
+    lines: str | None
+    payload: str | None
+
+    def _carried(self) -> Iterable[str] | None:
+        return roster_lines_of(json.loads(self.payload or "{}"), self.kind)
+
+    def texts(self) -> list[str]:
+        """Each row's stored line."""
+        if self.lines is not None:
+            return self.lines.split("\n") if self.lines else []
+        found = self._carried()
+        return [] if found is None else list(found)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Each row as its JSON object (untyped: dates as text), from an import's
+        arrays directly (no line written and read again)."""
+        if self.lines is None:
+            found = self._carried()
+            if isinstance(found, RowTable):
+                return found.dicts()
+        return list(map(json.loads, self.texts()))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as typed values (dates as dates)."""
+        return list(map(ROSTER_KINDS[self.kind].load_row, self.dicts()))
+
+
 def stored_lines(kind: str, lines: str | None, payload: str | None) -> list[str]:
     """A stored roster's rows in their stored form: its own ``lines`` when it holds them
     (rows no event carries), else those of the event that set it (its ``payload``)."""
-    if lines is not None:
-        return lines.split("\n") if lines else []
-    found = roster_lines_of(json.loads(payload or "{}"), kind)
-    return [] if found is None else list(found)
+    return StoredRoster(kind, lines, payload).texts()
 
 
 class Lines:
@@ -324,8 +406,8 @@ MAX_LISTED = 100
 """Problems listed one by one; past this a file is refused with a count."""
 
 Table = Iterator[tuple[Sequence[int], list[list[object]]]]
-"""The rows of a file, header first, a chunk at a time: (each row's line number,
-each row's cells)."""
+"""The rows of a file that are not blank, header first, a chunk at a time: (each row's
+line number, each row's cells)."""
 
 
 def read_roster(path: Path, kind: RosterKind, today: dt.date) -> ParsedRoster:
@@ -369,7 +451,7 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
     row by row as it is read: the first row past the limit stops the reading."""
     digest = hashlib.sha256(data).hexdigest()
     suffix = Path(name).suffix.lower()
-    if not data.strip():
+    if not data or data.isspace():
         raise BadInput(tr("{f}：文件为空", "{f}: the file is empty", f=name))
     if suffix == ".xlsx":
         from workflow.domain.xlsx_stream import XlsxReader
@@ -389,9 +471,10 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
     with bulk_rows():
         encoded = _validate(table, kind, name, today)
     count = len(encoded)
-    lines = "\n".join(encoded)
+    text = "[[" + "],[".join(encoded) + "]]"  # each row's values, in brackets
     del encoded
-    return ParsedRoster(kind=kind, file_name=name, sha256=digest, lines=lines, count=count)
+    rows = RowTable([c.name for c in kind.columns], text=text, count=count)
+    return ParsedRoster(kind=kind, file_name=name, sha256=digest, table=rows)
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Table:
@@ -399,14 +482,18 @@ def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Table:
     many (the header, the limit, one more: blank rows do not count)."""
     budget = MAX_ROWS + 2
     while budget > 0 and (batch := list(islice(rows, min(CHUNK_ROWS, budget)))):
-        cells = [cells for _, cells in batch]
-        budget -= _filled_rows(cells)
-        yield [line for line, _ in batch], cells
+        lines, cells = _filled([line for line, _ in batch], [cells for _, cells in batch])
+        budget -= len(cells)
+        yield lines, cells
 
 
-def _filled_rows(rows: list[list[object]]) -> int:
-    """How many of ``rows`` are not blank."""
-    return len(rows) if _no_blank_row(rows) else sum(not _blank(row) for row in rows)
+def _filled(lines: Sequence[int], rows: list[list[object]]) -> tuple[Sequence[int], list[list[object]]]:
+    """The rows that are not blank, with their line numbers (blank rows are skipped):
+    the same lists when none is (decided in C for a chunk of a CSV file)."""
+    if _no_blank_row(rows):
+        return lines, rows
+    kept = [j for j, row in enumerate(rows) if not _blank(row)]
+    return [lines[j] for j in kept], [rows[j] for j in kept]
 
 
 def _csv_rows(data: bytes, name: str) -> Table:
@@ -430,13 +517,13 @@ def _csv_rows(data: bytes, name: str) -> Table:
     del data
     if "\x00" in text:
         raise BadInput(tr("{f}：不是文本文件", "{f}: not a text file", f=name))
-    source = io.StringIO(text, newline="")
+    source, size = io.StringIO(text, newline=""), len(text)
     del text
     reader = csv.reader(source)
     # Cells are bounded by the file's size; the length check below names the line
     # and column of an over-long one (the csv module's own limit names neither).
     old = csv.field_size_limit()
-    csv.field_size_limit(max(old, len(source.getvalue()) + 1))
+    csv.field_size_limit(max(old, size + 1))
     budget = MAX_ROWS + 2  # as in _chunks: nothing past the first row too many
     try:
         while budget > 0:
@@ -444,16 +531,17 @@ def _csv_rows(data: bytes, name: str) -> Table:
             rows: list[list[object]] = list(islice(reader, min(CHUNK_ROWS, budget)))  # type: ignore[arg-type]
             if not rows:
                 return
-            budget -= _filled_rows(rows)
             if reader.line_num - before == len(rows):
-                yield range(before + 1, reader.line_num + 1), rows
-                continue
-            source.seek(start)  # the reader reads whole lines from the source: it is where it was
-            again = csv.reader(source)
-            lines = []
-            for _ in range(len(rows)):
-                lines.append(before + again.line_num + 1)
-                next(again)
+                lines: Sequence[int] = range(before + 1, reader.line_num + 1)
+            else:
+                source.seek(start)  # the reader reads whole lines from the source: it is where it was
+                again, firsts = csv.reader(source), []
+                for _ in range(len(rows)):
+                    firsts.append(before + again.line_num + 1)
+                    next(again)
+                lines = firsts
+            lines, rows = _filled(lines, rows)
+            budget -= len(rows)
             yield lines, rows
     except csv.Error as e:
         raise BadInput(
@@ -610,24 +698,28 @@ def _parse_cell(
     return None, value
 
 
+Column = tuple[FieldSpec, int | None, dict[object, str] | None, dict[object, Any] | None]
+
+
 class _Validator:
     """Validates a roster's rows a chunk at a time, column by column: the values of a
     typed column (choices, dates, numbers, yes/no) recur on every row, so each
     distinct text is parsed once and the rest are dictionary look-ups done by
-    ``map``; names are parsed one by one. Each good row is kept only in its stored
-    JSON form, written member by member exactly as ``json.dumps`` would."""
+    ``map``; names are parsed one by one. Each good row is kept only as the JSON
+    array of its values (:class:`RowTable`), written value by value exactly as
+    ``json.dumps`` writes it canonically."""
 
     def __init__(self, kind: RosterKind, index: dict[str, int], name: str, today: dt.date) -> None:
         self.name = name
         self.today = today
         quote = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
         self.quote = quote
-        self.columns: list[tuple[FieldSpec, int | None, dict[object, Any] | None, str]] = [
-            (col, index.get(col.name), None if col.type in ("text", "names") else {}, f"{quote(col.name)}: ")
+        # each column: its field, its position in the file, and for a typed one what
+        # each distinct text parsed to (its JSON text, its value)
+        self.columns: list[Column] = [
+            (col, index.get(col.name), *(({}, {}) if col.type not in ("text", "names") else (None, None)))
             for col in kind.columns
         ]
-        self.row_json = "{" + ", ".join(["%s"] * len(kind.columns)) + "}"
-        """A row's JSON from its members' (as ``json.dumps`` writes an object)."""
         names = [c.name for c in kind.columns]
         self.key_slots = [names.index(k) for k in kind.key]
         self.encoded: list[str] = []
@@ -635,38 +727,38 @@ class _Validator:
         self.bad_rows = 0
         self.seen: dict[tuple[object, ...], int] = {}
 
-    def _parsed(self, line: int, col: FieldSpec, pos: int | None, cell: object, member: str) -> Any:
-        """(value, JSON member) of one cell, or a problem (Text)."""
+    def _parsed(self, line: int, col: FieldSpec, pos: int | None, cell: object) -> tuple[Any, str] | Text:
+        """(value, JSON text) of one cell, or a problem."""
         problem, value = _parse_cell(self.name, line, col, pos, cell, self.today)
         if problem is not None:
             return problem
         text = (
-            self.quote(value) if value.__class__ is str else json.dumps(col.dump(value), ensure_ascii=False)
+            self.quote(value)
+            if value.__class__ is str
+            else json.dumps(col.dump(value), ensure_ascii=False, separators=(",", ":"))
         )
-        return value, member + text
+        return value, text
 
-    def _fast_text(self, col: FieldSpec, member: str) -> Callable[[object], tuple[str, str] | None]:
-        """For a text column: (value, JSON member) of a cell that needs no change and
-        no check beyond what :func:`is_clean` does in C, else None (parsed in full)."""
+    def _fast_text(self, col: FieldSpec) -> Callable[[object], tuple[str, str] | None]:
+        """For a text column: (value, JSON text) of a cell that needs no change and no
+        check beyond what :func:`is_clean` does in C, else None (parsed in full)."""
         limit = min(col.max_length, MAX_CELL)
         quote = self.quote
 
         def fast(cell: object) -> tuple[str, str] | None:
             if is_clean(cell, limit) and cell[0] not in _FORMULA_START:
-                return cell, member + quote(cell)
+                return cell, quote(cell)
             return None
 
         return fast
 
-    def _text_column(self, col: FieldSpec, member: str, cells: list[object]) -> list[Any]:
-        """(value, JSON member) of each cell of a text column: of the whole column at
-        once when every cell is clean (the common case), else cell by cell (None
-        where a cell must be parsed in full)."""
-        if all_clean(cells, min(col.max_length, MAX_CELL)):
-            texts: list[str] = cells  # type: ignore[assignment]
-            if not any(map(str.startswith, texts, repeat(_FORMULA_START))):
-                return list(zip(texts, map(member.__add__, map(self.quote, texts)), strict=True))
-        return list(map(self._fast_text(col, member), cells))
+    @staticmethod
+    def _clean_column(col: FieldSpec, cells: list[object]) -> bool:
+        """Every cell of a text column needs no change and no check beyond
+        :func:`all_clean`'s (decided for the whole column at once, in C)."""
+        return all_clean(cells, min(col.max_length, MAX_CELL)) and not any(
+            map(str.startswith, cells, repeat(_FORMULA_START))  # type: ignore[arg-type]
+        )
 
     def _keys(self, values: list[list[Any]]) -> list[tuple[object, ...]]:
         """Each row's duplicate key: its key columns' values, texts folded; a column of
@@ -674,7 +766,11 @@ class _Validator:
         columns: list[Any] = []
         for k in self.key_slots:
             column = values[k]
-            if column and set(map(type, column)) == {str}:
+            types = set(map(type, column))
+            if str not in types:  # dates, numbers: as they are
+                columns.append(column)
+                continue
+            if types == {str}:
                 folded = list(map(str.casefold, column))
                 if len("".join(folded).split()) == 1:  # no blank in any of them
                     columns.append(folded)
@@ -688,45 +784,58 @@ class _Validator:
         values: list[list[Any]] = []
         parts: list[list[str]] = []
         bad: dict[int, list[Text]] = {}
-        for col, pos, cache, member in self.columns:
+        for slot, (col, pos, json_of, value_of) in enumerate(self.columns):
             if pos is None:
                 cells: list[object] = [None] * n
             elif pos < full:
                 cells = list(map(itemgetter(pos), raws))
             else:
                 cells = [raw[pos] if pos < len(raw) else None for raw in raws]
-            if cache is not None:
-                got: list[Any] = list(map(cache.get, cells))
-            elif col.type == "text":
-                got = self._text_column(col, member, cells)
+            column: list[Any] | None = None  # the values, when known without parsing
+            fast = None
+            if json_of is not None:
+                texts: list[Any] = list(map(json_of.get, cells))
+            elif col.type == "text" and self._clean_column(col, cells):
+                column, texts = cells, list(map(self.quote, cells))  # type: ignore[arg-type]
             else:
-                got = [None] * n
+                texts = [None] * n
+                fast = self._fast_text(col) if col.type == "text" else None
+            parsed: dict[int, Any] = {}
             j = -1
             while True:  # the cells not looked up, found by a forward scan in C: parse them
                 try:
-                    j = got.index(None, j + 1)
+                    j = texts.index(None, j + 1)
                 except ValueError:
                     break
                 cell = cells[j]
-                if cache is not None and cell.__class__ is str:
-                    hit = cache.get(cell)  # parsed at an earlier row of this chunk
-                    if hit is not None:
-                        got[j] = hit
-                        continue
-                result = self._parsed(lines[j], col, pos, cell, member)
+                if json_of is not None and cell.__class__ is str and cell in json_of:
+                    texts[j] = json_of[cell]  # parsed at an earlier row of this chunk
+                    continue
+                result = (fast(cell) if fast is not None else None) or self._parsed(lines[j], col, pos, cell)
                 if isinstance(result, Text):
                     bad.setdefault(j, []).append(result)
-                    got[j] = (None, "")
+                    parsed[j], texts[j] = None, ""
                     continue
-                got[j] = result
+                parsed[j], texts[j] = result
                 # only text cells are cached: a text never equals a number (True == 1)
-                if cache is not None and cell.__class__ is str and len(cache) < CACHE_LIMIT:
-                    cache[cell] = result
-            # the values only of the key's columns (the duplicate check); of every column its JSON
-            values.append(list(map(itemgetter(0), got)) if len(values) in self.key_slots else [])
-            parts.append(list(map(itemgetter(1), got)))
+                if (
+                    json_of is not None
+                    and value_of is not None
+                    and cell.__class__ is str
+                    and len(json_of) < CACHE_LIMIT
+                ):
+                    json_of[cell], value_of[cell] = result[1], result[0]
+            parts.append(texts)
+            if slot not in self.key_slots:
+                values.append([])  # only the key's values are needed (the duplicate check)
+                continue
+            if column is None:
+                column = list(map(value_of.get, cells)) if value_of is not None else [None] * n
+                for j, value in parsed.items():
+                    column[j] = value
+            values.append(column)
         keys = self._keys(values)
-        jsons = list(map(self.row_json.__mod__, zip(*parts, strict=True)))
+        jsons = list(map(",".join, zip(*parts, strict=True)))  # each row's values, inside its brackets
         seen, problems = self.seen, self.problems
         if not bad and not problems:
             fresh = dict(zip(reversed(keys), reversed(lines), strict=True))  # each key's first line
@@ -763,14 +872,12 @@ _FORMULA_START = ("=", "+", "@")
 
 
 def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
-    """Validate the rows of ``table`` (header first) as they are read, a chunk at a
-    time; all or nothing. Returns each good row in its stored JSON form."""
+    """Validate the rows of ``table`` (header first, no blank row) as they are read, a
+    chunk at a time; all or nothing. Returns each good row's values as JSON text, separated by
+    commas (each row's JSON array without its brackets: see :class:`RowTable`)."""
     check: _Validator | None = None
     data_rows = 0
     for lines, rows in table:
-        if not _no_blank_row(rows):  # blank rows are skipped
-            kept = [j for j, row in enumerate(rows) if not _blank(row)]
-            lines, rows = [lines[j] for j in kept], [rows[j] for j in kept]
         if check is None:
             if not rows:
                 continue

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workflow.domain.rosters import RowTable
 from workflow.i18n import Text
 from workflow.store.sql import HASHED_FIELDS
 
@@ -140,7 +141,25 @@ def event_dict(e: Event | Any) -> dict[str, Any]:
 
 
 def dump_payload(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """A payload's canonical text. A roster's rows (a :class:`RowTable` member, already
+    canonical JSON text) are set into place as they are, not parsed and written again:
+    the same text ``json.dumps`` would write of their arrays."""
+    tables = {k: v for k, v in payload.items() if isinstance(v, RowTable)}
+    if not tables:
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    slots = {k: f"{_SLOT}{k}" for k in tables}
+    text = json.dumps(
+        {k: slots.get(k, v) for k, v in payload.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    for k, table in tables.items():
+        head, slot, tail = text.partition(json.dumps(slots[k]))
+        assert slot, "table slot"
+        text = head + table.text + tail
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.domain.definition import DEFAULT_NAME, loads, shipped_bytes
-from workflow.domain.rosters import stored_lines
+from workflow.domain.rosters import roster_lines_of, stored_lines
 from workflow.errors import BadInput
 from workflow.i18n import tr
 from workflow.ledger.apply import apply
@@ -168,7 +168,7 @@ def _bare_imports(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
     carried: dict[str, bool] = {}
     for kind, p in events:
         if kind == "import":
-            carried[str(p["kind"])] = "lines" in p or "data" in p
+            carried[str(p["kind"])] = roster_lines_of(p, str(p["kind"])) is not None
     return sorted(k for k, ok in carried.items() if not ok)
 
 
