@@ -469,8 +469,7 @@ def parse_bytes(data: bytes, name: str, kind: RosterKind, today: dt.date) -> Par
             )
         )
     with bulk_rows():
-        encoded = _validate(table, kind, name, today)
-    count = len(encoded)
+        encoded, count = _validate(table, kind, name, today)
     text = "[[" + "],[".join(encoded) + "]]"  # each row's values, in brackets
     del encoded
     rows = RowTable([c.name for c in kind.columns], text=text, count=count)
@@ -723,6 +722,10 @@ class _Validator:
         names = [c.name for c in kind.columns]
         self.key_slots = [names.index(k) for k in kind.key]
         self.encoded: list[str] = []
+        """The good rows' values as JSON text: each piece one row's, or a chunk's rows'
+        with ``],[`` between them (the rows of an array of arrays, without its outer
+        brackets and the first and last row's own)."""
+        self.count = 0
         self.problems: list[Text] = []
         self.bad_rows = 0
         self.seen: dict[tuple[object, ...], int] = {}
@@ -835,14 +838,15 @@ class _Validator:
                     column[j] = value
             values.append(column)
         keys = self._keys(values)
-        jsons = list(map(",".join, zip(*parts, strict=True)))  # each row's values, inside its brackets
         seen, problems = self.seen, self.problems
         if not bad and not problems:
             fresh = dict(zip(reversed(keys), reversed(lines), strict=True))  # each key's first line
             if len(fresh) == n and seen.keys().isdisjoint(fresh):  # no duplicate: all good
                 seen.update(fresh)
-                self.encoded.extend(jsons)
+                self.encoded.append("],[".join(map(",".join, zip(*parts, strict=True))))
+                self.count += n
                 return
+        jsons = map(",".join, zip(*parts, strict=True))  # each row's values, inside its brackets
         for j, (key, text) in enumerate(zip(keys, jsons, strict=True)):
             row_problems = bad.get(j)
             if row_problems is None:
@@ -851,6 +855,7 @@ class _Validator:
                     seen[key] = lines[j]
                     if not problems:  # once a row is bad, nothing will be stored
                         self.encoded.append(text)
+                        self.count += 1
                     continue
                 row_problems = [
                     tr(
@@ -871,10 +876,11 @@ CHUNK_ROWS = 4096
 _FORMULA_START = ("=", "+", "@")
 
 
-def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list[str]:
+def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> tuple[list[str], int]:
     """Validate the rows of ``table`` (header first, no blank row) as they are read, a
-    chunk at a time; all or nothing. Returns each good row's values as JSON text, separated by
-    commas (each row's JSON array without its brackets: see :class:`RowTable`)."""
+    chunk at a time; all or nothing. Returns the good rows' values as JSON text (in
+    pieces, see ``_Validator.encoded``: joined by ``],[`` inside ``[[`` and ``]]``, the
+    rows' :class:`RowTable`), and how many rows."""
     check: _Validator | None = None
     data_rows = 0
     for lines, rows in table:
@@ -917,6 +923,6 @@ def _validate(table: Table, kind: RosterKind, name: str, today: dt.date) -> list
                 m=MAX_LISTED,
             )
         raise BadRows(head, problems)
-    if not check.encoded:
+    if not check.count:
         raise BadInput(tr("{f}：没有数据行", "{f}: no data rows", f=name))
-    return check.encoded
+    return check.encoded, check.count
