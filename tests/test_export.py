@@ -284,6 +284,10 @@ def test_xlsx_leaves_out_the_detail_sheets_for_large_exports(
     wb = load_workbook(export(svc, "xlsx", tmp_path / "t.xlsx"))
     assert "more than 3 townships" in str(wb["Gate checks"]["A2"].value)
     assert "more than 3 townships" in str(wb["District report"]["A2"].value)
+    events = [row for row in wb["Events"].iter_rows(values_only=True) if any(row)]
+    assert len(events) == 2 and "more than 3 townships" in str(events[1][0])  # the header and the note
+    assert "workflow export history" in str(events[1][0]) and "workflow audit bundle" in str(events[1][0])
+    assert wb["Timeline"].max_row > 4  # the timeline itself is whole
 
 
 def test_xlsx_text_past_excels_cell_limit_is_cut_with_a_note_of_what_was_left_out() -> None:

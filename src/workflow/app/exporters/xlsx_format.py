@@ -1,5 +1,5 @@
 """Excel: sheets for the timeline, the full event history, the gate checks of each
-township and the district report; headers frozen, columns sized to their header in
+township and the district report (the last three for up to ``DETAIL_LIMIT`` townships); headers frozen, columns sized to their header in
 either language, dates and times real Excel values, every text cell escaped (see
 ``common.safe``: applied here to each text cell as it is written, whatever its source),
 and set up to print: A4 landscape, fitted to the page width, the header row repeated
@@ -38,8 +38,14 @@ from workflow.store.tables import Event, Township
 MAX_ROWS = 1_048_576
 RECORDED_AT = next(i for i, (key, _, _) in enumerate(HISTORY_COLUMNS) if key == "recorded_at")
 DETAIL_LIMIT = 2000
-"""Above this many townships the gate-check and report sheets are left out (each needs
-a township's or a district's records in memory); the sheet says so."""
+"""Above this many townships the event, gate-check and report sheets are left out, and
+each says so and where to get what it would hold. The gate checks and the report need
+a township's or a district's records in memory. The events of so many townships (half a
+million rows at 40,000: past Excel's million-row sheets at 80,000, every roster
+import's payload cut at Excel's 32,767 characters a cell) are neither complete nor
+readable in a spreadsheet, and writing them costs several times the timeline itself:
+``workflow export history`` (a township's whole record) and ``workflow audit bundle``
+(every event, verifiable offline) hold them whole."""
 
 TITLES = {
     "timeline": Text("时间线", "Timeline"),
@@ -216,7 +222,22 @@ def write_timeline(
         spans += len(t.spans)
         if progress is not None:
             progress(done, ctx.township_count)
-    _write_events(ctx, book)
+    if ctx.township_count > DETAIL_LIMIT:
+        events = book.sheet(TITLES["events"](ctx.lang), HISTORY_COLUMNS, ctx, freeze="C2")
+        events.append(
+            [
+                tr(
+                    "所选乡镇超过{n}个：事件记录从略（电子表格放不下、也看不全这么多事件）；"
+                    "完整、可核验的事件记录请用 workflow export history 乡镇 或 workflow audit bundle",
+                    "more than {n} townships selected: the events are left out (a spreadsheet can neither "
+                    "hold nor show so many whole); for the whole, verifiable record use "
+                    "'workflow export history TOWNSHIP' or 'workflow audit bundle'",
+                    n=DETAIL_LIMIT,
+                )(ctx.lang)
+            ]
+        )
+    else:
+        _write_events(ctx, book)
     checks_ws = book.sheet(TITLES["checks"](ctx.lang), CHECK_COLUMNS, ctx, freeze="C2")
     report_ws = book.sheet(TITLES["report"](ctx.lang), REPORT_COLUMNS, ctx)
     if ctx.township_count > DETAIL_LIMIT:
