@@ -64,6 +64,8 @@ from roster import ROWS as ROSTER_ROWS  # noqa: E402
 from roster import measure as measure_roster  # noqa: E402
 from verify import measure as measure_verify  # noqa: E402
 
+from workflow.app.exporters.xlsx_format import DETAIL_LIMIT  # noqa: E402
+
 ADVANCE_BLOCKS = 5
 """Blocks of advances per database, interleaved."""
 QUICK_TOWNSHIPS = 4000
@@ -602,8 +604,12 @@ def export_rows(
             1.5,
         ),
         Row(
-            f"`export timeline --format xlsx`, {big} townships (vs our CSV export of the timeline; the "
-            "workbook also holds every event, the gate checks and the report)",
+            f"`export timeline --format xlsx`, {big} townships (vs our CSV export of the timeline; "
+            + (
+                "the workbook also holds every event, the gate checks and the report)"
+                if big <= DETAIL_LIMIT
+                else f"above {DETAIL_LIMIT:,} townships its event, check and report sheets hold a note)"
+            ),
             statistics.median(xlsx),
             statistics.median(c[0] for c in csv[: len(xlsx)]),
             "s",

@@ -288,7 +288,7 @@ class RowTable:
     def dicts(self) -> list[dict[str, Any]]:
         """Each row as its JSON object (untyped: dates as text)."""
         columns = self.columns
-        return [dict(zip(columns, row, strict=True)) for row in self.arrays()]
+        return [dict(zip(columns, row, strict=False)) for row in self.arrays()]
 
     def __len__(self) -> int:
         return self._count
@@ -329,24 +329,21 @@ class StoredRoster:
     lines: str | None
     payload: str | None
 
-    def _carried(self) -> Iterable[str] | None:
-        return roster_lines_of(json.loads(self.payload or "{}"), self.kind)
+    def _found(self) -> Iterable[str]:
+        """Its rows' stored lines as read: its own, or as its event carries them."""
+        if self.lines is not None:
+            return self.lines.split("\n") if self.lines else []
+        return roster_lines_of(json.loads(self.payload or "{}"), self.kind) or []
 
     def texts(self) -> list[str]:
         """Each row's stored line."""
-        if self.lines is not None:
-            return self.lines.split("\n") if self.lines else []
-        found = self._carried()
-        return [] if found is None else list(found)
+        return list(self._found())
 
     def dicts(self) -> list[dict[str, Any]]:
         """Each row as its JSON object (untyped: dates as text), from an import's
         arrays directly (no line written and read again)."""
-        if self.lines is None:
-            found = self._carried()
-            if isinstance(found, RowTable):
-                return found.dicts()
-        return list(map(json.loads, self.texts()))
+        found = self._found()
+        return found.dicts() if isinstance(found, RowTable) else list(map(json.loads, found))
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows as typed values (dates as dates)."""
