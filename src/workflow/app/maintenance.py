@@ -243,7 +243,7 @@ class Maintenance(ServiceBase):
             chunk = towns[at : at + hot.IN_CHUNK]
             defs = {town.id: self.definition_for(db, town) for town, _ in chunk}
             records = self._records_of(db, defs, redact=False, parse=False)
-            bulk = Bulk(self._roster_texts(db, {t.id: gate_rosters(defs[t.id], t.stage) for t, _ in chunk}))
+            bulk = Bulk(self._stored_rosters(db, {t.id: gate_rosters(defs[t.id], t.stage) for t, _ in chunk}))
             for town, state in chunk:
                 g = self.gate_summary(db, town, defs[town.id], records[town.id], bulk)
                 out += self._gate_differences(town, state, g)

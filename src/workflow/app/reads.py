@@ -261,10 +261,10 @@ class Reads:
 
     def _rosters(self, db: Db, town: Town, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         assert town.id is not None
-        stored = self._roster_texts(db, {town.id: set(kinds)})[town.id]
+        stored = self._stored_rosters(db, {town.id: set(kinds)})[town.id]
         return {kind: roster.rows() for kind, roster in stored.items()}
 
-    def _roster_texts(
+    def _stored_rosters(
         self, db: Db, kinds: Mapping[int, Collection[str]]
     ) -> dict[int, dict[str, StoredRoster]]:
         """The roster ``kinds`` of each township id as stored (their rows are read
@@ -442,7 +442,7 @@ class Reads:
 class Bulk:
     """The gates of many townships evaluated at once (a bulk dry run, ``audit verify``'s
     check of the stored gate states): their rosters
-    read in bulk, as stored (:meth:`Reads._roster_texts`), and the results shared
+    read in bulk, as stored (:meth:`Reads._stored_rosters`), and the results shared
     between those whose gates read the same (:class:`SharedChecks`)."""
 
     rosters: Mapping[int, Mapping[str, StoredRoster]]

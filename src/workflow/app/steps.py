@@ -228,7 +228,7 @@ class Steps(ServiceBase):
             return
         records = self._records_of(db, {town.id: d for _, town, d, _ in pending}, parse=False)
         bulk = Bulk(
-            self._roster_texts(db, {town.id: gate_rosters(d, town.stage) for _, town, d, _ in pending})
+            self._stored_rosters(db, {town.id: gate_rosters(d, town.stage) for _, town, d, _ in pending})
         )
         for n, town, d, plan in pending:
             checks = self.checks_for(db, town, d, records[town.id], bulk)

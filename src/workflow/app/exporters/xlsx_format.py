@@ -1,6 +1,7 @@
 """Excel: sheets for the timeline, the full event history, the gate checks of each
-township and the district report (the last three for up to ``DETAIL_LIMIT`` townships); headers frozen, columns sized to their header in
-either language, dates and times real Excel values, every text cell escaped (see
+township and the district report (the last three for up to ``DETAIL_LIMIT``
+townships); headers frozen, columns sized to their header in either language, dates
+and times real Excel values, every text cell escaped (see
 ``common.safe``: applied here to each text cell as it is written, whatever its source),
 and set up to print: A4 landscape, fitted to the page width, the header row repeated
 on every page. XlsxWriter's constant-memory mode streams each sheet's rows to a
