@@ -125,3 +125,24 @@ def test_streamed_report_is_the_same_on_each_backend(db_url: str, demo_url: str)
         whole["delegates"]["total"]
         == svc.report("某区")["delegates"]["total"] + svc.report("演示区")["delegates"]["total"]
     )
+
+
+def test_district_level_pledges_count_once_a_district_whatever_the_order() -> None:
+    """A district-level pledge (categories 1 to 3) counts once a district, its largest
+    count; the others add up over townships. Townships of two districts come
+    interleaved, as a stream in id order gives them."""
+    import datetime as dt
+
+    from workflow.domain.definition import default_definition
+    from workflow.domain.report import ReportBuilder, TownshipRecord
+
+    d = default_definition()
+    b = ReportBuilder(d, None, dt.date(2026, 11, 26))
+    signed = {1: (12, 5), 2: (30, 7), 3: (20, 9), 4: (25, 11)}  # township: (category 1, category 5)
+    for tid, (first, fifth) in signed.items():
+        district = 10 + tid % 2  # 11, 10, 11, 10
+        pledges = [{"category": "1", "signatories": first}, {"category": "5", "signatories": fifth}]
+        b.township(TownshipRecord(tid, f"镇{tid}", district, d.final), {}, {"pledges": pledges})
+    r = b.result(None, None)
+    assert r["pledges_by_category"]["1"] == max(12, 20) + max(30, 25)
+    assert r["pledges_by_category"]["5"] == 5 + 7 + 9 + 11
