@@ -157,7 +157,10 @@ def main() -> None:
     print(
         f"report {a.big}: {r['seconds']:.2f} s vs floor {r['floor']:.2f} s = {r['seconds'] / r['floor']:.2f}x"
     )
-    print(f"report memory {a.big} vs {a.small}: {r['rss_mb']:.0f} MB vs {r['small_rss_mb']:.0f} MB")
+    print(
+        f"report memory {a.big} vs {a.small}: {r['rss_mb']:.1f} MB vs {r['small_rss_mb']:.1f} MB "
+        f"= {r['rss_mb'] / r['small_rss_mb']:.3f}x"
+    )
     print(f"state filters {a.big} vs {a.small}: {f['big']:.3f} s vs {f['small']:.3f} s")
 
 
