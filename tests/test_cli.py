@@ -199,7 +199,8 @@ def test_advance_and_a_bulk_dry_run_load_no_orm(tmp_path: Path) -> None:
         "import sys, json; from workflow.cli.main import main; "
         "rc = main(['--db', sys.argv[1], *sys.argv[2:]]); "
         "print(json.dumps({'rc': rc, 'loaded': sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', "
-        "'workflow.app.service', 'workflow.app.evidence', 'workflow.app.rosters') if m in sys.modules)}))"
+        "'workflow.app.service', 'workflow.app.evidence', 'workflow.app.rosters', 'workflow.app.setup', "
+        "'workflow.app.maintenance') if m in sys.modules)}))"
     )
     for args in (
         ["advance", "--district", "某区", "--stage", "draft_report", "--dry-run"],
