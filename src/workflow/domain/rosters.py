@@ -694,7 +694,9 @@ def _parse_cell(
     return None, value
 
 
-Column = tuple[FieldSpec, int | None, dict[object, str] | None, dict[object, Any] | None]
+_Column = tuple[FieldSpec, int | None, dict[object, str] | None, dict[object, Any] | None]
+"""A column as the validator checks it: its field, its position in the file (None: not
+in the file), and for a typed field each distinct text's JSON text and its value."""
 
 
 class _Validator:
@@ -712,7 +714,7 @@ class _Validator:
         self.quote = quote
         # each column: its field, its position in the file, and for a typed one what
         # each distinct text parsed to (its JSON text, its value)
-        self.columns: list[Column] = [
+        self.columns: list[_Column] = [
             (col, index.get(col.name), *(({}, {}) if col.type not in ("text", "names") else (None, None)))
             for col in kind.columns
         ]

@@ -145,18 +145,10 @@ def dump_payload(payload: Mapping[str, Any]) -> str:
     canonical JSON text) are set into place as they are, not parsed and written again:
     the same text ``json.dumps`` would write of their arrays."""
     tables = {k: v for k, v in payload.items() if isinstance(v, RowTable)}
-    if not tables:
-        return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    slots = {k: f"{_SLOT}{k}" for k in tables}
-    text = json.dumps(
-        {k: slots.get(k, v) for k, v in payload.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
+    body = {k: f"{_SLOT}{k}" if k in tables else v for k, v in payload.items()} if tables else payload
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     for k, table in tables.items():
-        head, slot, tail = text.partition(json.dumps(slots[k]))
+        head, slot, tail = text.partition(json.dumps(body[k]))
         assert slot, "table slot"
         text = head + table.text + tail
     return text
